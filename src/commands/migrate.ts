@@ -1,0 +1,18 @@
+/** `steadfast migrate`: apply pending migrations and exit. */
+import type { Config } from '../config.ts';
+import { openDatabase } from '../runtime/database.ts';
+import { createLogger } from '../toolkit/observability/index.ts';
+import { migrate, readMigrations } from '../toolkit/postgres/index.ts';
+import { MIGRATIONS_DIR } from './serve.ts';
+
+export async function runMigrate(config: Config): Promise<number> {
+  const logger = createLogger({ level: config.logLevel });
+  const db = await openDatabase(config, logger, { role: 'tool', poolMax: 2 });
+  try {
+    const applied = await migrate(db.pool, readMigrations(MIGRATIONS_DIR));
+    process.stdout.write(`${JSON.stringify({ applied })}\n`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,56 @@
+/** `steadfast start` / `steadfast web`: run the API until a signal stops it. */
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import { buildApp } from '../orders/app.ts';
+import { renderBanner } from '../runtime/banner.ts';
+import { openDatabase } from '../runtime/database.ts';
+import { ensureDemoTenant } from '../runtime/demo-tenant.ts';
+import { onShutdownSignal } from '../runtime/shutdown.ts';
+import { createIdGenerator } from '../toolkit/ids/index.ts';
+import { createHttpMetrics, createLogger } from '../toolkit/observability/index.ts';
+import { migrate, readMigrations } from '../toolkit/postgres/index.ts';
+
+export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'migrations');
+
+/** Resolves -1: the process keeps running until a signal ends it. */
+export async function runServer(config: Config, options: { role: 'start' | 'web' }): Promise<number> {
+  const logger = createLogger({ level: config.logLevel });
+  const db = await openDatabase(config, logger, { role: 'server' });
+  try {
+    const migrations = readMigrations(MIGRATIONS_DIR);
+    const applied = await migrate(db.pool, migrations);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    const ids = createIdGenerator();
+    const demoApiKey = await ensureDemoTenant(db.pool, ids, config);
+    const app = await buildApp({
+      db: db.pool,
+      logger,
+      migrations,
+      ids,
+      metrics: createHttpMetrics({ defaultMetrics: true }),
+    });
+    onShutdownSignal(
+      [
+        { name: 'http', run: () => app.server.close(), timeoutMs: 10_000 },
+        { name: 'database', run: () => db.close(), timeoutMs: 40_000 },
+      ],
+      logger,
+    );
+    const address = await app.server.listen({ port: config.port, host: config.host });
+    const apiUrl = address.replace('[::1]', 'localhost');
+    if (options.role === 'start') {
+      process.stdout.write(
+        renderBanner({
+          apiUrl,
+          demoApiKey,
+          dataDir: config.home,
+          database: config.databaseUrl ? 'DATABASE_URL' : `embedded Postgres on port ${db.cluster?.port}`,
+        }),
+      );
+    }
+    return -1;
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * buildApp(deps): the Orders API composed from the toolkit. No side effects at
+ * import; everything it touches (database, clock, ids, prices, logger) comes in.
+ */
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { type ApiKeyVerifier, apiKeyAuth, createApiKeyVerifier } from '../toolkit/auth/index.ts';
+import { type Clock, createIdGenerator, type IdGenerator, type RandomBytes } from '../toolkit/ids/index.ts';
+import {
+  createHttpMetrics,
+  createRequestIdGenerator,
+  type HttpMetrics,
+  type Logger,
+  observability,
+  registerHealthRoutes,
+} from '../toolkit/observability/index.ts';
+import { isDatabaseUnavailable, isMigrated, type Migration, type Pool } from '../toolkit/postgres/index.ts';
+import {
+  coreProblems,
+  createProblemRegistry,
+  installValidators,
+  jsonBody,
+  ProblemError,
+  type ProblemRegistry,
+  problems,
+  registerProblemPages,
+} from '../toolkit/problems/index.ts';
+import { createLocalPriceList, type PriceSource } from './domain/pricing.ts';
+import { orderProblems } from './problems.ts';
+import { registerOrderRoutes } from './routes/index.ts';
+
+export interface AppDeps {
+  db: Pool;
+  logger: Logger;
+  /** the migrations this build expects; /readyz is 503 until all are applied */
+  migrations: Migration[];
+  clock?: Clock;
+  random?: RandomBytes;
+  ids?: IdGenerator;
+  prices?: PriceSource;
+  metrics?: HttpMetrics;
+  verifier?: ApiKeyVerifier;
+  bodyLimitBytes?: number;
+}
+
+export interface App {
+  server: FastifyInstance;
+  registry: ProblemRegistry;
+  metrics: HttpMetrics;
+}
+
+export function problemRegistry(): ProblemRegistry {
+  return createProblemRegistry(coreProblems, orderProblems);
+}
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const ids = deps.ids ?? createIdGenerator({ clock, random: deps.random });
+  const registry = problemRegistry();
+  const metrics = deps.metrics ?? createHttpMetrics();
+  const verifier = deps.verifier ?? createApiKeyVerifier({ db: deps.db, clock });
+
+  // typed as the default instance so toolkit plugins and routes accept it
+  const server: FastifyInstance = Fastify({
+    loggerInstance: deps.logger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: createRequestIdGenerator(deps.random),
+    requestIdHeader: false,
+    bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }) as unknown as FastifyInstance;
+  installValidators(server);
+  await server.register(problems, {
+    registry,
+    mapError: (error) =>
+      isDatabaseUnavailable(error)
+        ? new ProblemError('database-unavailable', {
+            detail: 'The database is unreachable; nothing was written.',
+          })
+        : undefined,
+  });
+  await server.register(jsonBody);
+  await server.register(observability, { metrics });
+  await server.register(apiKeyAuth, { verifier });
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Steadfast Orders API',
+        version: '1.0.0',
+        description: 'Errors are application/problem+json; see /problems for every type.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+
+  registerHealthRoutes(server, {
+    notReadyReason: async () =>
+      (await isMigrated(deps.db, deps.migrations)) ? undefined : 'database migrations are not all applied',
+  });
+  registerProblemPages(server, registry);
+  registerOrderRoutes(server, {
+    db: deps.db,
+    ids,
+    clock,
+    prices: deps.prices ?? createLocalPriceList(clock),
+  });
+  server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+
+  await server.ready();
+  return { server, registry, metrics };
+}

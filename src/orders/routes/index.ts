@@ -1,0 +1,16 @@
+/** Every route of the Orders API. */
+import type { FastifyInstance } from 'fastify';
+import { registerCreateOrder } from './create-order.ts';
+import type { OrderRouteDeps } from './deps.ts';
+import { registerOrderActions } from './order-actions.ts';
+import { registerPatchOrder } from './patch-order.ts';
+import { registerReadOrders } from './read-orders.ts';
+
+export type { OrderRouteDeps } from './deps.ts';
+
+export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps): void {
+  registerCreateOrder(app, deps);
+  registerReadOrders(app, deps);
+  registerPatchOrder(app, deps);
+  registerOrderActions(app, deps);
+}

@@ -1,0 +1,36 @@
+/** The text `npm start` prints once the API is ready. */
+
+export interface BannerInput {
+  apiUrl: string;
+  demoApiKey: string;
+  dataDir: string;
+  database: string;
+}
+
+export function renderBanner(input: BannerInput): string {
+  const { apiUrl, demoApiKey } = input;
+  const body = '{"currency":"EUR","items":[{"sku":"SKU-1","quantity":2}]}';
+  return [
+    '',
+    'Steadfast is running.',
+    '',
+    `  API            ${apiUrl}/v1/orders`,
+    `  OpenAPI        ${apiUrl}/openapi.json`,
+    `  Problem types  ${apiUrl}/problems`,
+    `  Health         ${apiUrl}/healthz   ${apiUrl}/readyz   ${apiUrl}/metrics`,
+    `  Demo API key   ${demoApiKey}`,
+    `  Data           ${input.dataDir}`,
+    `  Database       ${input.database}`,
+    '',
+    'Create an order:',
+    '',
+    `  curl -sS -X POST ${apiUrl}/v1/orders \\`,
+    `    -H 'Authorization: Bearer ${demoApiKey}' \\`,
+    `    -H 'Content-Type: application/json' \\`,
+    `    -H "Idempotency-Key: $(uuidgen 2>/dev/null || date +%s%N)" \\`,
+    `    -d '${body}'`,
+    '',
+    'Stop with Ctrl-C (a second Ctrl-C exits at once).',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,13 @@
+/** steadfast/auth: tenants, hashed API keys with scopes, and the Bearer-key Fastify plugin. */
+export type { ApiKeyVerifier, ApiKeyVerifierOptions, Principal } from './api-keys.ts';
+export {
+  API_KEY_PATTERN,
+  createApiKeyVerifier,
+  displayPrefix,
+  generateApiKey,
+  hashApiKey,
+} from './api-keys.ts';
+export type { ApiKeyAuthOptions } from './plugin.ts';
+export { apiKeyAuth, principalOf, requireScope } from './plugin.ts';
+export type { CreatedTenant, CreateTenantInput } from './tenants.ts';
+export { createTenant, findKeyOwner, revokeApiKey } from './tenants.ts';

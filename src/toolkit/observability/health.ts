@@ -1,0 +1,22 @@
+/** `/healthz` (the process is alive) and `/readyz` (its dependencies are usable). */
+import type { FastifyInstance } from 'fastify';
+import { ProblemError } from '../problems/index.ts';
+
+export interface HealthOptions {
+  /** resolves with a reason when not ready, undefined when ready */
+  notReadyReason: () => Promise<string | undefined>;
+}
+
+export function registerHealthRoutes(app: FastifyInstance, options: HealthOptions): void {
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async () => {
+    let reason: string | undefined;
+    try {
+      reason = await options.notReadyReason();
+    } catch (error) {
+      reason = `check failed: ${(error as Error).message}`;
+    }
+    if (reason) throw new ProblemError('not-ready', { detail: reason });
+    return { status: 'ready' };
+  });
+}

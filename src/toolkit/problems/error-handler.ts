@@ -1,0 +1,128 @@
+/**
+ * Fastify plugin: every error a client can see becomes application/problem+json
+ * from the registry — schema validation, unknown routes (404), wrong methods
+ * (405 + Allow), body limits (413), content types (415), broken JSON (400) and
+ * unexpected exceptions (500, details only in the log).
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { buildProblem, PROBLEM_CONTENT_TYPE } from './problem-body.ts';
+import { ProblemError, type ValidationIssue } from './problem-error.ts';
+import type { ProblemRegistry } from './registry.ts';
+import { validationIssues } from './validation-issues.ts';
+
+export interface ProblemsPluginOptions {
+  registry: ProblemRegistry;
+  /** turn a domain or infrastructure error into a problem (e.g. database down → 503) */
+  mapError?: (error: unknown) => ProblemError | undefined;
+}
+
+const FASTIFY_DETAILS: Record<string, (request: FastifyRequest) => string> = {
+  'payload-too-large': () => 'The request body exceeds the size limit.',
+  'unsupported-media-type': (request) =>
+    `Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')} is not accepted; send application/json.`,
+};
+
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_INVALID_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_EMPTY_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-request',
+};
+
+export function sendProblem(
+  registry: ProblemRegistry,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: ProblemError,
+): FastifyReply {
+  const body = buildProblem(registry, {
+    slug: problem.slug,
+    detail: problem.detail,
+    instance: request.url.split('?')[0],
+    requestId: String(request.id),
+    errors: problem.errors,
+    extensions: problem.extensions,
+  });
+  reply.code(body.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE);
+  if (body.status === 401) reply.header('WWW-Authenticate', 'Bearer');
+  if (body.retryable && !reply.hasHeader('Retry-After')) reply.header('Retry-After', '1');
+  return reply.send(JSON.stringify(body));
+}
+
+function toProblem(error: FastifyError, request: FastifyRequest, options: ProblemsPluginOptions) {
+  if (error instanceof ProblemError) return error;
+  if (error.validation) {
+    const issues: ValidationIssue[] = validationIssues(error.validation, error.validationContext);
+    return new ProblemError('validation-failed', {
+      detail: issues.map((i) => `${i.in ?? 'body'} ${i.pointer || '/'}: ${i.message}`).join('; '),
+      errors: issues,
+    });
+  }
+  const mapped = options.mapError?.(error);
+  if (mapped) return mapped;
+  const slug = error.code ? FASTIFY_CODES[error.code] : undefined;
+  if (slug) return new ProblemError(slug, { detail: FASTIFY_DETAILS[slug]?.(request) ?? error.message });
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    request.log.info({ err: error }, 'client error without a problem type');
+    return new ProblemError('bad-request', { detail: error.message });
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return new ProblemError('internal-error', {
+    detail: `An unexpected error occurred (request ${request.id}).`,
+  });
+}
+
+function routePattern(url: string): RegExp {
+  const source = url
+    .split('/')
+    .map((part) =>
+      part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('/');
+  return new RegExp(`^${source}/?$`);
+}
+
+async function problemsPlugin(app: FastifyInstance, options: ProblemsPluginOptions) {
+  const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const pattern = routePattern(route.url);
+    const existing = routes.find((r) => r.pattern.source === pattern.source);
+    if (existing) for (const m of methods) existing.methods.add(m);
+    else routes.push({ pattern, methods: new Set(methods) });
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) =>
+    sendProblem(options.registry, request, reply, toProblem(error, request, options)),
+  );
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const allowed = new Set<string>();
+    for (const r of routes) if (r.pattern.test(path)) for (const m of r.methods) allowed.add(m);
+    if (allowed.size > 0 && !allowed.has(request.method)) {
+      const allow = [...allowed].sort().join(', ');
+      return sendProblem(
+        options.registry,
+        request,
+        reply,
+        new ProblemError('method-not-allowed', {
+          detail: `${request.method} is not supported on ${path}; use ${allow}.`,
+          headers: { Allow: allow },
+        }),
+      );
+    }
+    return sendProblem(
+      options.registry,
+      request,
+      reply,
+      new ProblemError('not-found', { detail: `No route ${request.method} ${path}.` }),
+    );
+  });
+}
+
+export const problems = fp(problemsPlugin, { name: 'steadfast-problems', fastify: '5.x' });

@@ -1,0 +1,14 @@
+/** steadfast/problems: one registry of problem types and the Fastify plumbing around it. */
+
+export type { ProblemsPluginOptions } from './error-handler.ts';
+export { problems, sendProblem } from './error-handler.ts';
+export { jsonBody } from './json-body.ts';
+export { registerProblemPages } from './pages.ts';
+export type { ProblemBody, ProblemInput } from './problem-body.ts';
+export { buildProblem, PROBLEM_CONTENT_TYPE, problemTypeUri } from './problem-body.ts';
+export type { ProblemOptions, ValidationIssue } from './problem-error.ts';
+export { isProblemError, ProblemError } from './problem-error.ts';
+export type { ProblemCategory, ProblemRegistry, ProblemType } from './registry.ts';
+export { coreProblems, createProblemRegistry } from './registry.ts';
+export { ProblemSchema, problemResponses } from './schema.ts';
+export { installValidators } from './validation.ts';
