@@ -94,6 +94,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
+    // every registered problem type, so clients can generate handling for each
+    transformObject: ({ openapiObject }) => ({
+      ...openapiObject,
+      'x-problem-types': registry.all().map(({ description: _d, ...type }) => ({
+        ...type,
+        type: `/problems/${type.slug}`,
+      })),
+    }),
   });
 
   registerHealthRoutes(server, {
