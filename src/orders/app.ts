@@ -95,8 +95,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       security: [{ apiKey: [] }],
     },
     // every registered problem type, so clients can generate handling for each
-    transformObject: ({ openapiObject }) => ({
-      ...openapiObject,
+    transformObject: (document) => ({
+      ...('openapiObject' in document ? document.openapiObject : {}),
       'x-problem-types': registry.all().map(({ description: _d, ...type }) => ({
         ...type,
         type: `/problems/${type.slug}`,

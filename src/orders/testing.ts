@@ -4,6 +4,7 @@
  * the app's own OpenAPI document. Built from toolkit/testing.
  */
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import { MIGRATIONS_DIR } from '../commands/serve.ts';
 import { createTenant } from '../toolkit/auth/index.ts';
 import type { Clock } from '../toolkit/ids/index.ts';
 import { createIdGenerator } from '../toolkit/ids/index.ts';
@@ -16,7 +17,6 @@ import {
   type LogCapture,
   type TestDatabase,
 } from '../toolkit/testing/index.ts';
-import { MIGRATIONS_DIR } from '../commands/serve.ts';
 import { type AppDeps, buildApp } from './app.ts';
 
 type InjectResponse = Awaited<ReturnType<FastifyInstance['inject']>>;
@@ -41,7 +41,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(overrides: Partial<Omit<AppDeps, 'db' | 'logger'>> & { clock?: Clock } = {}) {
+export async function buildTestApp(
+  overrides: Partial<Omit<AppDeps, 'db' | 'logger'>> & { clock?: Clock } = {},
+) {
   const db = await createTestDatabase();
   const logs = createLogCapture();
   const ids = createIdGenerator({ clock: overrides.clock });
@@ -87,7 +89,8 @@ export async function buildTestApp(overrides: Partial<Omit<AppDeps, 'db' | 'logg
     async close() {
       await server.close();
       await db.close();
-      if (violations.length) throw new Error(`responses broke the OpenAPI contract:\n${violations.join('\n')}`);
+      if (violations.length)
+        throw new Error(`responses broke the OpenAPI contract:\n${violations.join('\n')}`);
     },
   };
   return testApp;

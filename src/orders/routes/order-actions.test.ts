@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ORDER_STATUSES, type OrderStatus, nextStatus } from '../domain/state-machine.ts';
+import { nextStatus, ORDER_STATUSES, type OrderStatus } from '../domain/state-machine.ts';
 import { buildTestApp, createOrder, type TestApp } from '../testing.ts';
 import { CLIENT_ACTIONS } from './order-actions.ts';
 
@@ -91,7 +91,10 @@ describe('actions', () => {
 
   test('concurrent submit and cancel: one wins, the other sees the new state', async () => {
     const id = await orderIn('draft');
-    const [a, b] = await Promise.all([act(id, 'submit', { 'if-match': '"1"' }), act(id, 'cancel', { 'if-match': '"1"' })]);
+    const [a, b] = await Promise.all([
+      act(id, 'submit', { 'if-match': '"1"' }),
+      act(id, 'cancel', { 'if-match': '"1"' }),
+    ]);
     const statuses = [a.statusCode, b.statusCode].sort();
     assert.deepEqual(statuses, [200, 412]);
     const { rows } = await app.db.pool.query('SELECT version FROM orders WHERE id = $1', [id]);

@@ -24,7 +24,11 @@ describe('GET /v1/orders/{id}', () => {
   });
 
   test('another tenant gets 404, not 403', async () => {
-    const response = await app.inject({ method: 'GET', url: `/v1/orders/${created[0]}`, apiKey: other.apiKey });
+    const response = await app.inject({
+      method: 'GET',
+      url: `/v1/orders/${created[0]}`,
+      apiKey: other.apiKey,
+    });
     assert.equal(response.statusCode, 404);
     assert.equal(response.json().type, '/problems/not-found');
   });
@@ -101,7 +105,9 @@ describe('GET /v1/orders', () => {
       const problem = response.json();
       assert.equal(problem.type, '/problems/validation-failed');
       assert.ok(
-        problem.errors.some((e: { pointer: string; in: string }) => e.pointer === pointer && e.in === 'query'),
+        problem.errors.some(
+          (e: { pointer: string; in: string }) => e.pointer === pointer && e.in === 'query',
+        ),
         JSON.stringify(problem.errors),
       );
     });

@@ -14,7 +14,9 @@ const doc = {
               },
             },
           },
-          '404': { content: { 'application/problem+json': { schema: { type: 'object', required: ['type'] } } } },
+          '404': {
+            content: { 'application/problem+json': { schema: { type: 'object', required: ['type'] } } },
+          },
         },
       },
     },
@@ -38,7 +40,10 @@ test('an undocumented status, content type or method is reported', () => {
     checker.check({ ...base, status: 404, contentType: 'text/plain', body: 'x' })[0],
     /content type text\/plain not documented/,
   );
-  assert.match(checker.check({ ...base, method: 'DELETE', status: 200, body: '' })[0], /method not documented/);
+  assert.match(
+    checker.check({ ...base, method: 'DELETE', status: 200, body: '' })[0],
+    /method not documented/,
+  );
 });
 
 test('paths outside the document are not judged', () => {

@@ -23,7 +23,9 @@ function withDatabase(url: string, name: string): string {
 }
 
 /** `template: 'template0'` gives an empty, unmigrated database. */
-export async function createTestDatabase(options: { template?: string; poolMax?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { template?: string; poolMax?: number } = {},
+): Promise<TestDatabase> {
   const name = `t_${randomBytes(6).toString('hex')}`;
   const admin = createPool({ connectionString: adminUrl(), max: 1 });
   try {

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createPool, freePort, migrate, readMigrations, startEmbeddedCluster } from '../postgres/index.ts';
 import type { EmbeddedCluster } from '../postgres/index.ts';
+import { createPool, freePort, migrate, readMigrations, startEmbeddedCluster } from '../postgres/index.ts';
 
 export const TEMPLATE_DATABASE = 'steadfast_template';
 export const ADMIN_URL_ENV = 'STEADFAST_TEST_ADMIN_URL';

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('config', () => {
+  test('defaults follow the design table', () => {
+    const config = loadConfig({}, '/srv/app');
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.sandboxPort, 3001);
+    assert.equal(config.home, path.resolve('/srv/app/.steadfast'));
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.partners.pricingUrl, 'http://127.0.0.1:3001/pricing');
+    assert.equal(config.paymentsWebhookUrl, 'http://127.0.0.1:3000/webhooks/payments');
+    assert.equal(config.idempotencyRetentionS, 86400);
+    assert.equal(config.idempotencyLeaseS, 30);
+    assert.equal(config.jobMaxAttempts, 8);
+    assert.equal(config.workerMetricsPort, 9465);
+    assert.equal(config.logLevel, 'info');
+  });
+
+  test('values are read and typed', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      SANDBOX_PORT: '0',
+      PRICING_URL: 'https://prices.example/',
+      LOG_LEVEL: 'debug',
+    });
+    assert.equal(config.port, 8080);
+    assert.equal(config.sandboxPort, 0);
+    assert.equal(config.partners.pricingUrl, 'https://prices.example');
+    assert.equal(config.logLevel, 'debug');
+  });
+
+  const bad: [Record<string, string>, string, RegExp][] = [
+    [{ PORT: 'abc' }, 'PORT', /integer from 0 to 65535/],
+    [{ PORT: '70000' }, 'PORT', /integer/],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /postgres:\/\//],
+    [{ PRICING_URL: 'not a url' }, 'PRICING_URL', /absolute http/],
+    [{ PAYMENTS_URL: 'ftp://x' }, 'PAYMENTS_URL', /http\(s\)/],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of/],
+    [{ STEADFAST_DEMO_API_KEY: 'short' }, 'STEADFAST_DEMO_API_KEY', /20-200/],
+    [{ PAYMENTS_WEBHOOK_SECRET: 'plain' }, 'PAYMENTS_WEBHOOK_SECRET', /whsec_/],
+    [{ JOB_MAX_ATTEMPTS: '0' }, 'JOB_MAX_ATTEMPTS', /integer/],
+  ];
+  for (const [env, variable, message] of bad) {
+    test(`${variable}=${Object.values(env)[0]} fails with one line naming it`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.variable === variable &&
+          error.message.startsWith(`${variable}: `) &&
+          message.test(error.message) &&
+          !error.message.includes('\n'),
+      );
+    });
+  }
+});
