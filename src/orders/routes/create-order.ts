@@ -26,11 +26,7 @@ export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps):
     async (request, reply) => {
       const { tenantId } = principalOf(request);
       const body = request.body;
-      const quote = await deps.prices.quote(
-        [...new Set(body.items.map((i) => i.sku))],
-        body.currency,
-        request.signal,
-      );
+      const quote = await deps.prices.quote([...new Set(body.items.map((i) => i.sku))], body.currency);
       const priced = priceItems(body.items, quote);
       const now = new Date(deps.clock.now()).toISOString();
       const order: Order = {

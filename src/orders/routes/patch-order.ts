@@ -27,13 +27,13 @@ function notEditable(order: Order): ProblemError {
   });
 }
 
-async function applyPatch(deps: OrderRouteDeps, order: Order, patch: PatchOrderBody, signal: AbortSignal) {
+async function applyPatch(deps: OrderRouteDeps, order: Order, patch: PatchOrderBody) {
   const currency = patch.currency ?? order.currency;
   const itemInputs = patch.items ?? order.items.map(({ sku, quantity }) => ({ sku, quantity }));
   let priced = { items: order.items, totalAmount: order.totalAmount };
   let pricing = order.pricing;
   if (patch.items !== undefined || currency !== order.currency) {
-    const quote = await deps.prices.quote([...new Set(itemInputs.map((i) => i.sku))], currency, signal);
+    const quote = await deps.prices.quote([...new Set(itemInputs.map((i) => i.sku))], currency);
     priced = priceItems(itemInputs, quote);
     pricing = { asOf: quote.asOf, stale: quote.stale };
   }
@@ -80,7 +80,7 @@ export function registerPatchOrder(app: FastifyInstance, deps: OrderRouteDeps): 
       if (!order) throw orderNotFound(request.params.id);
       if (!ifMatchAllows(ifMatch, order.version)) throw preconditionFailed(order.version);
       if (order.status !== 'draft') throw notEditable(order);
-      const changes = await applyPatch(deps, order, request.body, request.signal);
+      const changes = await applyPatch(deps, order, request.body);
       const now = new Date(deps.clock.now()).toISOString();
       const updated = await updateDraft(deps.db, tenantId, order.id, order.version, changes, now);
       if (updated) return sendOrder(reply, updated);

@@ -46,9 +46,11 @@ export function toOrder(row: OrderRow): Order {
 }
 
 export async function insertOrder(db: Queryable, order: Order): Promise<void> {
-  await db.query(
-    `INSERT INTO orders (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-    [
+  // a named (prepared) statement: Postgres parses and plans it once per connection
+  await db.query({
+    name: 'orders.insert',
+    text: `INSERT INTO orders (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    values: [
       order.id,
       order.tenantId,
       order.status,
@@ -64,14 +66,15 @@ export async function insertOrder(db: Queryable, order: Order): Promise<void> {
       order.createdAt,
       order.updatedAt,
     ],
-  );
+  });
 }
 
 export async function findOrder(db: Queryable, tenantId: string, id: string): Promise<Order | undefined> {
-  const { rows } = await db.query<OrderRow>(
-    `SELECT ${COLUMNS} FROM orders WHERE id = $1 AND tenant_id = $2`,
-    [id, tenantId],
-  );
+  const { rows } = await db.query<OrderRow>({
+    name: 'orders.find',
+    text: `SELECT ${COLUMNS} FROM orders WHERE id = $1 AND tenant_id = $2`,
+    values: [id, tenantId],
+  });
   return rows[0] ? toOrder(rows[0]) : undefined;
 }
 

@@ -3,8 +3,8 @@
  * it is sane (1–128 of `A-Z a-z 0-9 . _ : -`), else a new one is made; it is
  * echoed on every response. A valid `traceparent` is kept for outgoing calls.
  */
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { createRandomPool } from '../ids/index.ts';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -18,7 +18,7 @@ export interface TraceContext {
   header: string;
 }
 
-export function createRequestIdGenerator(random: (size: number) => Buffer = randomBytes) {
+export function createRequestIdGenerator(random: (size: number) => Buffer = createRandomPool()) {
   return (request: IncomingMessage): string => {
     const incoming = request.headers['x-request-id'];
     if (typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming)) return incoming;

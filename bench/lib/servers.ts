@@ -1,0 +1,65 @@
+/** The servers benchmarks compare: the full Orders API, and a bare Fastify route doing one INSERT. */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import Fastify from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../src/orders/app.ts';
+import { createTenant } from '../../src/toolkit/auth/index.ts';
+import { createIdGenerator } from '../../src/toolkit/ids/index.ts';
+import { createLogger } from '../../src/toolkit/observability/index.ts';
+import { type Pool, readMigrations } from '../../src/toolkit/postgres/index.ts';
+
+export const ORDER_BODY = JSON.stringify({ currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 2 }] });
+
+export async function startOrdersApi(pool: Pool) {
+  const ids = createIdGenerator();
+  const tenant = await createTenant(pool, ids, { name: 'bench', scopes: ['ops'] });
+  // production logging (one line per request at info), written to /dev/null
+  const logger = createLogger({
+    level: 'info',
+    destination: pino.destination({ dest: '/dev/null', sync: false }),
+  });
+  const app = await buildApp({
+    db: pool,
+    logger,
+    ids,
+    migrations: readMigrations(path.resolve(import.meta.dirname, '..', '..', 'migrations')),
+  });
+  const url = await app.server.listen({ port: 0, host: '127.0.0.1' });
+  return { url, apiKey: tenant.apiKey, close: () => app.server.close() };
+}
+
+/** POST /bare: parse JSON, one INSERT into a table shaped like orders, 201 with the row. */
+export async function startBareInsert(pool: Pool) {
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS bare_orders (LIKE orders INCLUDING DEFAULTS INCLUDING INDEXES)',
+  );
+  const server = Fastify();
+  server.post('/bare', async (request, reply) => {
+    const body = request.body as { currency: string; items: { sku: string; quantity: number }[] };
+    const now = new Date().toISOString();
+    const row = {
+      id: `ord_${randomUUID()}`,
+      tenant_id: 'ten_bench',
+      status: 'draft',
+      currency: body.currency,
+      items: body.items.map((i) => ({ ...i, unitAmount: 100, amount: 100 * i.quantity })),
+      total_amount: 100,
+      created_at: now,
+    };
+    await pool.query(
+      `INSERT INTO bare_orders (id, tenant_id, status, currency, items, total_amount, priced_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)`,
+      [row.id, row.tenant_id, row.status, row.currency, JSON.stringify(row.items), row.total_amount, now],
+    );
+    return reply.code(201).send(row);
+  });
+  server.get('/bare/:id', async (request) => {
+    const { rows } = await pool.query('SELECT * FROM bare_orders WHERE id = $1', [
+      (request.params as { id: string }).id,
+    ]);
+    return rows[0] ?? {};
+  });
+  const url = await server.listen({ port: 0, host: '127.0.0.1' });
+  return { url, close: () => server.close() };
+}
