@@ -31,7 +31,7 @@ async function api(url: string, key: string, init: RequestInit = {}) {
     ...init,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...init.headers },
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 describe('steadfast start (a real process on embedded Postgres)', () => {
