@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { API_KEY_PATTERN } from './toolkit/auth/api-keys.ts';
+import { type FaultAction, type FaultPoint, parseFaultSpec } from './toolkit/faults/index.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -35,6 +36,8 @@ export interface Config {
   reconcilePendingAgeS: number;
   paymentAbandonAfterS: number;
   logLevel: LogLevel;
+  /** armed fault points (testing only): STEADFAST_FAULTS=name[:kill|throw],... */
+  faults: Map<FaultPoint, FaultAction>;
 }
 
 export class ConfigError extends Error {
@@ -102,7 +105,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       'must be one or more comma-separated whsec_<base64> secrets',
     );
   }
+  let faults: Map<FaultPoint, FaultAction>;
+  try {
+    faults = parseFaultSpec(env.STEADFAST_FAULTS);
+  } catch (error) {
+    throw new ConfigError('STEADFAST_FAULTS', (error as Error).message);
+  }
   return {
+    faults,
     port,
     host,
     sandboxPort,

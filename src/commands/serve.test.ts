@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { makeHome, runCli, startCli } from '../runtime/spawn-cli.ts';
-import { readPostmasterPid } from '../toolkit/postgres/index.ts';
+import { killAllChildren, makeHome, runCli, startCli } from '../runtime/spawn-cli.ts';
+import { readMigrations, readPostmasterPid } from '../toolkit/postgres/index.ts';
+import { MIGRATIONS_DIR } from './serve.ts';
 
 const homes: string[] = [];
 after(() => {
+  killAllChildren();
   for (const home of homes) fs.rmSync(home, { recursive: true, force: true });
 });
 
@@ -46,6 +48,7 @@ describe('steadfast start (a real process on embedded Postgres)', () => {
     assert.match(first.output(), /openapi\.json/);
     const created = await api(`${first.apiUrl}/v1/orders`, first.apiKey, {
       method: 'POST',
+      headers: { 'idempotency-key': 'first-order' },
       body: JSON.stringify({ currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 2 }] }),
     });
     assert.equal(created.status, 201);
@@ -101,7 +104,9 @@ describe('steadfast start (a real process on embedded Postgres)', () => {
     homes.push(home);
     const result = await runCli(['migrate'], { STEADFAST_HOME: home });
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { applied: ['0001_tenants_and_orders.sql'] });
+    assert.deepEqual(JSON.parse(result.stdout), {
+      applied: readMigrations(MIGRATIONS_DIR).map((m) => m.name),
+    });
     assert.equal(readPostmasterPid(path.join(home, 'pg')), undefined);
   });
 });

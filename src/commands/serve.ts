@@ -6,6 +6,8 @@ import { renderBanner } from '../runtime/banner.ts';
 import { openDatabase } from '../runtime/database.ts';
 import { ensureDemoTenant } from '../runtime/demo-tenant.ts';
 import { onShutdownSignal } from '../runtime/shutdown.ts';
+import { createFaultPoints } from '../toolkit/faults/index.ts';
+import { startKeyReaper } from '../toolkit/idempotency/index.ts';
 import { createIdGenerator } from '../toolkit/ids/index.ts';
 import { createHttpMetrics, createLogger } from '../toolkit/observability/index.ts';
 import { migrate, readMigrations } from '../toolkit/postgres/index.ts';
@@ -28,10 +30,18 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       migrations,
       ids,
       metrics: createHttpMetrics({ defaultMetrics: true }),
+      idempotency: { retentionS: config.idempotencyRetentionS, leaseS: config.idempotencyLeaseS },
+      faults: createFaultPoints(config.faults),
+    });
+    const reaper = startKeyReaper({
+      db: db.pool,
+      counter: app.idempotencyMetrics.reaped,
+      onError: (error) => logger.warn({ err: error }, 'idempotency reaper failed'),
     });
     onShutdownSignal(
       [
         { name: 'http', run: () => app.server.close(), timeoutMs: 10_000 },
+        { name: 'reaper', run: async () => reaper.stop() },
         { name: 'database', run: () => db.close(), timeoutMs: 40_000 },
       ],
       logger,

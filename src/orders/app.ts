@@ -5,6 +5,13 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { type ApiKeyVerifier, apiKeyAuth, createApiKeyVerifier } from '../toolkit/auth/index.ts';
+import { type FaultPoints, noFaults } from '../toolkit/faults/index.ts';
+import {
+  createIdempotencyEngine,
+  createIdempotencyMetrics,
+  idempotency,
+  idempotencyProblems,
+} from '../toolkit/idempotency/index.ts';
 import { type Clock, createIdGenerator, type IdGenerator, type RandomBytes } from '../toolkit/ids/index.ts';
 import {
   createHttpMetrics,
@@ -41,16 +48,25 @@ export interface AppDeps {
   metrics?: HttpMetrics;
   verifier?: ApiKeyVerifier;
   bodyLimitBytes?: number;
+  idempotency?: {
+    /** false: Idempotency-Key is ignored (benchmark baseline only) */
+    enabled?: boolean;
+    retentionS?: number;
+    leaseS?: number;
+    waitMs?: number;
+  };
+  faults?: FaultPoints;
 }
 
 export interface App {
   server: FastifyInstance;
   registry: ProblemRegistry;
   metrics: HttpMetrics;
+  idempotencyMetrics: ReturnType<typeof createIdempotencyMetrics>;
 }
 
 export function problemRegistry(): ProblemRegistry {
-  return createProblemRegistry(coreProblems, orderProblems);
+  return createProblemRegistry(coreProblems, idempotencyProblems, orderProblems);
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
@@ -83,6 +99,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await server.register(jsonBody);
   await server.register(observability, { metrics });
   await server.register(apiKeyAuth, { verifier });
+  await server.register(idempotency, {
+    enabled: deps.idempotency?.enabled,
+    tenantOf: (request) => request.principal?.tenantId ?? '',
+  });
+  const idempotencyMetrics = createIdempotencyMetrics(metrics.registry);
+  const engine = createIdempotencyEngine({
+    db: deps.db,
+    registry,
+    counter: idempotencyMetrics.requests,
+    retentionS: deps.idempotency?.retentionS ?? 86_400,
+    leaseS: deps.idempotency?.leaseS ?? 30,
+    waitMs: deps.idempotency?.waitMs,
+    faults: deps.faults ?? noFaults,
+  });
   await server.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -114,9 +144,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ids,
     clock,
     prices: deps.prices ?? createLocalPriceList(clock),
+    idempotency: engine,
   });
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
 
   await server.ready();
-  return { server, registry, metrics };
+  return { server, registry, metrics, idempotencyMetrics };
 }

@@ -3,6 +3,7 @@
  * API key, captured logs, and an `inject` that checks every response against
  * the app's own OpenAPI document. Built from toolkit/testing.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { MIGRATIONS_DIR } from '../commands/serve.ts';
 import { createTenant } from '../toolkit/auth/index.ts';
@@ -34,8 +35,13 @@ export interface TestApp {
   /** an `ops`-scoped tenant whose key `inject` sends by default */
   tenant: TestTenant;
   createTenant(options?: { ops?: boolean; name?: string }): Promise<TestTenant>;
-  /** `apiKey: null` sends no Authorization header */
-  inject(options: InjectOptions & { apiKey?: string | null }): Promise<InjectResponse>;
+  /**
+   * `apiKey: null` sends no Authorization header. POSTs get a fresh
+   * Idempotency-Key unless one is given, or `idempotencyKey: null`.
+   */
+  inject(
+    options: InjectOptions & { apiKey?: string | null; idempotencyKey?: string | null },
+  ): Promise<InjectResponse>;
   /** contract violations seen so far */
   violations: string[];
   close(): Promise<void>;
@@ -70,10 +76,13 @@ export async function buildTestApp(
     createTenant: makeTenant,
     violations,
     async inject(options) {
-      const { apiKey, ...rest } = options;
+      const { apiKey, idempotencyKey, ...rest } = options;
       const headers: Record<string, string> = { ...(rest.headers as Record<string, string>) };
       const key = apiKey === undefined ? tenant.apiKey : apiKey;
       if (key !== null && headers.authorization === undefined) headers.authorization = `Bearer ${key}`;
+      if (rest.method === 'POST' && idempotencyKey !== null && headers['idempotency-key'] === undefined) {
+        headers['idempotency-key'] = idempotencyKey ?? randomUUID();
+      }
       const response = await server.inject({ ...rest, headers });
       violations.push(
         ...checker.check({

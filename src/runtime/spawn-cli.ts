@@ -18,6 +18,14 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+const live = new Set<ChildProcess>();
+
+/** SIGKILL every child still running (for test teardown after a failure). */
+export function killAllChildren(): void {
+  for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  live.clear();
+}
+
 export function makeHome(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-home-'));
   fs.chmodSync(dir, 0o755);
@@ -38,6 +46,8 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
 
 export async function startCli(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningCli> {
   const child = spawn(process.execPath, [CLI_PATH, 'start'], { env: childEnv(env), stdio: 'pipe' });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let out = '';
   child.stdout?.on('data', (chunk) => {
     out += chunk;

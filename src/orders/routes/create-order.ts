@@ -3,23 +3,27 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../toolkit/auth/index.ts';
+import { formatEtag } from '../../toolkit/concurrency/index.ts';
+import { IDEMPOTENCY_KEY_HEADER } from '../../toolkit/idempotency/index.ts';
 import { problemResponses } from '../../toolkit/problems/index.ts';
 import { type Order, priceItems } from '../domain/order.ts';
-import { insertOrder } from '../store/orders-store.ts';
-import { type OrderRouteDeps, sendOrder } from './deps.ts';
+import { insertOrderEffect } from '../store/orders-store.ts';
+import { type OrderRouteDeps, publicOrder } from './deps.ts';
 import { CreateOrderBody, OrderSchema } from './schemas.ts';
 
 export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps): void {
   app.withTypeProvider<TypeBoxTypeProvider>().post(
     '/v1/orders',
     {
+      config: { idempotency: true },
       schema: {
         summary: 'Create a draft order',
         tags: ['orders'],
+        headers: { type: 'object', properties: IDEMPOTENCY_KEY_HEADER, required: ['idempotency-key'] },
         body: CreateOrderBody,
         response: {
           201: { description: 'The new draft', content: { 'application/json': { schema: OrderSchema } } },
-          ...problemResponses(400, 401, 413, 415, 422, 503),
+          ...problemResponses(400, 401, 409, 413, 415, 422, 503),
         },
       },
     },
@@ -44,9 +48,14 @@ export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps):
         createdAt: now,
         updatedAt: now,
       };
-      await insertOrder(deps.db, order);
-      reply.header('Location', `/v1/orders/${order.id}`);
-      return sendOrder(reply, order, 201);
+      return deps.idempotency.insertOnce(request, reply, {
+        result: {
+          status: 201,
+          body: publicOrder(order),
+          headers: { Location: `/v1/orders/${order.id}`, ETag: formatEtag(order.version) },
+        },
+        effect: insertOrderEffect(order),
+      });
     },
   );
 }

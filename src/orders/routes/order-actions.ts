@@ -6,12 +6,18 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../toolkit/auth/index.ts';
-import { ifMatchAllows, parseIfMatch, preconditionFailed } from '../../toolkit/concurrency/index.ts';
+import {
+  formatEtag,
+  ifMatchAllows,
+  parseIfMatch,
+  preconditionFailed,
+} from '../../toolkit/concurrency/index.ts';
+import { IDEMPOTENCY_KEY_HEADER } from '../../toolkit/idempotency/index.ts';
 import { ProblemError, problemResponses } from '../../toolkit/problems/index.ts';
 import type { Order } from '../domain/order.ts';
 import { allowedActions, type OrderAction, transitionOf } from '../domain/state-machine.ts';
 import { findOrder, transitionOrder } from '../store/orders-store.ts';
-import { type OrderRouteDeps, sendOrder } from './deps.ts';
+import { type OrderRouteDeps, publicOrder } from './deps.ts';
 import { orderNotFound } from './read-orders.ts';
 import { IfMatchHeader, OrderParams, OrderSchema } from './schemas.ts';
 
@@ -39,13 +45,18 @@ export function registerOrderActions(app: FastifyInstance, deps: OrderRouteDeps)
     typed.post(
       `/v1/orders/:id/${action}`,
       {
+        config: { idempotency: true },
         schema: {
           summary: SUMMARIES[action],
           description: `Allowed from: ${from.join(', ')}. Leads to: ${to}.`,
           tags: ['orders'],
           params: OrderParams,
-          headers: { type: 'object', properties: { 'if-match': IfMatchHeader } },
-          response: { 200: OrderSchema, ...problemResponses(400, 401, 404, 409, 412) },
+          headers: {
+            type: 'object',
+            properties: { 'if-match': IfMatchHeader, ...IDEMPOTENCY_KEY_HEADER },
+            required: ['idempotency-key'],
+          },
+          response: { 200: OrderSchema, ...problemResponses(400, 401, 404, 409, 412, 422) },
         },
       },
       async (request, reply) => {
@@ -53,23 +64,21 @@ export function registerOrderActions(app: FastifyInstance, deps: OrderRouteDeps)
         const ifMatch = parseIfMatch(request.headers['if-match']);
         const versions = ifMatch && !ifMatch.any ? ifMatch.versions : undefined;
         const now = new Date(deps.clock.now()).toISOString();
-        for (let attempt = 0; attempt < 3; attempt++) {
-          const moved = await transitionOrder(deps.db, {
-            tenantId,
-            id: request.params.id,
-            from,
-            to,
-            versions,
-            now,
-          });
-          if (moved) return sendOrder(reply, moved);
-          const current = await findOrder(deps.db, tenantId, request.params.id);
-          if (!current) throw orderNotFound(request.params.id);
-          if (!ifMatchAllows(ifMatch, current.version)) throw preconditionFailed(current.version);
-          if (!from.includes(current.status)) throw invalidTransition(current, action);
-          // it changed between the update and the read; try again
-        }
-        throw new ProblemError('internal-error', { detail: 'The order kept changing; try again.' });
+        const id = request.params.id;
+        return deps.idempotency.run(request, reply, async (tx) => {
+          for (let attempt = 0; attempt < 3; attempt++) {
+            const moved = await transitionOrder(tx, { tenantId, id, from, to, versions, now });
+            if (moved) {
+              return { status: 200, body: publicOrder(moved), headers: { ETag: formatEtag(moved.version) } };
+            }
+            const current = await findOrder(tx, tenantId, id);
+            if (!current) throw orderNotFound(id);
+            if (!ifMatchAllows(ifMatch, current.version)) throw preconditionFailed(current.version);
+            if (!from.includes(current.status)) throw invalidTransition(current, action);
+            // it changed between the update and the read; try again
+          }
+          throw new ProblemError('internal-error', { detail: 'The order kept changing; try again.' });
+        });
       },
     );
   }

@@ -45,11 +45,17 @@ export function toOrder(row: OrderRow): Order {
   };
 }
 
-export async function insertOrder(db: Queryable, order: Order): Promise<void> {
-  // a named (prepared) statement: Postgres parses and plans it once per connection
-  await db.query({
+/**
+ * The INSERT of a new order, written `SELECT ... FROM claimed` so that the
+ * idempotency engine runs it in the same statement as the key record: no key
+ * claimed, no order.
+ */
+export function insertOrderEffect(order: Order): { name: string; text: string; values: unknown[] } {
+  return {
     name: 'orders.insert',
-    text: `INSERT INTO orders (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    text: `INSERT INTO orders (${COLUMNS})
+      SELECT $1, $2, $3, $4, $5::jsonb, $6::bigint, $7, $8::jsonb, $9::jsonb, $10::timestamptz, $11::boolean,
+        $12::integer, $13::timestamptz, $14::timestamptz FROM claimed`,
     values: [
       order.id,
       order.tenantId,
@@ -66,7 +72,7 @@ export async function insertOrder(db: Queryable, order: Order): Promise<void> {
       order.createdAt,
       order.updatedAt,
     ],
-  });
+  };
 }
 
 export async function findOrder(db: Queryable, tenantId: string, id: string): Promise<Order | undefined> {

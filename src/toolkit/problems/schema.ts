@@ -25,10 +25,14 @@ export const ProblemSchema = Type.Object(
   { additionalProperties: true, title: 'Problem' },
 );
 
-/** `{ 400: {...}, 404: {...} }` response entries with the problem+json content type. */
+/**
+ * `{ 400: {...}, 404: {...} }` response entries with the problem+json content
+ * type. 500 (internal) and 503 (database unavailable) can happen anywhere and
+ * are always included.
+ */
 export function problemResponses(...statuses: number[]): Record<number, unknown> {
   const out: Record<number, unknown> = {};
-  for (const status of statuses) {
+  for (const status of new Set([...statuses, 500, 503])) {
     out[status] = {
       description: `Problem (${status})`,
       content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },

@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Fastify from 'fastify';
-import { buildTestApp, type TestApp } from '../../orders/testing.ts';
-import { createLogger } from '../observability/index.ts';
-import { createPool } from '../postgres/index.ts';
-import { createLogCapture } from '../testing/index.ts';
-import { problems } from './error-handler.ts';
-import { jsonBody } from './json-body.ts';
-import { coreProblems, createProblemRegistry } from './registry.ts';
+import { createLogger } from '../toolkit/observability/index.ts';
+import { createPool } from '../toolkit/postgres/index.ts';
+import { problems } from '../toolkit/problems/error-handler.ts';
+import { jsonBody } from '../toolkit/problems/json-body.ts';
+import { coreProblems, createProblemRegistry } from '../toolkit/problems/registry.ts';
+import { createLogCapture } from '../toolkit/testing/index.ts';
+import { buildTestApp, type TestApp } from './testing.ts';
 
 let app: TestApp;
 before(async () => {
@@ -19,7 +19,7 @@ after(() => app.close());
 
 describe('the problem registry, its pages, the OpenAPI document and docs/errors.md stay in sync', () => {
   test('every registered type has a page that names its status and category', async () => {
-    const { problemRegistry } = await import('../../orders/app.ts');
+    const { problemRegistry } = await import('./app.ts');
     for (const type of problemRegistry().all()) {
       const response = await app.inject({ method: 'GET', url: `/problems/${type.slug}`, apiKey: null });
       assert.equal(response.statusCode, 200, type.slug);
@@ -39,7 +39,7 @@ describe('the problem registry, its pages, the OpenAPI document and docs/errors.
   });
 
   test('every registered type appears in the OpenAPI document, with the same status and category', async () => {
-    const { problemRegistry } = await import('../../orders/app.ts');
+    const { problemRegistry } = await import('./app.ts');
     const spec = (await app.inject({ method: 'GET', url: '/openapi.json', apiKey: null })).json();
     const listed = new Map(spec['x-problem-types'].map((t: { slug: string }) => [t.slug, t]));
     for (const type of problemRegistry().all()) {
@@ -56,7 +56,7 @@ describe('the problem registry, its pages, the OpenAPI document and docs/errors.
   });
 
   test('every registered type is documented in docs/errors.md', async () => {
-    const { problemRegistry } = await import('../../orders/app.ts');
+    const { problemRegistry } = await import('./app.ts');
     const doc = fs.readFileSync(path.resolve('docs/errors.md'), 'utf8');
     for (const type of problemRegistry().all()) {
       assert.match(
@@ -107,7 +107,7 @@ describe('HTTP-level errors are problems', () => {
   });
 
   test('a database outage → 503 database-unavailable, retryable, with Retry-After', async () => {
-    const { buildApp } = await import('../../orders/app.ts');
+    const { buildApp } = await import('./app.ts');
     const pool = createPool({ connectionString: 'postgres://nobody:x@127.0.0.1:1/none' });
     const broken = await buildApp({ db: pool, logger: createLogger({ level: 'silent' }), migrations: [] });
     const response = await broken.server.inject({

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { buildTestApp, type TestApp } from '../../orders/testing.ts';
-import { createIdGenerator } from '../ids/index.ts';
-import type { Queryable } from '../postgres/index.ts';
-import { createFakeClock } from '../testing/index.ts';
-import { createApiKeyVerifier, hashApiKey } from './api-keys.ts';
-import { createTenant, revokeApiKey } from './tenants.ts';
+import { createApiKeyVerifier, hashApiKey } from '../toolkit/auth/api-keys.ts';
+import { createTenant, revokeApiKey } from '../toolkit/auth/tenants.ts';
+import { createIdGenerator } from '../toolkit/ids/index.ts';
+import type { Queryable } from '../toolkit/postgres/index.ts';
+import { createFakeClock } from '../toolkit/testing/index.ts';
+import { buildTestApp, type TestApp } from './testing.ts';
 
 let app: TestApp;
 before(async () => {

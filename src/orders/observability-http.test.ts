@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { buildTestApp, createOrder, type TestApp } from '../../orders/testing.ts';
-import { parseTraceparent } from './request-id.ts';
+import { parseTraceparent } from '../toolkit/observability/request-id.ts';
+import { buildTestApp, createOrder, type TestApp } from './testing.ts';
 
 let app: TestApp;
 before(async () => {

@@ -1,0 +1,298 @@
+/**
+ * The idempotency engine. Two ways to run a protected route:
+ *
+ * - `insertOnce`: the effect is one INSERT. The key record (with the response)
+ *   and the effect are written by one statement — one round trip, one commit; a
+ *   conflicting key means "duplicate" and nothing is written.
+ * - `run`: the handler needs a transaction of its own. The key is claimed
+ *   (committed, with a lease), the handler runs in a transaction, and the
+ *   response is stored in that same transaction. A crash before commit leaves
+ *   only the claim, which the next request takes over once the lease expires.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Counter } from 'prom-client';
+import { type FaultPoints, noFaults } from '../faults/index.ts';
+import type { Pool, PoolClient } from '../postgres/index.ts';
+import {
+  buildProblem,
+  isProblemError,
+  PROBLEM_CONTENT_TYPE,
+  ProblemError,
+  type ProblemRegistry,
+} from '../problems/index.ts';
+import {
+  claimKey,
+  completedKeyCte,
+  completedKeyValues,
+  completeKey,
+  findKey,
+  type KeyScope,
+  releaseKey,
+  renewLease,
+  type StoredResponse,
+} from './store.ts';
+
+export interface IdempotencyContext {
+  scope: KeyScope;
+  fingerprint: Buffer;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency: IdempotencyContext | undefined;
+  }
+}
+
+export interface HandlerResult {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  contentType?: string;
+}
+
+export interface EngineOptions {
+  db: Pool;
+  registry: ProblemRegistry;
+  counter: Counter<'outcome'>;
+  retentionS: number;
+  leaseS: number;
+  /** how long a duplicate waits for an in-flight first request before answering 409 */
+  waitMs?: number;
+  maxStoredBytes?: number;
+  faults?: FaultPoints;
+  instanceId?: string;
+}
+
+/**
+ * Business outcomes (2xx, 404, 409, 422) are stored and replayed. Not stored —
+ * the key stays free for a retry: auth and rate limits, idempotency errors,
+ * preconditions (the client re-reads and retries with a fresh If-Match) and 5xx.
+ */
+const NEVER_STORED_CATEGORIES = new Set([
+  'unauthorized',
+  'forbidden',
+  'rate-limited',
+  'idempotency',
+  'precondition',
+  'dependency',
+  'internal',
+]);
+const STORED_HEADERS = ['content-type', 'location', 'etag', 'retry-after'];
+
+export interface IdempotencyEngine {
+  run(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    handler: (tx: PoolClient) => Promise<HandlerResult>,
+  ): Promise<FastifyReply>;
+  insertOnce(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    spec: { result: HandlerResult; effect: { name: string; text: string; values: unknown[] } },
+  ): Promise<FastifyReply>;
+}
+
+function toStored(result: HandlerResult, maxBytes: number): { stored: StoredResponse; bytes: Buffer } {
+  const contentType = result.contentType ?? 'application/json; charset=utf-8';
+  const bytes = Buffer.from(JSON.stringify(result.body), 'utf8');
+  const headers: Record<string, string> = { 'content-type': contentType };
+  for (const [name, value] of Object.entries(result.headers ?? {})) {
+    if (STORED_HEADERS.includes(name.toLowerCase())) headers[name.toLowerCase()] = value;
+  }
+  return { stored: { status: result.status, headers, body: bytes.length <= maxBytes ? bytes : null }, bytes };
+}
+
+function send(reply: FastifyReply, result: HandlerResult, bytes: Buffer): FastifyReply {
+  reply.code(result.status);
+  for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
+  return reply.type(result.contentType ?? 'application/json; charset=utf-8').send(bytes);
+}
+
+function replay(reply: FastifyReply, response: StoredResponse): FastifyReply {
+  reply.code(response.status).headers(response.headers).header('Idempotent-Replayed', 'true');
+  return reply.send(response.body ?? '');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngine {
+  const { db, counter } = options;
+  const waitMs = options.waitMs ?? 1000;
+  const maxStoredBytes = options.maxStoredBytes ?? 1024 * 1024;
+  const faults = options.faults ?? noFaults;
+  const instanceId = options.instanceId ?? randomBytes(6).toString('hex');
+
+  function problemResult(request: FastifyRequest, error: ProblemError): HandlerResult {
+    const body = buildProblem(options.registry, {
+      slug: error.slug,
+      detail: error.detail,
+      instance: request.url.split('?')[0],
+      requestId: String(request.id),
+      errors: error.errors,
+      extensions: error.extensions,
+    });
+    return {
+      status: body.status,
+      body,
+      headers: error.headers,
+      contentType: `${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
+    };
+  }
+
+  function storable(error: unknown): error is ProblemError {
+    if (!isProblemError(error)) return false;
+    const type = options.registry.get(error.slug);
+    return !!type && type.status < 500 && !NEVER_STORED_CATEGORIES.has(type.category);
+  }
+
+  /** A duplicate: replay, 422 on another payload, or wait for the first and then 409. */
+  async function answerExisting(ctx: IdempotencyContext, reply: FastifyReply, deadline: number) {
+    const record = await findKey(db, ctx.scope);
+    if (!record) return undefined; // gone meanwhile (released or expired): the caller claims again
+    if (!record.fingerprint.equals(ctx.fingerprint)) {
+      counter.inc({ outcome: 'fingerprint_mismatch' });
+      throw new ProblemError('idempotency-key-reused', {
+        detail: 'This Idempotency-Key was used with a different request; use a new key for a new request.',
+      });
+    }
+    if (record.state === 'completed' && record.response) {
+      counter.inc({ outcome: 'replayed' });
+      return replay(reply, record.response);
+    }
+    if (record.leaseExpired) return undefined; // the owner died: take it over
+    if (Date.now() >= deadline) {
+      counter.inc({ outcome: 'in_flight_conflict' });
+      throw new ProblemError('idempotency-request-in-flight', {
+        detail: 'A request with this Idempotency-Key is still being processed; retry shortly.',
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    return null; // still running: wait
+  }
+
+  async function execute(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ctx: IdempotencyContext,
+    owner: string,
+    handler: (tx: PoolClient) => Promise<HandlerResult>,
+  ): Promise<FastifyReply> {
+    const renew = setInterval(
+      () => {
+        renewLease(db, ctx.scope, owner, options.leaseS).catch(() => {});
+      },
+      (options.leaseS * 1000) / 3,
+    );
+    renew.unref();
+    const client = await db.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      let result: HandlerResult;
+      try {
+        result = await handler(client);
+      } catch (error) {
+        await client.query('ROLLBACK');
+        if (!storable(error)) throw error;
+        result = problemResult(request, error); // a business outcome: remember it
+        const { stored, bytes } = toStored(result, maxStoredBytes);
+        await completeKey(db, ctx.scope, owner, stored);
+        return send(reply, result, bytes);
+      }
+      const { stored, bytes } = toStored(result, maxStoredBytes);
+      faults.hit('after-claim-before-commit');
+      if (!(await completeKey(client, ctx.scope, owner, stored))) {
+        await client.query('ROLLBACK');
+        counter.inc({ outcome: 'in_flight_conflict' });
+        throw new ProblemError('idempotency-request-in-flight', {
+          detail: 'This request took longer than its lease and another request took it over; retry shortly.',
+          headers: { 'Retry-After': '1' },
+        });
+      }
+      await client.query('COMMIT');
+      return send(reply, result, bytes);
+    } catch (error) {
+      if (!isProblemError(error) || !storable(error)) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        await releaseKey(db, ctx.scope, owner).catch(() => {});
+      }
+      throw error;
+    } finally {
+      clearInterval(renew);
+      client.release(broken);
+    }
+  }
+
+  return {
+    async run(request, reply, handler) {
+      const ctx = request.idempotency;
+      if (!ctx) {
+        const client = await db.connect();
+        try {
+          await client.query('BEGIN');
+          const result = await handler(client);
+          await client.query('COMMIT');
+          return send(reply, result, Buffer.from(JSON.stringify(result.body)));
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        } finally {
+          client.release();
+        }
+      }
+      const deadline = Date.now() + waitMs;
+      for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+        const owner = `${instanceId}:${request.id}`;
+        const claim = await claimKey(
+          db,
+          ctx.scope,
+          ctx.fingerprint,
+          owner,
+          options.leaseS,
+          options.retentionS,
+        );
+        if (claim.claimed) {
+          counter.inc({ outcome: claim.takenOver ? 'taken_over' : 'executed' });
+          return execute(request, reply, ctx, owner, handler);
+        }
+        const answered = await answerExisting(ctx, reply, deadline);
+        if (answered) return answered;
+        if (answered === null) await sleep(pause);
+      }
+    },
+
+    async insertOnce(request, reply, { result, effect }) {
+      const ctx = request.idempotency;
+      const { stored, bytes } = toStored(result, maxStoredBytes);
+      if (!ctx) {
+        await db.query({
+          name: `${effect.name}.plain`,
+          text: `WITH claimed AS (SELECT 1) ${effect.text}`,
+          values: effect.values,
+        });
+        return send(reply, result, bytes);
+      }
+      const deadline = Date.now() + waitMs;
+      for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+        const inserted = await db.query({
+          name: `${effect.name}.idempotent`,
+          text: `WITH ${completedKeyCte(effect.values.length)} ${effect.text}`,
+          values: [
+            ...effect.values,
+            ...completedKeyValues(ctx.scope, ctx.fingerprint, stored, options.retentionS),
+          ],
+        });
+        if (inserted.rowCount === 1) {
+          counter.inc({ outcome: 'executed' });
+          return send(reply, result, bytes);
+        }
+        const answered = await answerExisting(ctx, reply, deadline);
+        if (answered) return answered;
+        if (answered === null) await sleep(pause);
+      }
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Fastify plugin: routes opt in with `config: { idempotency: true }`. Before
+ * validation it reads `Idempotency-Key` (400 when missing or malformed) and
+ * attaches the key's scope — tenant, method, route template, key — and the
+ * request fingerprint to `request.idempotency` for the engine to use.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ProblemError } from '../problems/index.ts';
+import { requestFingerprint } from './fingerprint.ts';
+import { parseIdempotencyKey } from './key-header.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** require Idempotency-Key on this route */
+    idempotency?: boolean;
+  }
+}
+
+export interface IdempotencyPluginOptions {
+  /** false turns the protection off (for benchmarks): the header is then ignored */
+  enabled?: boolean;
+  /** the tenant a request belongs to; keys are scoped by it */
+  tenantOf: (request: FastifyRequest) => string;
+}
+
+async function idempotencyPlugin(app: FastifyInstance, options: IdempotencyPluginOptions) {
+  app.decorateRequest('idempotency', undefined);
+  if (options.enabled === false) return;
+  app.addHook('preValidation', async (request) => {
+    if (!request.routeOptions.config.idempotency) return;
+    const parsed = parseIdempotencyKey(request.headers['idempotency-key']);
+    if (parsed === undefined) {
+      throw new ProblemError('idempotency-key-missing', {
+        detail: 'Send an Idempotency-Key header (e.g. a UUID) with every POST; reuse it when you retry.',
+      });
+    }
+    if (!parsed.ok) throw new ProblemError('idempotency-key-invalid', { detail: parsed.reason });
+    request.idempotency = {
+      scope: {
+        tenantId: options.tenantOf(request),
+        method: request.method,
+        route: request.routeOptions.url ?? request.url,
+        key: parsed.key,
+      },
+      fingerprint: requestFingerprint(request.body, request.params),
+    };
+  });
+}
+
+export const idempotency = fp(idempotencyPlugin, { name: 'steadfast-idempotency', fastify: '5.x' });
+
+/** Route schema fragment documenting the header as required. */
+export const IDEMPOTENCY_KEY_HEADER = {
+  'idempotency-key': {
+    type: 'string',
+    minLength: 1,
+    maxLength: 257,
+    description: 'unique per operation (e.g. a UUID); resend the same key when retrying',
+  },
+} as const;
