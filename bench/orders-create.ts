@@ -14,11 +14,13 @@ export async function run(args: string[]): Promise<void> {
   const api = await startOrdersApi(db.pool);
   const bare = await startBareInsert(db.pool);
   const json = { 'content-type': 'application/json' };
+  // a unique Idempotency-Key per request: the real cost of a create
   const ours = {
     url: `${api.url}/v1/orders`,
     method: 'POST',
     body: ORDER_BODY,
     headers: { ...json, authorization: `Bearer ${api.apiKey}` },
+    uniqueIdempotencyKey: true,
   };
   const baseline = { url: `${bare.url}/bare`, method: 'POST', body: ORDER_BODY, headers: json };
   try {

@@ -3,7 +3,7 @@
  * generator does not share the server's event loop) and return its summary.
  */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import path from 'node:path';
 
 export interface LoadOptions {
   url: string;
@@ -12,8 +12,8 @@ export interface LoadOptions {
   body?: string;
   connections?: number;
   durationS?: number;
-  /** `[<id>]` in the body or headers becomes a unique id per request */
-  idReplacement?: boolean;
+  /** send a fresh Idempotency-Key with every request */
+  uniqueIdempotencyKey?: boolean;
 }
 
 export interface LoadResult {
@@ -25,25 +25,20 @@ export interface LoadResult {
   total: number;
 }
 
-const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+const CHILD = path.join(import.meta.dirname, 'autocannon-child.ts');
 
 export function load(options: LoadOptions): Promise<LoadResult> {
-  const args = [
-    autocannonBin,
-    '--json',
-    '-c',
-    String(options.connections ?? 50),
-    '-d',
-    String(options.durationS ?? 10),
-    '-m',
-    options.method ?? 'GET',
-  ];
-  for (const [k, v] of Object.entries(options.headers ?? {})) args.push('-H', `${k}=${v}`);
-  if (options.body !== undefined) args.push('-b', options.body);
-  if (options.idReplacement) args.push('--idReplacement');
-  args.push(options.url);
+  const args = JSON.stringify({
+    url: options.url,
+    method: options.method ?? 'GET',
+    headers: options.headers ?? {},
+    body: options.body,
+    connections: options.connections ?? 50,
+    duration: options.durationS ?? 10,
+    uniqueKey: options.uniqueIdempotencyKey ?? false,
+  });
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => {
@@ -53,7 +48,7 @@ export function load(options: LoadOptions): Promise<LoadResult> {
       err += c;
     });
     child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon failed (${code}): ${err}`));
+      if (code !== 0 || !out) return reject(new Error(`autocannon failed (${code}): ${err}`));
       const r = JSON.parse(out);
       resolve({
         requestsPerSecond: r.requests.average,

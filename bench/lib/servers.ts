@@ -11,7 +11,7 @@ import { type Pool, readMigrations } from '../../src/toolkit/postgres/index.ts';
 
 export const ORDER_BODY = JSON.stringify({ currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 2 }] });
 
-export async function startOrdersApi(pool: Pool) {
+export async function startOrdersApi(pool: Pool, options: { idempotency?: boolean } = {}) {
   const ids = createIdGenerator();
   const tenant = await createTenant(pool, ids, { name: 'bench', scopes: ['ops'] });
   // production logging (one line per request at info), written to /dev/null
@@ -24,6 +24,7 @@ export async function startOrdersApi(pool: Pool) {
     logger,
     ids,
     migrations: readMigrations(path.resolve(import.meta.dirname, '..', '..', 'migrations')),
+    idempotency: { enabled: options.idempotency ?? true },
   });
   const url = await app.server.listen({ port: 0, host: '127.0.0.1' });
   return { url, apiKey: tenant.apiKey, close: () => app.server.close() };

@@ -26,11 +26,13 @@ import {
   completedKeyCte,
   completedKeyValues,
   completeKey,
+  deleteExpiredKey,
   findKey,
   type KeyScope,
   releaseKey,
   renewLease,
   type StoredResponse,
+  takeOverKey,
 } from './store.ts';
 
 export interface IdempotencyContext {
@@ -146,10 +148,23 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
     return !!type && type.status < 500 && !NEVER_STORED_CATEGORIES.has(type.category);
   }
 
-  /** A duplicate: replay, 422 on another payload, or wait for the first and then 409. */
-  async function answerExisting(ctx: IdempotencyContext, reply: FastifyReply, deadline: number) {
+  /**
+   * A key that exists: replay, 422 on another payload, wait for an in-flight
+   * first request (then 409), or — when it expired or its owner died — give
+   * the caller another go: 'retry' to claim again, 'take-over' to run now.
+   */
+  async function answerExisting(
+    ctx: IdempotencyContext,
+    reply: FastifyReply,
+    deadline: number,
+    owner: string | undefined,
+  ): Promise<FastifyReply | 'retry' | 'wait' | 'take-over'> {
     const record = await findKey(db, ctx.scope);
-    if (!record) return undefined; // gone meanwhile (released or expired): the caller claims again
+    if (!record) return 'retry'; // released meanwhile
+    if (record.expired) {
+      await deleteExpiredKey(db, ctx.scope);
+      return 'retry';
+    }
     if (!record.fingerprint.equals(ctx.fingerprint)) {
       counter.inc({ outcome: 'fingerprint_mismatch' });
       throw new ProblemError('idempotency-key-reused', {
@@ -160,7 +175,11 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
       counter.inc({ outcome: 'replayed' });
       return replay(reply, record.response);
     }
-    if (record.leaseExpired) return undefined; // the owner died: take it over
+    if (record.state === 'in_flight' && record.leaseExpired && owner) {
+      // the owner died (or stalled past its lease): run it ourselves
+      if (await takeOverKey(db, ctx.scope, ctx.fingerprint, owner, options.leaseS)) return 'take-over';
+      return 'retry';
+    }
     if (Date.now() >= deadline) {
       counter.inc({ outcome: 'in_flight_conflict' });
       throw new ProblemError('idempotency-request-in-flight', {
@@ -168,7 +187,7 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
         headers: { 'Retry-After': '1' },
       });
     }
-    return null; // still running: wait
+    return 'wait';
   }
 
   async function execute(
@@ -244,23 +263,19 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
         }
       }
       const deadline = Date.now() + waitMs;
+      const owner = `${instanceId}:${request.id}`;
       for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
-        const owner = `${instanceId}:${request.id}`;
-        const claim = await claimKey(
-          db,
-          ctx.scope,
-          ctx.fingerprint,
-          owner,
-          options.leaseS,
-          options.retentionS,
-        );
-        if (claim.claimed) {
-          counter.inc({ outcome: claim.takenOver ? 'taken_over' : 'executed' });
+        if (await claimKey(db, ctx.scope, ctx.fingerprint, owner, options.leaseS, options.retentionS)) {
+          counter.inc({ outcome: 'executed' });
           return execute(request, reply, ctx, owner, handler);
         }
-        const answered = await answerExisting(ctx, reply, deadline);
-        if (answered) return answered;
-        if (answered === null) await sleep(pause);
+        const answer = await answerExisting(ctx, reply, deadline, owner);
+        if (answer === 'take-over') {
+          counter.inc({ outcome: 'taken_over' });
+          return execute(request, reply, ctx, owner, handler);
+        }
+        if (answer === 'wait') await sleep(pause);
+        else if (answer !== 'retry') return answer;
       }
     },
 
@@ -289,9 +304,9 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
           counter.inc({ outcome: 'executed' });
           return send(reply, result, bytes);
         }
-        const answered = await answerExisting(ctx, reply, deadline);
-        if (answered) return answered;
-        if (answered === null) await sleep(pause);
+        const answer = await answerExisting(ctx, reply, deadline, undefined);
+        if (answer === 'wait') await sleep(pause);
+        else if (answer !== 'retry' && answer !== 'take-over') return answer;
       }
     },
   };

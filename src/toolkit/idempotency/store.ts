@@ -23,26 +23,21 @@ export interface KeyRecord {
   fingerprint: Buffer;
   state: 'in_flight' | 'completed';
   leaseExpired: boolean;
+  /** past retention: counts as absent */
+  expired: boolean;
   response: StoredResponse | undefined;
 }
-
-const UPSERT_CONFLICT = `
-  ON CONFLICT (tenant_id, method, route, key) DO UPDATE SET
-    fingerprint = EXCLUDED.fingerprint, state = EXCLUDED.state, owner = EXCLUDED.owner,
-    lease_expires_at = EXCLUDED.lease_expires_at, response_status = EXCLUDED.response_status,
-    response_headers = EXCLUDED.response_headers, response_body = EXCLUDED.response_body,
-    created_at = now(), completed_at = EXCLUDED.completed_at, expires_at = EXCLUDED.expires_at,
-    takeovers = CASE WHEN idempotency_keys.expires_at > now() THEN idempotency_keys.takeovers + 1 ELSE 0 END
-  WHERE idempotency_keys.expires_at <= now()
-     OR (idempotency_keys.state = 'in_flight' AND idempotency_keys.lease_expires_at <= now()
-         AND idempotency_keys.fingerprint = EXCLUDED.fingerprint)`;
 
 export interface ClaimResult {
   claimed: boolean;
   takenOver: boolean;
 }
 
-/** Claim a key for execution (committed at once, so others see it in flight). */
+/**
+ * Claim a new key for execution (committed at once, so others see it in
+ * flight). ON CONFLICT DO NOTHING: a duplicate neither locks nor writes the
+ * existing row, so a storm of retries costs no commits.
+ */
 export async function claimKey(
   db: Queryable,
   scope: KeyScope,
@@ -50,18 +45,43 @@ export async function claimKey(
   owner: string,
   leaseS: number,
   retentionS: number,
-): Promise<ClaimResult> {
-  const { rows } = await db.query<{ inserted: boolean; takeovers: number }>({
+): Promise<boolean> {
+  const { rowCount } = await db.query({
     name: 'idempotency.claim',
-    text: `INSERT INTO idempotency_keys AS k (tenant_id, method, route, key, fingerprint, state, owner,
+    text: `INSERT INTO idempotency_keys (tenant_id, method, route, key, fingerprint, state, owner,
              lease_expires_at, expires_at)
            VALUES ($1, $2, $3, $4, $5, 'in_flight', $6, now() + make_interval(secs => $7), now() + make_interval(secs => $8))
-           ${UPSERT_CONFLICT.replaceAll('idempotency_keys.', 'k.')}
-           RETURNING (xmax = 0) AS inserted, takeovers`,
+           ON CONFLICT (tenant_id, method, route, key) DO NOTHING`,
     values: [scope.tenantId, scope.method, scope.route, scope.key, fingerprint, owner, leaseS, retentionS],
   });
-  if (!rows[0]) return { claimed: false, takenOver: false };
-  return { claimed: true, takenOver: !rows[0].inserted && rows[0].takeovers > 0 };
+  return rowCount === 1;
+}
+
+/** Take over an in-flight claim with the same fingerprint whose owner let its lease run out. */
+export async function takeOverKey(
+  db: Queryable,
+  scope: KeyScope,
+  fingerprint: Buffer,
+  owner: string,
+  leaseS: number,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE idempotency_keys SET owner = $6, lease_expires_at = now() + make_interval(secs => $7),
+       takeovers = takeovers + 1
+     WHERE tenant_id = $1 AND method = $2 AND route = $3 AND key = $4 AND fingerprint = $5
+       AND state = 'in_flight' AND lease_expires_at <= now() AND expires_at > now()`,
+    [scope.tenantId, scope.method, scope.route, scope.key, fingerprint, owner, leaseS],
+  );
+  return rowCount === 1;
+}
+
+/** Delete one record past its retention (the key is then new). */
+export async function deleteExpiredKey(db: Queryable, scope: KeyScope): Promise<void> {
+  await db.query(
+    `DELETE FROM idempotency_keys
+     WHERE tenant_id = $1 AND method = $2 AND route = $3 AND key = $4 AND expires_at <= now()`,
+    [scope.tenantId, scope.method, scope.route, scope.key],
+  );
 }
 
 /**
@@ -72,11 +92,11 @@ export async function claimKey(
 export function completedKeyCte(offset: number): string {
   const p = (n: number) => `$${offset + n}`;
   return `claimed AS (
-    INSERT INTO idempotency_keys AS k (tenant_id, method, route, key, fingerprint, state, response_status,
+    INSERT INTO idempotency_keys (tenant_id, method, route, key, fingerprint, state, response_status,
       response_headers, response_body, completed_at, expires_at)
     VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, 'completed', ${p(6)}, ${p(7)}, ${p(8)}, now(),
       now() + make_interval(secs => ${p(9)}))
-    ${UPSERT_CONFLICT.replaceAll('idempotency_keys.', 'k.')}
+    ON CONFLICT (tenant_id, method, route, key) DO NOTHING
     RETURNING 1
   )`;
 }
@@ -105,15 +125,16 @@ export async function findKey(db: Queryable, scope: KeyScope): Promise<KeyRecord
     fingerprint: Buffer;
     state: 'in_flight' | 'completed';
     lease_expired: boolean;
+    expired: boolean;
     response_status: number | null;
     response_headers: Record<string, string> | null;
     response_body: Buffer | null;
   }>({
     name: 'idempotency.find',
     text: `SELECT fingerprint, state, coalesce(lease_expires_at <= now(), false) AS lease_expired,
-             response_status, response_headers, response_body
+             expires_at <= now() AS expired, response_status, response_headers, response_body
            FROM idempotency_keys
-           WHERE tenant_id = $1 AND method = $2 AND route = $3 AND key = $4 AND expires_at > now()`,
+           WHERE tenant_id = $1 AND method = $2 AND route = $3 AND key = $4`,
     values: [scope.tenantId, scope.method, scope.route, scope.key],
   });
   const row = rows[0];
@@ -122,6 +143,7 @@ export async function findKey(db: Queryable, scope: KeyScope): Promise<KeyRecord
     fingerprint: row.fingerprint,
     state: row.state,
     leaseExpired: row.lease_expired,
+    expired: row.expired,
     response:
       row.response_status === null
         ? undefined
