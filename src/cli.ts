@@ -6,6 +6,7 @@ const USAGE = `usage: steadfast <command>
 
   start                 embedded Postgres (unless DATABASE_URL), migrations, API, banner
   web                   the API only (for scale-out behind a load balancer)
+  sandbox               the simulated partners alone, on SANDBOX_PORT
   migrate               apply pending database migrations
   tenant create <name> [--ops] [--email <address>]
                         create a tenant; prints {"tenantId","apiKey"} as one JSON line
@@ -32,8 +33,11 @@ async function main(argv: string[]): Promise<number> {
       const { runTenant } = await import('./commands/tenant.ts');
       return runTenant(config, rest);
     }
+    case 'sandbox': {
+      const { runSandbox } = await import('./commands/sandbox.ts');
+      return runSandbox(config);
+    }
     case 'worker':
-    case 'sandbox':
     case 'check':
       process.stderr.write(`steadfast: "${command}" is not available in this version yet\n`);
       return 2;

@@ -12,7 +12,7 @@ describe('config', () => {
     assert.equal(config.home, path.resolve('/srv/app/.steadfast'));
     assert.equal(config.databaseUrl, undefined);
     assert.equal(config.partners.pricingUrl, 'http://127.0.0.1:3001/pricing');
-    assert.equal(config.paymentsWebhookUrl, 'http://127.0.0.1:3000/webhooks/payments');
+    assert.equal(config.paymentsWebhookUrl, undefined, "defaults to this API's own /webhooks/payments");
     assert.equal(config.idempotencyRetentionS, 86400);
     assert.equal(config.idempotencyLeaseS, 30);
     assert.equal(config.jobMaxAttempts, 8);

@@ -25,7 +25,8 @@ export interface Config {
     recommendationsUrl: string;
   };
   paymentsWebhookSecret: string | undefined;
-  paymentsWebhookUrl: string;
+  /** undefined: this API's own /webhooks/payments */
+  paymentsWebhookUrl: string | undefined;
   idempotencyRetentionS: number;
   idempotencyLeaseS: number;
   jobMaxAttempts: number;
@@ -128,7 +129,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       recommendationsUrl: url(env, 'RECOMMENDATIONS_URL', `${sandboxBase}/recommendations`),
     },
     paymentsWebhookSecret: secret,
-    paymentsWebhookUrl: url(env, 'PAYMENTS_WEBHOOK_URL', `http://${host}:${port}/webhooks/payments`),
+    paymentsWebhookUrl: env.PAYMENTS_WEBHOOK_URL ? url(env, 'PAYMENTS_WEBHOOK_URL', '') : undefined,
     idempotencyRetentionS: integer(env, 'IDEMPOTENCY_RETENTION_S', 86400, 60, 30 * 86400),
     idempotencyLeaseS: integer(env, 'IDEMPOTENCY_LEASE_S', 30, 1, 3600),
     jobMaxAttempts: integer(env, 'JOB_MAX_ATTEMPTS', 8, 1, 100),

@@ -5,12 +5,13 @@ import { buildApp } from '../orders/app.ts';
 import { renderBanner } from '../runtime/banner.ts';
 import { openDatabase } from '../runtime/database.ts';
 import { ensureDemoTenant } from '../runtime/demo-tenant.ts';
-import { onShutdownSignal } from '../runtime/shutdown.ts';
+import { onShutdownSignal, type ShutdownStep } from '../runtime/shutdown.ts';
 import { createFaultPoints } from '../toolkit/faults/index.ts';
 import { startKeyReaper } from '../toolkit/idempotency/index.ts';
 import { createIdGenerator } from '../toolkit/ids/index.ts';
 import { createHttpMetrics, createLogger } from '../toolkit/observability/index.ts';
 import { migrate, readMigrations } from '../toolkit/postgres/index.ts';
+import { startSandbox } from './sandbox.ts';
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'migrations');
 
@@ -38,16 +39,18 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       counter: app.idempotencyMetrics.reaped,
       onError: (error) => logger.warn({ err: error }, 'idempotency reaper failed'),
     });
-    onShutdownSignal(
-      [
-        { name: 'http', run: () => app.server.close(), timeoutMs: 10_000 },
-        { name: 'reaper', run: async () => reaper.stop() },
-        { name: 'database', run: () => db.close(), timeoutMs: 40_000 },
-      ],
-      logger,
-    );
+    const steps: ShutdownStep[] = [
+      { name: 'http', run: () => app.server.close(), timeoutMs: 10_000 },
+      { name: 'reaper', run: async () => reaper.stop() },
+      { name: 'database', run: () => db.close(), timeoutMs: 40_000 },
+    ];
+    onShutdownSignal(steps, logger);
     const address = await app.server.listen({ port: config.port, host: config.host });
+    // npm start runs the simulated partners beside the API, wired to its webhook endpoint
     const apiUrl = address.replace('[::1]', 'localhost');
+    const sandbox =
+      options.role === 'start' && config.sandboxPort !== 0 ? await startSandbox(config, apiUrl) : undefined;
+    if (sandbox) steps.unshift({ name: 'sandbox', run: () => sandbox.sandbox.close() });
     if (options.role === 'start') {
       process.stdout.write(
         renderBanner({
@@ -55,6 +58,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
           demoApiKey,
           dataDir: config.home,
           database: config.databaseUrl ? 'DATABASE_URL' : `embedded Postgres on port ${db.cluster?.port}`,
+          sandboxUrl: sandbox?.url,
         }),
       );
     }

@@ -5,6 +5,7 @@ export interface BannerInput {
   demoApiKey: string;
   dataDir: string;
   database: string;
+  sandboxUrl?: string;
 }
 
 export function renderBanner(input: BannerInput): string {
@@ -21,6 +22,7 @@ export function renderBanner(input: BannerInput): string {
     `  Demo API key   ${demoApiKey}`,
     `  Data           ${input.dataDir}`,
     `  Database       ${input.database}`,
+    `  Sandbox        ${input.sandboxUrl ? `${input.sandboxUrl}/{payments,messaging,pricing,analytics,recommendations}` : 'off (SANDBOX_PORT=0)'}`,
     '',
     'Create an order:',
     '',

@@ -36,7 +36,8 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = { ...process.env };
   for (const key of Object.keys(base))
     if (key.startsWith('STEADFAST_') || key === 'DATABASE_URL') delete base[key];
-  return { ...base, LOG_LEVEL: 'warn', ...env };
+  // the sandbox is off unless a test asks for it, so parallel tests never fight over its port
+  return { ...base, LOG_LEVEL: 'warn', SANDBOX_PORT: '0', ...env };
 }
 
 export function exitOf(child: ChildProcess): Promise<number | null> {

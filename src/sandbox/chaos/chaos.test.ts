@@ -24,11 +24,19 @@ function charge(extra: Record<string, string> = {}, signal?: AbortSignal) {
   });
 }
 async function chaos(partner: string, config: unknown) {
-  const response = await fetch(`${base}/${partner}/_chaos`, { method: 'PUT', headers: json, body: JSON.stringify(config) });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  const response = await fetch(`${base}/${partner}/_chaos`, {
+    method: 'PUT',
+    headers: json,
+    body: JSON.stringify(config),
+  });
+  return { status: response.status, body: (await response.json()) as ChaosAnswer };
 }
 async function ledgerSize(): Promise<number> {
   return ((await (await fetch(`${base}/payments/ledger`)).json()) as { data: unknown[] }).data.length;
+}
+interface ChaosAnswer {
+  requestsSeen?: number;
+  error?: { param?: string };
 }
 const onCharges = { method: 'POST', path: '/payments/v1/charges' };
 
@@ -37,7 +45,7 @@ describe('fault kinds, seen by a real client over a real socket', () => {
     await chaos('payments', { rules: [{ match: onCharges, fault: 'error', status: 503 }] });
     const response = await charge();
     assert.equal(response.status, 503);
-    assert.equal(((await response.json()) as any).error.type, 'api_error');
+    assert.equal(((await response.json()) as { error: { type: string } }).error.type, 'api_error');
     assert.equal(await ledgerSize(), 0);
   });
 
@@ -59,7 +67,10 @@ describe('fault kinds, seen by a real client over a real socket', () => {
   test('hang: no answer at all (the client times out)', async () => {
     await chaos('recommendations', { rules: [{ fault: 'hang' }] });
     const started = performance.now();
-    await assert.rejects(fetch(`${base}/recommendations/v1/recommendations?sku=A`, { signal: AbortSignal.timeout(200) }), /TimeoutError|aborted/i);
+    await assert.rejects(
+      fetch(`${base}/recommendations/v1/recommendations?sku=A`, { signal: AbortSignal.timeout(200) }),
+      /TimeoutError|aborted/i,
+    );
     assert.ok(performance.now() - started >= 190);
   });
 
@@ -76,7 +87,12 @@ describe('fault kinds, seen by a real client over a real socket', () => {
   });
 
   test('malformed: invalid JSON, or JSON without the expected fields', async () => {
-    await chaos('payments', { rules: [{ match: onCharges, fault: 'malformed', count: 1 }, { match: onCharges, fault: 'malformed', variant: 'missing-fields' }] });
+    await chaos('payments', {
+      rules: [
+        { match: onCharges, fault: 'malformed', count: 1 },
+        { match: onCharges, fault: 'malformed', variant: 'missing-fields' },
+      ],
+    });
     const broken = await charge();
     assert.equal(broken.status, 200);
     await assert.rejects(broken.json(), SyntaxError);
@@ -112,7 +128,9 @@ describe('chaos control', () => {
   });
 
   test('count limits a rule to the next N matching requests; path globs match', async () => {
-    await chaos('pricing', { rules: [{ match: { path: '/pricing/v1/prices/*' }, fault: 'error', status: 500, count: 2 }] });
+    await chaos('pricing', {
+      rules: [{ match: { path: '/pricing/v1/prices/*' }, fault: 'error', status: 500, count: 2 }],
+    });
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await fetch(`${base}/pricing/v1/prices/A`)).status);
     assert.deepEqual(statuses, [500, 500, 200, 200]);
@@ -123,7 +141,7 @@ describe('chaos control', () => {
   test('GET reports counters; DELETE clears', async () => {
     await chaos('pricing', { rules: [{ fault: 'error', status: 502 }] });
     await fetch(`${base}/pricing/v1/prices/A`);
-    const state = (await (await fetch(`${base}/pricing/_chaos`)).json()) as any;
+    const state = (await (await fetch(`${base}/pricing/_chaos`)).json()) as Record<string, unknown>;
     assert.equal(state.requestsSeen, 1);
     assert.deepEqual(state.faultsInjected, { error: 1 });
     assert.equal((await fetch(`${base}/pricing/_chaos`, { method: 'DELETE' })).status, 204);
@@ -140,11 +158,15 @@ describe('chaos control', () => {
     ] as const) {
       const { status, body } = await chaos('pricing', config);
       assert.equal(status, 400, JSON.stringify(config));
-      assert.equal(body.error.param, pointer);
+      assert.equal(body.error?.param, pointer);
     }
     const bad = await chaos('payments', { settlement: { settleAfterMs: [10, 5] } });
-    assert.equal(bad.body.error.param, '/settlement/settleAfterMs');
-    assert.equal((await fetch(`${base}/pricing/v1/prices/A`)).status, 503, 'the previous config is still in force');
+    assert.equal(bad.body.error?.param, '/settlement/settleAfterMs');
+    assert.equal(
+      (await fetch(`${base}/pricing/v1/prices/A`)).status,
+      503,
+      'the previous config is still in force',
+    );
   });
 
   test('POST /_reset clears ledgers and chaos of every partner', async () => {
