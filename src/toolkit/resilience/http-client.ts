@@ -1,0 +1,234 @@
+/**
+ * A resilient HTTP client for one dependency: per-attempt timeout, breaker,
+ * bulkhead, budgeted retries (inside the caller's deadline), one log line and
+ * one histogram observation per attempt, and request-id / traceparent
+ * forwarding. Writes carry an Idempotency-Key derived by the caller from a
+ * business key, so a retry after an unknown outcome cannot act twice.
+ */
+import { Agent, fetch as undiciFetch } from 'undici';
+import type { Logger } from '../observability/index.ts';
+import { type BreakerOptions, circuitBreaker } from './breaker.ts';
+import { type RetryBudget, type RetryBudgetOptions, retryBudget } from './budget.ts';
+import { bulkhead } from './bulkhead.ts';
+import { type Clock, systemClock } from './context.ts';
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  classifyFailure,
+  type FailureCategory,
+  HttpStatusError,
+  MalformedResponseError,
+  NetworkError,
+  parseRetryAfter,
+  TimeoutError,
+  UnknownOutcomeError,
+} from './errors.ts';
+import type { EgressMetrics } from './metrics.ts';
+import { pipeline } from './pipeline.ts';
+import { retry } from './retry.ts';
+import { createRollingCounts } from './rolling-counts.ts';
+import { timeout } from './timeout.ts';
+
+export type Criticality = 'critical' | 'degradable' | 'non-critical' | 'deferred';
+
+export interface DependencyOptions {
+  name: string;
+  baseUrl: string;
+  criticality: Criticality;
+  attemptTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  breaker?: BreakerOptions;
+  bulkhead?: { maxConcurrent: number; maxQueue?: number };
+  budget?: RetryBudgetOptions;
+  clock?: Clock;
+  random?: () => number;
+  log: Logger;
+  metrics: EgressMetrics;
+  fetch?: typeof undiciFetch;
+}
+
+export interface RequestOptions {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  /** the path template, for logs and metrics (`/v1/prices/{sku}`) */
+  route: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+  deadline?: number;
+  requestId?: string;
+  traceparent?: string;
+}
+
+export interface HttpResult<T> {
+  status: number;
+  body: T;
+}
+
+const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+
+function toNetworkError(error: unknown): unknown {
+  if (error instanceof TimeoutError || (error as Error)?.name === 'TimeoutError') return error;
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const code = cause?.code ?? (error as { code?: string })?.code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return new TimeoutError(`${code}`);
+  if (error instanceof TypeError || code) {
+    return new NetworkError(
+      `${code ?? 'network error'}: ${cause?.message ?? (error as Error).message}`,
+      !NOT_SENT.has(code ?? ''),
+      error,
+    );
+  }
+  return error;
+}
+
+export function createDependencyClient(options: DependencyOptions) {
+  const { name, log, metrics } = options;
+  const clock = options.clock ?? systemClock;
+  const doFetch = options.fetch ?? undiciFetch;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? 1000;
+  const dispatcher = new Agent({
+    connect: { timeout: options.connectTimeoutMs ?? Math.min(1000, attemptTimeoutMs) },
+    headersTimeout: attemptTimeoutMs,
+    bodyTimeout: attemptTimeoutMs,
+  });
+  const budget: RetryBudget = retryBudget({ clock, ...options.budget });
+  const outcomes = createRollingCounts(clock);
+  const isRateLimited = (e: unknown) => e instanceof HttpStatusError && e.status === 429;
+  const breaker = circuitBreaker({
+    clock,
+    ...options.breaker,
+    isIgnored: isRateLimited,
+    isFailure: (e) => {
+      const category = classifyFailure(e, { idempotent: true });
+      return category === 'transient' || category === 'unknown-outcome';
+    },
+  });
+  const limiter = bulkhead(options.bulkhead ?? { maxConcurrent: 100, maxQueue: 0 });
+  const retries = retry({
+    maxAttempts: options.maxAttempts ?? 3,
+    baseDelayMs: options.baseDelayMs ?? 25,
+    maxDelayMs: options.maxDelayMs ?? 500,
+    budget,
+    clock,
+    random: options.random,
+    shouldRetry: (error) => {
+      // an open breaker or a full bulkhead will say the same again at once
+      if (error instanceof BrokenCircuitError || error instanceof BulkheadRejectedError) return false;
+      // unknown outcomes of unkeyed writes arrive as UnknownOutcomeError and are never retried
+      const category = classifyFailure(error, { idempotent: true });
+      return category === 'transient' || category === 'rate-limited';
+    },
+  });
+  retries.onRetry(() => metrics.retries.inc({ dependency: name }));
+  retries.onBudgetExhausted(() => metrics.budgetExhausted.inc({ dependency: name }));
+  breaker.onReject(() => metrics.rejections.inc({ dependency: name, reason: 'breaker-open' }));
+  limiter.onReject(() => metrics.rejections.inc({ dependency: name, reason: 'bulkhead-full' }));
+  breaker.onBreak(({ failureRate }) => log.warn({ dependency: name, failureRate }, 'circuit opened'));
+  breaker.onClose(() => log.info({ dependency: name }, 'circuit closed'));
+  const policy = pipeline(retries, breaker, limiter, timeout({ timeoutMs: attemptTimeoutMs, clock }));
+  const STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+  async function attempt<T>(
+    request: RequestOptions,
+    signal: AbortSignal,
+    attemptNo: number,
+  ): Promise<HttpResult<T>> {
+    const started = performance.now();
+    let status: number | undefined;
+    let outcome: FailureCategory | 'success' = 'success';
+    try {
+      const url = new URL(options.baseUrl + request.path);
+      for (const [k, v] of Object.entries(request.query ?? {})) url.searchParams.set(k, v);
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (request.body !== undefined) headers['content-type'] = 'application/json';
+      if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+      if (request.requestId) headers['x-request-id'] = request.requestId;
+      if (request.traceparent) headers.traceparent = request.traceparent;
+      let response: Awaited<ReturnType<typeof undiciFetch>>;
+      let text: string;
+      try {
+        response = await doFetch(url, {
+          method: request.method,
+          headers,
+          body: request.body === undefined ? undefined : JSON.stringify(request.body),
+          signal,
+          dispatcher,
+        });
+        status = response.status;
+        text = await response.text();
+      } catch (error) {
+        throw toNetworkError(signal.aborted ? signal.reason : error);
+      }
+      let body: unknown;
+      try {
+        body = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        if (response.ok) throw new MalformedResponseError(`${name} answered ${status} with invalid JSON`);
+      }
+      if (!response.ok) {
+        throw new HttpStatusError(response.status, {
+          body,
+          retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), clock.now()),
+          message: `${name} answered ${response.status}`,
+        });
+      }
+      return { status: response.status, body: body as T };
+    } catch (error) {
+      outcome = classifyFailure(error, { idempotent: request.method === 'GET' || !!request.idempotencyKey });
+      if (outcome === 'unknown-outcome' && !(error instanceof UnknownOutcomeError)) {
+        throw new UnknownOutcomeError(`${name}: ${(error as Error).message} after the request was sent`, {
+          cause: error,
+        });
+      }
+      throw error;
+    } finally {
+      const durationMs = performance.now() - started;
+      outcomes.add(outcome);
+      metrics.duration.observe({ dependency: name, outcome }, durationMs / 1000);
+      log.info(
+        {
+          dependency: name,
+          method: request.method,
+          route: request.route,
+          status,
+          durationMs: Math.round(durationMs * 100) / 100,
+          attempt: attemptNo,
+          outcome,
+        },
+        'egress',
+      );
+    }
+  }
+
+  return {
+    name,
+    criticality: options.criticality,
+    request<T>(request: RequestOptions): Promise<HttpResult<T>> {
+      return policy.execute((ctx) => attempt<T>(request, ctx.signal, ctx.attempt), {
+        signal: request.signal,
+        deadline: request.deadline,
+      });
+    },
+    status() {
+      const state = breaker.state();
+      metrics.breakerState.set({ dependency: name, criticality: options.criticality }, STATE_VALUE[state]);
+      return {
+        name,
+        criticality: options.criticality,
+        breaker: state,
+        budgetRemaining: budget.remaining(),
+        recentOutcomes: outcomes.snapshot(),
+      };
+    },
+    breaker,
+    close: () => dispatcher.close(),
+  };
+}
+
+export type DependencyClient = ReturnType<typeof createDependencyClient>;

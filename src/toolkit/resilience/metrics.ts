@@ -1,0 +1,40 @@
+/** Egress metrics of every dependency, on the app's registry. */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export function createEgressMetrics(registry: Registry) {
+  return {
+    duration: new Histogram({
+      name: 'steadfast_egress_duration_seconds',
+      help: 'Duration of each attempt to call a dependency, by outcome category',
+      labelNames: ['dependency', 'outcome'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'steadfast_egress_retries_total',
+      help: 'Retries of calls to a dependency',
+      labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
+    budgetExhausted: new Counter({
+      name: 'steadfast_egress_retry_budget_exhausted_total',
+      help: 'Retries refused because the dependency’s retry budget was spent',
+      labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
+    rejections: new Counter({
+      name: 'steadfast_egress_rejections_total',
+      help: 'Calls refused without reaching the dependency (open breaker, full bulkhead)',
+      labelNames: ['dependency', 'reason'] as const,
+      registers: [registry],
+    }),
+    breakerState: new Gauge({
+      name: 'steadfast_breaker_state',
+      help: 'Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open',
+      labelNames: ['dependency', 'criticality'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type EgressMetrics = ReturnType<typeof createEgressMetrics>;

@@ -1,0 +1,91 @@
+/**
+ * retry({ maxAttempts, baseDelayMs, maxDelayMs, shouldRetry, budget }):
+ * full-jitter exponential backoff that honours Retry-After (capped), spends a
+ * shared retry budget, and is deadline-aware: it never sleeps past the
+ * caller's deadline, nor starts an attempt that could not finish before it.
+ */
+
+import type { RetryBudget } from './budget.ts';
+import {
+  abortableSleep,
+  type Clock,
+  type ExecContext,
+  fullContext,
+  type Policy,
+  systemClock,
+  type Work,
+} from './context.ts';
+import { HttpStatusError } from './errors.ts';
+import { createEmitter } from './events.ts';
+
+export interface RetryOptions {
+  maxAttempts: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** cap on a partner's Retry-After (default: maxDelayMs) */
+  maxRetryAfterMs?: number;
+  /** an attempt needs at least this long before the deadline to be worth starting */
+  minAttemptMs?: number;
+  shouldRetry: (error: unknown, attempt: number) => boolean;
+  budget?: RetryBudget;
+  clock?: Clock;
+  random?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export interface RetryEvent {
+  attempt: number;
+  delayMs: number;
+  error: unknown;
+}
+
+export function retry(options: RetryOptions) {
+  const base = options.baseDelayMs ?? 50;
+  const max = options.maxDelayMs ?? 2000;
+  const maxRetryAfter = options.maxRetryAfterMs ?? max;
+  const minAttempt = options.minAttemptMs ?? 10;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? abortableSleep;
+  const onRetry = createEmitter<RetryEvent>();
+  const onBudgetExhausted = createEmitter<{ error: unknown }>();
+  const onGiveUp = createEmitter<RetryEvent>();
+
+  function delayFor(error: unknown, attempt: number): number {
+    if (error instanceof HttpStatusError && error.retryAfterMs !== undefined)
+      return Math.min(error.retryAfterMs, maxRetryAfter);
+    return random() * Math.min(max, base * 2 ** (attempt - 1)); // full jitter
+  }
+
+  const policy: Policy = {
+    async execute<T>(work: Work<T>, context?: Partial<ExecContext>): Promise<T> {
+      const outer = fullContext(context);
+      options.budget?.recordRequest();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await work({ signal: outer.signal, deadline: outer.deadline, attempt });
+        } catch (error) {
+          if (attempt >= options.maxAttempts || outer.signal.aborted || !options.shouldRetry(error, attempt))
+            throw error;
+          const delayMs = delayFor(error, attempt);
+          if (outer.deadline !== undefined && clock.now() + delayMs + minAttempt > outer.deadline) {
+            onGiveUp.emit({ attempt, delayMs, error });
+            throw error; // no time left for another attempt: the caller sees the real failure
+          }
+          if (options.budget && !options.budget.tryAcquire()) {
+            onBudgetExhausted.emit({ error });
+            throw error;
+          }
+          onRetry.emit({ attempt, delayMs, error });
+          if (delayMs > 0) await sleep(delayMs, outer.signal);
+        }
+      }
+    },
+  };
+  return {
+    ...policy,
+    onRetry: onRetry.event,
+    onBudgetExhausted: onBudgetExhausted.event,
+    onGiveUp: onGiveUp.event,
+  };
+}

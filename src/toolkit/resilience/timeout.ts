@@ -1,0 +1,47 @@
+/**
+ * timeout({ timeoutMs }): the work gets a signal that aborts after timeoutMs
+ * (or at the caller's deadline, or when the caller aborts), so the
+ * underlying I/O is really cancelled; the caller gets a TimeoutError.
+ */
+import { type Clock, type ExecContext, fullContext, type Policy, systemClock, type Work } from './context.ts';
+import { TimeoutError } from './errors.ts';
+import { createEmitter } from './events.ts';
+
+export interface TimeoutOptions {
+  timeoutMs: number;
+  clock?: Clock;
+}
+
+export function timeout(options: TimeoutOptions) {
+  const clock = options.clock ?? systemClock;
+  const onTimeout = createEmitter<{ timeoutMs: number }>();
+  const policy: Policy = {
+    async execute<T>(work: Work<T>, context?: Partial<ExecContext>): Promise<T> {
+      const outer = fullContext(context);
+      const remaining = outer.deadline === undefined ? Infinity : outer.deadline - clock.now();
+      const ms = Math.max(0, Math.min(options.timeoutMs, remaining));
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort(new TimeoutError(`timed out after ${Math.round(ms)} ms`));
+      }, ms);
+      const forward = () => controller.abort(outer.signal.reason);
+      if (outer.signal.aborted) forward();
+      else outer.signal.addEventListener('abort', forward, { once: true });
+      try {
+        return await work({ signal: controller.signal, deadline: outer.deadline, attempt: outer.attempt });
+      } catch (error) {
+        if (timedOut) {
+          onTimeout.emit({ timeoutMs: ms });
+          throw controller.signal.reason;
+        }
+        throw error;
+      } finally {
+        clearTimeout(timer);
+        outer.signal.removeEventListener('abort', forward);
+      }
+    },
+  };
+  return { ...policy, onTimeout: onTimeout.event };
+}
