@@ -40,7 +40,7 @@ describe('steadfast start (a real process on embedded Postgres)', () => {
   test('serves, shares its cluster with CLI commands, stops cleanly and keeps data across restarts', async () => {
     const home = makeHome();
     homes.push(home);
-    const env = { STEADFAST_HOME: home, PORT: '0', SANDBOX_PORT: '0' };
+    const env = { STEADFAST_HOME: home, PORT: '0' };
     const dataDir = path.join(home, 'pg');
 
     const first = await startCli(env);

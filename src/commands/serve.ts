@@ -33,6 +33,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       metrics: createHttpMetrics({ defaultMetrics: true }),
       idempotency: { retentionS: config.idempotencyRetentionS, leaseS: config.idempotencyLeaseS },
       faults: createFaultPoints(config.faults),
+      partners: { urls: config.partners },
     });
     const reaper = startKeyReaper({
       db: db.pool,

@@ -32,7 +32,10 @@ import {
   problems,
   registerProblemPages,
 } from '../toolkit/problems/index.ts';
+import { dependencyProblems } from '../toolkit/resilience/index.ts';
 import { createLocalPriceList, type PriceSource } from './domain/pricing.ts';
+import { createPartners, type Partners, type PartnerTuning, type PartnerUrls } from './partners/index.ts';
+import { createRecommendationsAdapter } from './partners/recommendations.ts';
 import { orderProblems } from './problems.ts';
 import { registerOrderRoutes } from './routes/index.ts';
 
@@ -56,6 +59,8 @@ export interface AppDeps {
     waitMs?: number;
   };
   faults?: FaultPoints;
+  /** the real partners; without them prices come from the local list and nothing else is called */
+  partners?: { urls: PartnerUrls; tuning?: PartnerTuning };
 }
 
 export interface App {
@@ -63,10 +68,11 @@ export interface App {
   registry: ProblemRegistry;
   metrics: HttpMetrics;
   idempotencyMetrics: ReturnType<typeof createIdempotencyMetrics>;
+  partners: Partners | undefined;
 }
 
 export function problemRegistry(): ProblemRegistry {
-  return createProblemRegistry(coreProblems, idempotencyProblems, orderProblems);
+  return createProblemRegistry(coreProblems, idempotencyProblems, dependencyProblems, orderProblems);
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
@@ -139,15 +145,26 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       (await isMigrated(deps.db, deps.migrations)) ? undefined : 'database migrations are not all applied',
   });
   registerProblemPages(server, registry);
+  const partners = deps.partners
+    ? createPartners(
+        deps.partners.urls,
+        { log: deps.logger, registry: metrics.registry, clock, random: undefined },
+        deps.partners.tuning,
+      )
+    : undefined;
+  if (partners) server.addHook('onClose', () => partners.close());
   registerOrderRoutes(server, {
     db: deps.db,
     ids,
     clock,
-    prices: deps.prices ?? createLocalPriceList(clock),
+    prices: deps.prices ?? partners?.prices ?? createLocalPriceList(clock),
     idempotency: engine,
+    recommendations: partners?.recommendations ?? createRecommendationsAdapter(undefined),
+    analytics: partners?.analytics ?? { track: () => {} },
+    dependencies: partners?.clients ?? [],
   });
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
 
   await server.ready();
-  return { server, registry, metrics, idempotencyMetrics };
+  return { server, registry, metrics, idempotencyMetrics, partners };
 }

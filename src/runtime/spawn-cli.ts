@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../toolkit/postgres/index.ts';
 
 export const CLI_PATH = path.resolve(import.meta.dirname, '..', 'cli.ts');
 
@@ -46,7 +47,12 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
 }
 
 export async function startCli(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningCli> {
-  const child = spawn(process.execPath, [CLI_PATH, 'start'], { env: childEnv(env), stdio: 'pipe' });
+  // the API needs its partners: run the sandbox on a free port unless told otherwise
+  const sandboxPort = env.SANDBOX_PORT ?? String(await freePort());
+  const child = spawn(process.execPath, [CLI_PATH, 'start'], {
+    env: childEnv({ ...env, SANDBOX_PORT: sandboxPort }),
+    stdio: 'pipe',
+  });
   live.add(child);
   child.once('exit', () => live.delete(child));
   let out = '';

@@ -13,8 +13,25 @@ export interface PriceQuote {
   stale: boolean;
 }
 
+/** Who is asking: forwarded to partners for tracing. */
+export interface CallContext {
+  requestId?: string;
+  traceparent?: string;
+  signal?: AbortSignal;
+}
+
 export interface PriceSource {
-  quote(skus: string[], currency: string, signal?: AbortSignal): Promise<PriceQuote>;
+  /** throws UnknownSkuError for a SKU the source does not know */
+  quote(skus: string[], currency: string, context?: CallContext): Promise<PriceQuote>;
+}
+
+export class UnknownSkuError extends Error {
+  override name = 'UnknownSkuError';
+  readonly sku: string;
+  constructor(sku: string) {
+    super(`unknown SKU ${sku}`);
+    this.sku = sku;
+  }
 }
 
 /** Unit amount in minor units from 100 to 99,999, derived from the SKU alone. */

@@ -8,7 +8,7 @@ import { IDEMPOTENCY_KEY_HEADER } from '../../toolkit/idempotency/index.ts';
 import { problemResponses } from '../../toolkit/problems/index.ts';
 import { type Order, priceItems } from '../domain/order.ts';
 import { insertOrderEffect } from '../store/orders-store.ts';
-import { type OrderRouteDeps, publicOrder } from './deps.ts';
+import { type OrderRouteDeps, publicOrder, quoteOrProblem } from './deps.ts';
 import { CreateOrderBody, OrderSchema } from './schemas.ts';
 
 export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps): void {
@@ -23,14 +23,17 @@ export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps):
         body: CreateOrderBody,
         response: {
           201: { description: 'The new draft', content: { 'application/json': { schema: OrderSchema } } },
-          ...problemResponses(400, 401, 409, 413, 415, 422, 503),
+          ...problemResponses(400, 401, 409, 413, 415, 422, 503, 504),
         },
       },
     },
     async (request, reply) => {
       const { tenantId } = principalOf(request);
       const body = request.body;
-      const quote = await deps.prices.quote([...new Set(body.items.map((i) => i.sku))], body.currency);
+      const quote = await quoteOrProblem(deps, body.items, body.currency, {
+        requestId: String(request.id),
+        traceparent: request.trace?.header,
+      });
       const priced = priceItems(body.items, quote);
       const now = new Date(deps.clock.now()).toISOString();
       const order: Order = {
@@ -55,6 +58,14 @@ export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps):
           headers: { Location: `/v1/orders/${order.id}`, ETag: formatEtag(order.version) },
         },
         effect: insertOrderEffect(order),
+        onExecuted: () =>
+          deps.analytics.track({
+            type: 'order.created',
+            orderId: order.id,
+            tenantId,
+            totalAmount: order.totalAmount,
+            at: now,
+          }),
       });
     },
   );

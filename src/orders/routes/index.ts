@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { registerCreateOrder } from './create-order.ts';
 import type { OrderRouteDeps } from './deps.ts';
 import { registerOrderActions } from './order-actions.ts';
+import { registerOrderExtras } from './order-extras.ts';
 import { registerPatchOrder } from './patch-order.ts';
 import { registerReadOrders } from './read-orders.ts';
 
@@ -13,4 +14,5 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
   registerReadOrders(app, deps);
   registerPatchOrder(app, deps);
   registerOrderActions(app, deps);
+  registerOrderExtras(app, deps);
 }

@@ -69,6 +69,7 @@ export function registerOrderActions(app: FastifyInstance, deps: OrderRouteDeps)
           for (let attempt = 0; attempt < 3; attempt++) {
             const moved = await transitionOrder(tx, { tenantId, id, from, to, versions, now });
             if (moved) {
+              deps.analytics.track({ type: `order.${moved.status}`, orderId: id, tenantId, at: now });
               return { status: 200, body: publicOrder(moved), headers: { ETag: formatEtag(moved.version) } };
             }
             const current = await findOrder(tx, tenantId, id);

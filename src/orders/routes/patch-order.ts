@@ -15,8 +15,9 @@ import {
 } from '../../toolkit/concurrency/index.ts';
 import { ProblemError, problemResponses } from '../../toolkit/problems/index.ts';
 import { mergeMetadata, type Order, priceItems } from '../domain/order.ts';
+import type { CallContext } from '../domain/pricing.ts';
 import { findOrder, type OrderChanges, updateDraft } from '../store/orders-store.ts';
-import { type OrderRouteDeps, sendOrder } from './deps.ts';
+import { type OrderRouteDeps, quoteOrProblem, sendOrder } from './deps.ts';
 import { orderNotFound } from './read-orders.ts';
 import { IfMatchHeader, MAX_METADATA_KEYS, OrderParams, OrderSchema, PatchOrderBody } from './schemas.ts';
 
@@ -27,13 +28,13 @@ function notEditable(order: Order): ProblemError {
   });
 }
 
-async function applyPatch(deps: OrderRouteDeps, order: Order, patch: PatchOrderBody) {
+async function applyPatch(deps: OrderRouteDeps, order: Order, patch: PatchOrderBody, context: CallContext) {
   const currency = patch.currency ?? order.currency;
   const itemInputs = patch.items ?? order.items.map(({ sku, quantity }) => ({ sku, quantity }));
   let priced = { items: order.items, totalAmount: order.totalAmount };
   let pricing = order.pricing;
   if (patch.items !== undefined || currency !== order.currency) {
-    const quote = await deps.prices.quote([...new Set(itemInputs.map((i) => i.sku))], currency);
+    const quote = await quoteOrProblem(deps, itemInputs, currency, context);
     priced = priceItems(itemInputs, quote);
     pricing = { asOf: quote.asOf, stale: quote.stale };
   }
@@ -65,7 +66,7 @@ export function registerPatchOrder(app: FastifyInstance, deps: OrderRouteDeps): 
         params: OrderParams,
         headers: { type: 'object', properties: { 'if-match': IfMatchHeader }, required: ['if-match'] },
         body: PatchOrderBody,
-        response: { 200: OrderSchema, ...problemResponses(400, 401, 404, 409, 412, 413, 415, 422, 428) },
+        response: { 200: OrderSchema, ...problemResponses(400, 401, 404, 409, 412, 413, 415, 422, 428, 504) },
       },
       // runs before schema validation, so a missing If-Match is a 428, not a 400
       preValidation: async (request) => {
@@ -80,7 +81,10 @@ export function registerPatchOrder(app: FastifyInstance, deps: OrderRouteDeps): 
       if (!order) throw orderNotFound(request.params.id);
       if (!ifMatchAllows(ifMatch, order.version)) throw preconditionFailed(order.version);
       if (order.status !== 'draft') throw notEditable(order);
-      const changes = await applyPatch(deps, order, request.body);
+      const changes = await applyPatch(deps, order, request.body, {
+        requestId: String(request.id),
+        traceparent: request.trace?.header,
+      });
       const now = new Date(deps.clock.now()).toISOString();
       const updated = await updateDraft(deps.db, tenantId, order.id, order.version, changes, now);
       if (updated) return sendOrder(reply, updated);

@@ -91,7 +91,12 @@ export interface IdempotencyEngine {
   insertOnce(
     request: FastifyRequest,
     reply: FastifyReply,
-    spec: { result: HandlerResult; effect: { name: string; text: string; values: unknown[] } },
+    spec: {
+      result: HandlerResult;
+      effect: { name: string; text: string; values: unknown[] };
+      /** runs once when the effect was written by this request (not on replays) */
+      onExecuted?: () => void;
+    },
   ): Promise<FastifyReply>;
 }
 
@@ -279,7 +284,7 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
       }
     },
 
-    async insertOnce(request, reply, { result, effect }) {
+    async insertOnce(request, reply, { result, effect, onExecuted }) {
       const ctx = request.idempotency;
       const { stored, bytes } = toStored(result, maxStoredBytes);
       if (!ctx) {
@@ -288,6 +293,7 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
           text: `WITH claimed AS (SELECT 1) ${effect.text}`,
           values: effect.values,
         });
+        onExecuted?.();
         return send(reply, result, bytes);
       }
       const deadline = Date.now() + waitMs;
@@ -302,6 +308,7 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
         });
         if (inserted.rowCount === 1) {
           counter.inc({ outcome: 'executed' });
+          onExecuted?.();
           return send(reply, result, bytes);
         }
         const answer = await answerExisting(ctx, reply, deadline, undefined);

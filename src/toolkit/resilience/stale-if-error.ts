@@ -18,6 +18,8 @@ export interface StaleIfErrorOptions {
   maxStaleMs: number;
   maxEntries?: number;
   clock?: Clock;
+  /** which failures may be answered from the cache (default: all); e.g. not "unknown SKU" */
+  serveStaleOn?: (error: unknown) => boolean;
 }
 
 export function staleIfError<K, V>(options: StaleIfErrorOptions) {
@@ -39,7 +41,11 @@ export function staleIfError<K, V>(options: StaleIfErrorOptions) {
         entries.set(key, loaded);
         return { ...loaded, stale: false };
       } catch (error) {
-        if (entry && clock.now() - entry.loadedAt <= options.maxStaleMs) {
+        if (
+          entry &&
+          clock.now() - entry.loadedAt <= options.maxStaleMs &&
+          (options.serveStaleOn?.(error) ?? true)
+        ) {
           onStaleServed.emit({ key, ageMs: clock.now() - entry.loadedAt, error });
           return { ...entry, stale: true };
         }
