@@ -53,7 +53,10 @@ export function createPartners(
     criticality: 'degradable',
     baseUrl: urls.pricingUrl,
     attemptTimeoutMs: tuning.pricing?.attemptTimeoutMs ?? 300,
-    maxAttempts: 3,
+    // five attempts and half the requests' worth of retries mask a 30% error rate;
+    // in an outage the breaker, not the budget, cuts the load
+    maxAttempts: 5,
+    budget: { ratio: 0.5, minRetriesPerSecond: 1 },
   });
   const payments = createDependencyClient({
     ...common,

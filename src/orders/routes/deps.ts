@@ -6,7 +6,7 @@ import type { Clock, IdGenerator } from '../../toolkit/ids/index.ts';
 import type { Pool } from '../../toolkit/postgres/index.ts';
 import { ProblemError } from '../../toolkit/problems/index.ts';
 import type { DependencyClient } from '../../toolkit/resilience/index.ts';
-import { dependencyProblem } from '../../toolkit/resilience/index.ts';
+import { dependencyProblem, HttpStatusError } from '../../toolkit/resilience/index.ts';
 import type { Order } from '../domain/order.ts';
 import { type CallContext, type PriceQuote, type PriceSource, UnknownSkuError } from '../domain/pricing.ts';
 import type { AnalyticsBuffer } from '../partners/analytics.ts';
@@ -51,6 +51,9 @@ export async function quoteOrProblem(
         errors: [{ pointer: `/items/${index}/sku`, message: 'is not a known SKU', in: 'body' }],
       });
     }
-    throw dependencyProblem('pricing', error);
+    // pass the partner's own back-pressure on to our client
+    const retryAfterS =
+      error instanceof HttpStatusError && error.retryAfterMs ? Math.ceil(error.retryAfterMs / 1000) : 1;
+    throw dependencyProblem('pricing', error, retryAfterS);
   }
 }

@@ -22,7 +22,7 @@ export interface RetryOptions {
   maxAttempts: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** cap on a partner's Retry-After (default: maxDelayMs) */
+  /** the longest Retry-After we wait for (default: maxDelayMs); a longer one ends the retries */
   maxRetryAfterMs?: number;
   /** an attempt needs at least this long before the deadline to be worth starting */
   minAttemptMs?: number;
@@ -51,9 +51,11 @@ export function retry(options: RetryOptions) {
   const onBudgetExhausted = createEmitter<{ error: unknown }>();
   const onGiveUp = createEmitter<RetryEvent>();
 
-  function delayFor(error: unknown, attempt: number): number {
-    if (error instanceof HttpStatusError && error.retryAfterMs !== undefined)
-      return Math.min(error.retryAfterMs, maxRetryAfter);
+  /** undefined: the partner asked for a longer pause than we accept — do not retry early */
+  function delayFor(error: unknown, attempt: number): number | undefined {
+    if (error instanceof HttpStatusError && error.retryAfterMs !== undefined) {
+      return error.retryAfterMs <= maxRetryAfter ? error.retryAfterMs : undefined;
+    }
     return random() * Math.min(max, base * 2 ** (attempt - 1)); // full jitter
   }
 
@@ -68,6 +70,10 @@ export function retry(options: RetryOptions) {
           if (attempt >= options.maxAttempts || outer.signal.aborted || !options.shouldRetry(error, attempt))
             throw error;
           const delayMs = delayFor(error, attempt);
+          if (delayMs === undefined) {
+            onGiveUp.emit({ attempt, delayMs: Number.POSITIVE_INFINITY, error });
+            throw error; // retrying before the partner's Retry-After would only add load
+          }
           if (outer.deadline !== undefined && clock.now() + delayMs + minAttempt > outer.deadline) {
             onGiveUp.emit({ attempt, delayMs, error });
             throw error; // no time left for another attempt: the caller sees the real failure
