@@ -4,6 +4,8 @@ import path from 'node:path';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/orders/app.ts';
+import type { PartnerTuning, PartnerUrls } from '../../src/orders/partners/index.ts';
+import { buildSandbox } from '../../src/sandbox/app.ts';
 import { createTenant } from '../../src/toolkit/auth/index.ts';
 import { createIdGenerator } from '../../src/toolkit/ids/index.ts';
 import { createLogger } from '../../src/toolkit/observability/index.ts';
@@ -11,7 +13,10 @@ import { type Pool, readMigrations } from '../../src/toolkit/postgres/index.ts';
 
 export const ORDER_BODY = JSON.stringify({ currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 2 }] });
 
-export async function startOrdersApi(pool: Pool, options: { idempotency?: boolean } = {}) {
+export async function startOrdersApi(
+  pool: Pool,
+  options: { idempotency?: boolean; partners?: PartnerUrls; tuning?: PartnerTuning } = {},
+) {
   const ids = createIdGenerator();
   const tenant = await createTenant(pool, ids, { name: 'bench', scopes: ['ops'] });
   // production logging (one line per request at info), written to /dev/null
@@ -25,6 +30,7 @@ export async function startOrdersApi(pool: Pool, options: { idempotency?: boolea
     ids,
     migrations: readMigrations(path.resolve(import.meta.dirname, '..', '..', 'migrations')),
     idempotency: { enabled: options.idempotency ?? true },
+    partners: options.partners ? { urls: options.partners, tuning: options.tuning } : undefined,
   });
   const url = await app.server.listen({ port: 0, host: '127.0.0.1' });
   return { url, apiKey: tenant.apiKey, close: () => app.server.close() };
@@ -63,4 +69,27 @@ export async function startBareInsert(pool: Pool) {
   });
   const url = await server.listen({ port: 0, host: '127.0.0.1' });
   return { url, close: () => server.close() };
+}
+
+/** The simulated partners on a free port, and the URLs the Orders API needs. */
+export async function startPartners() {
+  const sandbox = await buildSandbox({ chargeProcessingMs: 0 });
+  const base = await sandbox.server.listen({ port: 0, host: '127.0.0.1' });
+  const urls: PartnerUrls = {
+    pricingUrl: `${base}/pricing`,
+    paymentsUrl: `${base}/payments`,
+    messagingUrl: `${base}/messaging`,
+    analyticsUrl: `${base}/analytics`,
+    recommendationsUrl: `${base}/recommendations`,
+  };
+  const chaos = async (partner: string, config: object) => {
+    await fetch(`${base}/${partner}/_chaos`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(config),
+    });
+  };
+  const requestsSeen = async (partner: string) =>
+    ((await (await fetch(`${base}/${partner}/_chaos`)).json()) as { requestsSeen: number }).requestsSeen;
+  return { urls, base, chaos, requestsSeen, close: () => sandbox.close() };
 }
