@@ -5,7 +5,7 @@ import Fastify from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/orders/app.ts';
 import type { PartnerTuning, PartnerUrls } from '../../src/orders/partners/index.ts';
-import { buildSandbox } from '../../src/sandbox/app.ts';
+import { startSandbox } from '../../src/sandbox/harness.ts';
 import { createTenant } from '../../src/toolkit/auth/index.ts';
 import { createIdGenerator } from '../../src/toolkit/ids/index.ts';
 import { createLogger } from '../../src/toolkit/observability/index.ts';
@@ -72,24 +72,6 @@ export async function startBareInsert(pool: Pool) {
 }
 
 /** The simulated partners on a free port, and the URLs the Orders API needs. */
-export async function startPartners() {
-  const sandbox = await buildSandbox({ chargeProcessingMs: 0 });
-  const base = await sandbox.server.listen({ port: 0, host: '127.0.0.1' });
-  const urls: PartnerUrls = {
-    pricingUrl: `${base}/pricing`,
-    paymentsUrl: `${base}/payments`,
-    messagingUrl: `${base}/messaging`,
-    analyticsUrl: `${base}/analytics`,
-    recommendationsUrl: `${base}/recommendations`,
-  };
-  const chaos = async (partner: string, config: object) => {
-    await fetch(`${base}/${partner}/_chaos`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(config),
-    });
-  };
-  const requestsSeen = async (partner: string) =>
-    ((await (await fetch(`${base}/${partner}/_chaos`)).json()) as { requestsSeen: number }).requestsSeen;
-  return { urls, base, chaos, requestsSeen, close: () => sandbox.close() };
+export function startPartners() {
+  return startSandbox({ chargeProcessingMs: 0 });
 }

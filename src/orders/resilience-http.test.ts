@@ -1,48 +1,33 @@
 /** The Orders API against misbehaving partners (the sandbox), through real sockets. */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { buildSandbox, type Sandbox } from '../sandbox/app.ts';
+import { type RunningSandbox, startSandbox } from '../sandbox/harness.ts';
 import { buildTestApp, type TestApp } from './testing.ts';
 
-let sandbox: Sandbox;
-let sb: string;
+let sandbox: RunningSandbox;
 let app: TestApp;
 let skus = 0;
 
 before(async () => {
-  sandbox = await buildSandbox({ chargeProcessingMs: 0 });
-  sb = await sandbox.server.listen({ port: 0, host: '127.0.0.1' });
+  sandbox = await startSandbox({ chargeProcessingMs: 0 });
 });
 after(() => sandbox.close());
 // a fresh app (breakers, budgets, caches) and a fresh sandbox for every test
 beforeEach(async () => {
-  await fetch(`${sb}/_reset`, { method: 'POST' });
+  await sandbox.reset();
   app = await buildTestApp({
     partners: {
-      urls: {
-        pricingUrl: `${sb}/pricing`,
-        paymentsUrl: `${sb}/payments`,
-        messagingUrl: `${sb}/messaging`,
-        analyticsUrl: `${sb}/analytics`,
-        recommendationsUrl: `${sb}/recommendations`,
-      },
+      urls: sandbox.urls,
       tuning: { pricing: { freshMs: 0 } }, // always ask, so every order exercises the partner
     },
   });
 });
 afterEach(() => app.close());
 
-async function chaos(partner: string, config: object) {
-  const response = await fetch(`${sb}/${partner}/_chaos`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(config),
-  });
-  assert.equal(response.status, 200);
+async function chaos(partner: 'pricing' | 'recommendations' | 'analytics', config: object) {
+  assert.equal((await sandbox.chaos(partner, config)).status, 200);
 }
-async function partnerRequests(partner: string): Promise<number> {
-  return ((await (await fetch(`${sb}/${partner}/_chaos`)).json()) as { requestsSeen: number }).requestsSeen;
-}
+const partnerRequests = (partner: 'pricing') => sandbox.requestsSeen(partner);
 function createOrder(sku = `R-${++skus}`) {
   return app.inject({
     method: 'POST',
@@ -129,7 +114,7 @@ describe('pricing (critical, degradable)', () => {
   });
 
   test('an unknown SKU is a 422 pointing at the item, and nothing is written', async () => {
-    await fetch(`${sb}/pricing/v1/prices/NOPE-1`, { method: 'DELETE' });
+    await fetch(`${sandbox.base}/pricing/v1/prices/NOPE-1`, { method: 'DELETE' });
     const response = await app.inject({
       method: 'POST',
       url: '/v1/orders',

@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import { buildSandbox, type Sandbox } from '../../sandbox/app.ts';
+import { type RunningSandbox, startSandbox } from '../../sandbox/harness.ts';
 import { createLogger } from '../../toolkit/observability/index.ts';
 import { createDependencyClient, createEgressMetrics } from '../../toolkit/resilience/index.ts';
 import { createPaymentsAdapter, PaymentRejectedError } from './payments.ts';
 
-let sandbox: Sandbox;
+let sandbox: RunningSandbox;
 let sb: string;
 let adapter: ReturnType<typeof createPaymentsAdapter>;
 let client: ReturnType<typeof createDependencyClient>;
 let orders = 0;
 
 before(async () => {
-  sandbox = await buildSandbox({ chargeProcessingMs: 0 });
-  sb = await sandbox.server.listen({ port: 0, host: '127.0.0.1' });
+  sandbox = await startSandbox({ chargeProcessingMs: 0 });
+  sb = sandbox.base;
 });
 after(() => sandbox.close());
 beforeEach(async () => {

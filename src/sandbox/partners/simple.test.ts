@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { buildSandbox, type Sandbox } from '../app.ts';
+import { type RunningSandbox, startSandbox } from '../harness.ts';
 
-let sandbox: Sandbox;
+let sandbox: RunningSandbox;
 let base: string;
 before(async () => {
-  sandbox = await buildSandbox();
-  base = await sandbox.server.listen({ port: 0, host: '127.0.0.1' });
+  sandbox = await startSandbox();
+  base = sandbox.base;
 });
 after(() => sandbox.close());
 

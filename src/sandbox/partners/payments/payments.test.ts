@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { eventually } from '../../../toolkit/testing/index.ts';
-import { buildSandbox, type Sandbox } from '../../app.ts';
+import { type RunningSandbox, startSandbox } from '../../harness.ts';
 
-let sandbox: Sandbox;
+let sandbox: RunningSandbox;
 let base: string;
 before(async () => {
-  sandbox = await buildSandbox({ chargeProcessingMs: 50 });
-  base = await sandbox.server.listen({ port: 0, host: '127.0.0.1' });
+  sandbox = await startSandbox({ chargeProcessingMs: 50 });
+  base = sandbox.base;
 });
 after(() => sandbox.close());
 beforeEach(async () => {
