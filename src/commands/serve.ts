@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { buildApp } from '../orders/app.ts';
+import { createOrdersWorker } from '../orders/worker.ts';
 import { renderBanner } from '../runtime/banner.ts';
 import { openDatabase } from '../runtime/database.ts';
 import { ensureDemoTenant } from '../runtime/demo-tenant.ts';
@@ -9,6 +10,7 @@ import { onShutdownSignal, type ShutdownStep } from '../runtime/shutdown.ts';
 import { createFaultPoints } from '../toolkit/faults/index.ts';
 import { startKeyReaper } from '../toolkit/idempotency/index.ts';
 import { createIdGenerator } from '../toolkit/ids/index.ts';
+import { migrateJobs } from '../toolkit/jobs/index.ts';
 import { createHttpMetrics, createLogger } from '../toolkit/observability/index.ts';
 import { migrate, readMigrations } from '../toolkit/postgres/index.ts';
 import { startSandbox } from './sandbox.ts';
@@ -22,6 +24,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
   try {
     const migrations = readMigrations(MIGRATIONS_DIR);
     const applied = await migrate(db.pool, migrations);
+    await migrateJobs(db.pool);
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const ids = createIdGenerator();
     const demoApiKey = await ensureDemoTenant(db.pool, ids, config);
@@ -40,12 +43,30 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       counter: app.idempotencyMetrics.reaped,
       onError: (error) => logger.warn({ err: error }, 'idempotency reaper failed'),
     });
+    // start = web + worker in one process
+    const worker =
+      options.role === 'start' && app.partners
+        ? createOrdersWorker({
+            pool: db.pool,
+            log: logger,
+            registry: app.metrics.registry,
+            ids,
+            partners: app.partners,
+            faults: createFaultPoints(config.faults),
+            jobMaxAttempts: config.jobMaxAttempts,
+            jobMaxDelayMs: config.jobMaxDelayMs,
+            workerDeadAfterS: config.workerDeadAfterS,
+          })
+        : undefined;
     const steps: ShutdownStep[] = [
+      // the worker first: closing the server also closes the partner clients it uses
+      { name: 'worker', run: async () => worker?.stop(), timeoutMs: 15_000 },
       { name: 'http', run: () => app.server.close(), timeoutMs: 10_000 },
       { name: 'reaper', run: async () => reaper.stop() },
       { name: 'database', run: () => db.close(), timeoutMs: 40_000 },
     ];
     onShutdownSignal(steps, logger);
+    await worker?.start();
     const address = await app.server.listen({ port: config.port, host: config.host });
     // npm start runs the simulated partners beside the API, wired to its webhook endpoint
     const apiUrl = address.replace('[::1]', 'localhost');

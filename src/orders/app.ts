@@ -21,6 +21,7 @@ import {
   observability,
   registerHealthRoutes,
 } from '../toolkit/observability/index.ts';
+import { createOperationWaiter } from '../toolkit/operations/index.ts';
 import { isDatabaseUnavailable, isMigrated, type Migration, type Pool } from '../toolkit/postgres/index.ts';
 import {
   coreProblems,
@@ -69,6 +70,7 @@ export interface App {
   metrics: HttpMetrics;
   idempotencyMetrics: ReturnType<typeof createIdempotencyMetrics>;
   partners: Partners | undefined;
+  ids: IdGenerator;
 }
 
 export function problemRegistry(): ProblemRegistry {
@@ -153,6 +155,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       )
     : undefined;
   if (partners) server.addHook('onClose', () => partners.close());
+  const waiter = createOperationWaiter(deps.db);
+  server.addHook('onClose', () => waiter.close());
   registerOrderRoutes(server, {
     db: deps.db,
     ids,
@@ -162,9 +166,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     recommendations: partners?.recommendations ?? createRecommendationsAdapter(undefined),
     analytics: partners?.analytics ?? { track: () => {} },
     dependencies: partners?.clients ?? [],
+    waiter,
   });
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
 
   await server.ready();
-  return { server, registry, metrics, idempotencyMetrics, partners };
+  return { server, registry, metrics, idempotencyMetrics, partners, ids };
 }

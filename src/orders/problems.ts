@@ -29,4 +29,22 @@ export const orderProblems: ProblemType[] = [
     description:
       'The pricing source does not know a SKU of the order. `errors` points at the item. Nothing was written.',
   },
+  {
+    slug: 'payment-declined',
+    status: 402,
+    title: 'The payment was declined',
+    category: 'conflict',
+    retryable: false,
+    description:
+      'The payment partner declined the charge (the problem carries `failureCode`). The order is back in `approved` with `lastPaymentError`; paying again is a new attempt with a new Idempotency-Key, after the customer fixed the cause.',
+  },
+  {
+    slug: 'dead-letter-closed',
+    status: 409,
+    title: 'The dead letter was already replayed or discarded',
+    category: 'conflict',
+    retryable: false,
+    description:
+      'Only dead letters in status `dead` can be replayed or discarded. The problem carries `currentStatus`.',
+  },
 ];

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { formatEtag } from '../../toolkit/concurrency/index.ts';
 import type { IdempotencyEngine } from '../../toolkit/idempotency/index.ts';
 import type { Clock, IdGenerator } from '../../toolkit/ids/index.ts';
+import type { OperationWaiter } from '../../toolkit/operations/index.ts';
 import type { Pool } from '../../toolkit/postgres/index.ts';
 import { ProblemError } from '../../toolkit/problems/index.ts';
 import type { DependencyClient } from '../../toolkit/resilience/index.ts';
@@ -21,6 +22,7 @@ export interface OrderRouteDeps {
   recommendations: RecommendationsAdapter;
   analytics: Pick<AnalyticsBuffer, 'track'>;
   dependencies: DependencyClient[];
+  waiter: OperationWaiter;
 }
 
 /** The public shape of an order: everything but the tenant id. */

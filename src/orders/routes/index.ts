@@ -1,10 +1,13 @@
 /** Every route of the Orders API. */
 import type { FastifyInstance } from 'fastify';
 import { registerCreateOrder } from './create-order.ts';
+import { registerDeadLetterRoutes } from './dead-letters.ts';
 import type { OrderRouteDeps } from './deps.ts';
+import { registerOperationRoutes } from './operations.ts';
 import { registerOrderActions } from './order-actions.ts';
 import { registerOrderExtras } from './order-extras.ts';
 import { registerPatchOrder } from './patch-order.ts';
+import { registerPayOrder } from './pay-order.ts';
 import { registerReadOrders } from './read-orders.ts';
 
 export type { OrderRouteDeps } from './deps.ts';
@@ -15,4 +18,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
   registerPatchOrder(app, deps);
   registerOrderActions(app, deps);
   registerOrderExtras(app, deps);
+  registerPayOrder(app, deps);
+  registerOperationRoutes(app, deps);
+  registerDeadLetterRoutes(app, deps);
 }

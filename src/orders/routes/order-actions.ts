@@ -13,6 +13,7 @@ import {
   preconditionFailed,
 } from '../../toolkit/concurrency/index.ts';
 import { IDEMPOTENCY_KEY_HEADER } from '../../toolkit/idempotency/index.ts';
+import { writeOutboxEvent } from '../../toolkit/outbox/index.ts';
 import { ProblemError, problemResponses } from '../../toolkit/problems/index.ts';
 import type { Order } from '../domain/order.ts';
 import { allowedActions, type OrderAction, transitionOf } from '../domain/state-machine.ts';
@@ -21,13 +22,23 @@ import { type OrderRouteDeps, publicOrder } from './deps.ts';
 import { orderNotFound } from './read-orders.ts';
 import { IfMatchHeader, OrderParams, OrderSchema } from './schemas.ts';
 
-/** Actions a client may call today (pay arrives with the operations issue). */
+/** Notifications announced through the outbox, in the same transaction as the change. */
+const OUTBOX_EVENTS: Partial<Record<OrderAction, string>> = {
+  submit: 'order.submitted',
+  approve: 'order.approved',
+  cancel: 'order.canceled',
+};
+
+/** Actions with their own route here (pay has its own: it starts an operation). */
 export const CLIENT_ACTIONS: OrderAction[] = ['submit', 'approve', 'cancel', 'reopen'];
 
 export function invalidTransition(order: Order, action: OrderAction): ProblemError {
   return new ProblemError('invalid-transition', {
     detail: `Cannot ${action} an order that is ${order.status}.`,
-    extensions: { currentStatus: order.status, allowedActions: allowedActions(order.status, CLIENT_ACTIONS) },
+    extensions: {
+      currentStatus: order.status,
+      allowedActions: allowedActions(order.status, [...CLIENT_ACTIONS, 'pay']),
+    },
   });
 }
 
@@ -70,6 +81,14 @@ export function registerOrderActions(app: FastifyInstance, deps: OrderRouteDeps)
             const moved = await transitionOrder(tx, { tenantId, id, from, to, versions, now });
             if (moved) {
               deps.analytics.track({ type: `order.${moved.status}`, orderId: id, tenantId, at: now });
+              if (OUTBOX_EVENTS[action]) {
+                await writeOutboxEvent(tx, {
+                  id: deps.ids.next('evt'),
+                  tenantId,
+                  type: OUTBOX_EVENTS[action],
+                  payload: { orderId: id, status: moved.status },
+                });
+              }
               return { status: 200, body: publicOrder(moved), headers: { ETag: formatEtag(moved.version) } };
             }
             const current = await findOrder(tx, tenantId, id);

@@ -3,28 +3,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../toolkit/auth/index.ts';
-import { idPattern } from '../../toolkit/ids/index.ts';
 import { ProblemError, problemResponses } from '../../toolkit/problems/index.ts';
 import { findOrder, listOrders } from '../store/orders-store.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { type OrderRouteDeps, sendOrder } from './deps.ts';
 import { ListOrdersQuery, OrderList, OrderParams, OrderSchema } from './schemas.ts';
-
-const ORDER_ID = new RegExp(idPattern('ord'));
-
-export function encodeCursor(lastId: string): string {
-  return Buffer.from(lastId, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!ORDER_ID.test(id)) {
-    throw new ProblemError('validation-failed', {
-      detail: 'cursor is not one this API returned; use nextCursor from the previous page.',
-      errors: [{ pointer: '/cursor', message: 'is not a valid cursor', in: 'query' }],
-    });
-  }
-  return id;
-}
 
 export function orderNotFound(id: string): ProblemError {
   return new ProblemError('not-found', { detail: `No order ${id}.` });
@@ -66,7 +49,7 @@ export function registerReadOrders(app: FastifyInstance, deps: OrderRouteDeps): 
         tenantId,
         status,
         limit,
-        beforeId: cursor === undefined ? undefined : decodeCursor(cursor),
+        beforeId: cursor === undefined ? undefined : decodeCursor(cursor, 'ord'),
       });
       const page = rows.slice(0, limit);
       const nextCursor = rows.length > limit ? encodeCursor(page[page.length - 1].id) : null;

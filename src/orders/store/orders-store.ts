@@ -168,3 +168,35 @@ export async function transitionOrder(
   );
   return rows[0] ? toOrder(rows[0]) : undefined;
 }
+
+/** approved → payment_pending, counting pay requests; returns the order and n (this pay request's number). */
+export async function startPayment(
+  db: Queryable,
+  args: { tenantId: string; id: string; versions?: number[]; now: string },
+): Promise<{ order: Order; n: number } | undefined> {
+  const { rows } = await db.query<OrderRow & { payment_attempts: number }>(
+    `UPDATE orders SET status = 'payment_pending', payment_attempts = payment_attempts + 1, version = version + 1,
+       last_payment_error = NULL, updated_at = $4
+     WHERE id = $1 AND tenant_id = $2 AND status = 'approved' AND ($3::int[] IS NULL OR version = ANY($3::int[]))
+     RETURNING ${COLUMNS}, payment_attempts`,
+    [args.id, args.tenantId, args.versions ?? null, args.now],
+  );
+  return rows[0] ? { order: toOrder(rows[0]), n: rows[0].payment_attempts } : undefined;
+}
+
+/**
+ * Leave payment_pending, forward only: to `paid`, or back to `approved` with
+ * the payment error. Undefined when the order was no longer payment_pending.
+ */
+export async function finishPayment(
+  db: Queryable,
+  args: { tenantId: string; id: string; paid: boolean; error?: Record<string, unknown> },
+): Promise<Order | undefined> {
+  const { rows } = await db.query<OrderRow>(
+    `UPDATE orders SET status = $3, last_payment_error = $4::jsonb, version = version + 1, updated_at = now()
+     WHERE id = $1 AND tenant_id = $2 AND status = 'payment_pending'
+     RETURNING ${COLUMNS}`,
+    [args.id, args.tenantId, args.paid ? 'paid' : 'approved', args.error ? JSON.stringify(args.error) : null],
+  );
+  return rows[0] ? toOrder(rows[0]) : undefined;
+}

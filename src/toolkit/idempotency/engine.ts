@@ -82,11 +82,20 @@ const NEVER_STORED_CATEGORIES = new Set([
 ]);
 const STORED_HEADERS = ['content-type', 'location', 'etag', 'retry-after'];
 
+export interface RunOptions {
+  /**
+   * After the commit, the answer to show this time (e.g. after `Prefer: wait`);
+   * the stored answer — what replays get — stays the handler's result.
+   */
+  afterCommit?: (result: HandlerResult) => Promise<HandlerResult | undefined>;
+}
+
 export interface IdempotencyEngine {
   run(
     request: FastifyRequest,
     reply: FastifyReply,
     handler: (tx: PoolClient) => Promise<HandlerResult>,
+    options?: RunOptions,
   ): Promise<FastifyReply>;
   insertOnce(
     request: FastifyRequest,
@@ -201,6 +210,7 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
     ctx: IdempotencyContext,
     owner: string,
     handler: (tx: PoolClient) => Promise<HandlerResult>,
+    afterCommit: RunOptions['afterCommit'],
   ): Promise<FastifyReply> {
     const renew = setInterval(
       () => {
@@ -235,7 +245,8 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
         });
       }
       await client.query('COMMIT');
-      return send(reply, result, bytes);
+      const shown = await afterCommit?.(result);
+      return shown ? send(reply, shown, Buffer.from(JSON.stringify(shown.body))) : send(reply, result, bytes);
     } catch (error) {
       if (!isProblemError(error) || !storable(error)) {
         await client.query('ROLLBACK').catch(() => {
@@ -251,7 +262,7 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
   }
 
   return {
-    async run(request, reply, handler) {
+    async run(request, reply, handler, runOptions = {}) {
       const ctx = request.idempotency;
       if (!ctx) {
         const client = await db.connect();
@@ -259,7 +270,8 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
           await client.query('BEGIN');
           const result = await handler(client);
           await client.query('COMMIT');
-          return send(reply, result, Buffer.from(JSON.stringify(result.body)));
+          const shown = (await runOptions.afterCommit?.(result)) ?? result;
+          return send(reply, shown, Buffer.from(JSON.stringify(shown.body)));
         } catch (error) {
           await client.query('ROLLBACK').catch(() => {});
           throw error;
@@ -272,12 +284,12 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
       for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
         if (await claimKey(db, ctx.scope, ctx.fingerprint, owner, options.leaseS, options.retentionS)) {
           counter.inc({ outcome: 'executed' });
-          return execute(request, reply, ctx, owner, handler);
+          return execute(request, reply, ctx, owner, handler, runOptions.afterCommit);
         }
         const answer = await answerExisting(ctx, reply, deadline, owner);
         if (answer === 'take-over') {
           counter.inc({ outcome: 'taken_over' });
-          return execute(request, reply, ctx, owner, handler);
+          return execute(request, reply, ctx, owner, handler, runOptions.afterCommit);
         }
         if (answer === 'wait') await sleep(pause);
         else if (answer !== 'retry') return answer;

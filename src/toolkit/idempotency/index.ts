@@ -1,5 +1,11 @@
 /** steadfast/idempotency: Idempotency-Key for Fastify routes on Postgres. */
-export type { EngineOptions, HandlerResult, IdempotencyContext, IdempotencyEngine } from './engine.ts';
+export type {
+  EngineOptions,
+  HandlerResult,
+  IdempotencyContext,
+  IdempotencyEngine,
+  RunOptions,
+} from './engine.ts';
 export { createIdempotencyEngine } from './engine.ts';
 export { canonicalJson, requestFingerprint } from './fingerprint.ts';
 export { parseIdempotencyKey } from './key-header.ts';

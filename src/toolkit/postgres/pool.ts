@@ -22,6 +22,9 @@ export function createPool(options: PoolOptions): Pool {
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
   });
-  pool.on('error', options.onError ?? (() => {}));
+  const onError = options.onError ?? (() => {});
+  pool.on('error', onError);
+  // an idle or checked-out client whose connection dies must not crash the process
+  pool.on('connect', (client) => client.on('error', onError));
   return pool;
 }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { migrateJobs } from '../jobs/index.ts';
 import type { EmbeddedCluster } from '../postgres/index.ts';
 import { createPool, freePort, migrate, readMigrations, startEmbeddedCluster } from '../postgres/index.ts';
 
@@ -34,6 +35,7 @@ export async function globalSetup(): Promise<void> {
   await admin.end();
   const template = createPool({ connectionString: cluster.url(TEMPLATE_DATABASE), max: 1 });
   await migrate(template, readMigrations(path.resolve(process.env.STEADFAST_MIGRATIONS_DIR ?? 'migrations')));
+  await migrateJobs(template);
   await template.end();
   process.env[ADMIN_URL_ENV] = cluster.url('postgres');
 }

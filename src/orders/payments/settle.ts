@@ -1,0 +1,54 @@
+/**
+ * Apply a payment's known outcome: order, operation and outbox event in one
+ * transaction, forward only and idempotent — the worker and (later) the
+ * webhook path and the reconciliation sweep share it.
+ */
+import type { IdGenerator } from '../../toolkit/ids/index.ts';
+import { updateOperation } from '../../toolkit/operations/index.ts';
+import { writeOutboxEvent } from '../../toolkit/outbox/index.ts';
+import { type Pool, withTransaction } from '../../toolkit/postgres/index.ts';
+import { buildProblem, type ProblemRegistry } from '../../toolkit/problems/index.ts';
+import type { ChargeOutcome } from '../partners/payments.ts';
+import { finishPayment } from '../store/orders-store.ts';
+
+export interface PaymentRef {
+  operationId: string;
+  orderId: string;
+  tenantId: string;
+}
+
+export type SettleResult = 'paid' | 'declined' | 'already-settled';
+
+export async function settlePayment(
+  deps: { db: Pool; ids: IdGenerator; registry: ProblemRegistry },
+  ref: PaymentRef,
+  outcome: ChargeOutcome & { status: 'succeeded' | 'failed' },
+): Promise<SettleResult> {
+  return withTransaction(deps.db, async (tx) => {
+    const paid = outcome.status === 'succeeded';
+    const error = paid ? undefined : { code: outcome.failureCode ?? 'declined', chargeId: outcome.chargeId };
+    const order = await finishPayment(tx, { tenantId: ref.tenantId, id: ref.orderId, paid, error });
+    if (!order) return 'already-settled';
+    const problem = paid
+      ? undefined
+      : buildProblem(deps.registry, {
+          slug: 'payment-declined',
+          detail: `The payment partner declined the charge (${error?.code}).`,
+          instance: `/v1/operations/${ref.operationId}`,
+          requestId: ref.operationId,
+          extensions: { failureCode: error?.code },
+        });
+    await updateOperation(tx, ref.operationId, {
+      status: paid ? 'succeeded' : 'failed',
+      result: paid ? { orderId: ref.orderId, chargeId: outcome.chargeId } : undefined,
+      error: problem,
+    });
+    await writeOutboxEvent(tx, {
+      id: deps.ids.next('evt'),
+      tenantId: ref.tenantId,
+      type: paid ? 'order.paid' : 'order.payment_failed',
+      payload: { orderId: ref.orderId, chargeId: outcome.chargeId, ...(error ? { error } : {}) },
+    });
+    return paid ? 'paid' : 'declined';
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * Enqueue a job inside the caller's transaction (graphile-worker's SQL
+ * `add_job` on the same client): the job exists if and only if the caller's
+ * transaction commits. With a key, a later enqueue replaces a waiting job.
+ */
+import type { Queryable } from '../postgres/index.ts';
+
+export interface EnqueueOptions {
+  /** logical identity: one waiting job per key */
+  key?: string;
+  runAt?: Date;
+  /** 'replace' (default) or 'preserve_run_at' (for schedules) */
+  keyMode?: 'replace' | 'preserve_run_at';
+}
+
+/** graphile-worker may re-run a job only after a crash; our own policy retries by re-enqueueing. */
+export const CRASH_RERUNS = 25;
+
+export async function enqueueJob(
+  db: Queryable,
+  task: string,
+  payload: Record<string, unknown>,
+  options: EnqueueOptions = {},
+): Promise<void> {
+  await db.query(
+    `SELECT graphile_worker.add_job($1, $2::json, job_key => $3, run_at => $4, max_attempts => $5, job_key_mode => $6)`,
+    [
+      task,
+      JSON.stringify(options.key ? { ...payload, __key: options.key } : payload),
+      options.key ?? null,
+      options.runAt ?? null,
+      CRASH_RERUNS,
+      options.keyMode ?? 'replace',
+    ],
+  );
+}

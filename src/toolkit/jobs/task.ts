@@ -1,0 +1,50 @@
+/** What a durable task is: a name, a retry policy, and an idempotent `run`. */
+import type { PoolClient } from '../postgres/index.ts';
+
+export interface TaskContext {
+  /** 1 for the first run of this logical job */
+  attempt: number;
+  signal: AbortSignal;
+  jobId: string;
+}
+
+export interface TaskDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
+  name: string;
+  /** default: JOB_MAX_ATTEMPTS */
+  maxAttempts?: number;
+  /** default: JOB_MAX_DELAY_MS */
+  maxDelayMs?: number;
+  /** first backoff step (full jitter): default 1000 ms */
+  baseDelayMs?: number;
+  /** at-least-once: run must be safe to repeat */
+  run(payload: P, context: TaskContext): Promise<void>;
+  /** in the transaction that records the dead letter */
+  onDeadLetter?(payload: P, error: unknown, client: PoolClient): Promise<void>;
+}
+
+/** Thrown by a task when retrying cannot help: the job goes straight to the dead letters. */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError';
+}
+
+/** Job payload fields the runner owns. */
+export interface JobMeta {
+  __attempt?: number;
+  __key?: string;
+  __firstFailedAt?: string;
+}
+
+export function userPayload<P>(payload: P & JobMeta): P {
+  const { __attempt: _a, __key: _k, __firstFailedAt: _f, ...rest } = payload;
+  return rest as P;
+}
+
+/** Full-jitter exponential backoff: a random delay in [0, min(max, base × 2^(attempt−1))]. */
+export function retryDelayMs(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
+  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** (attempt - 1)));
+}

@@ -1,0 +1,21 @@
+/** steadfast/operations: async operation resources, 202 answers and Prefer: wait. */
+export {
+  MAX_WAIT_S,
+  OperationSchema,
+  operationResult,
+  preferredWaitS,
+  publicOperation,
+  sendOperation,
+} from './http.ts';
+export type { Operation, OperationStatus } from './store.ts';
+export {
+  createOperation,
+  findOperation,
+  listOperations,
+  NOTIFY_CHANNEL,
+  reapOperations,
+  TERMINAL,
+  updateOperation,
+} from './store.ts';
+export type { OperationWaiter } from './waiter.ts';
+export { createOperationWaiter } from './waiter.ts';
