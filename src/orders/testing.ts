@@ -18,7 +18,7 @@ import {
   type LogCapture,
   type TestDatabase,
 } from '../toolkit/testing/index.ts';
-import { type AppDeps, buildApp } from './app.ts';
+import { type App, type AppDeps, buildApp } from './app.ts';
 
 type InjectResponse = Awaited<ReturnType<FastifyInstance['inject']>>;
 
@@ -30,6 +30,8 @@ export interface TestTenant {
 
 export interface TestApp {
   server: FastifyInstance;
+  /** what buildApp returned (metrics, ids, partners) */
+  built: App;
   db: TestDatabase;
   logs: LogCapture;
   /** an `ops`-scoped tenant whose key `inject` sends by default */
@@ -70,6 +72,7 @@ export async function buildTestApp(
 
   const testApp: TestApp = {
     server,
+    built: app,
     db,
     logs,
     tenant,

@@ -9,6 +9,7 @@ import { createJobMetrics, createJobRunner, insertDeadLetter } from '../toolkit/
 import type { Logger } from '../toolkit/observability/index.ts';
 import { createOutboxDispatcher } from '../toolkit/outbox/index.ts';
 import type { Pool } from '../toolkit/postgres/index.ts';
+import { BrokenCircuitError, BulkheadRejectedError } from '../toolkit/resilience/index.ts';
 import { problemRegistry } from './app.ts';
 import { notificationDeliverer } from './jobs/notifications.ts';
 import { takePaymentTask } from './jobs/take-payment.ts';
@@ -64,6 +65,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
     deliver: notificationDeliverer(pool, options.partners.messaging),
     maxAttempts: options.jobMaxAttempts,
     maxDelayMs: options.jobMaxDelayMs,
+    isBackPressure: (error) => error instanceof BrokenCircuitError || error instanceof BulkheadRejectedError,
     onDead: (event, error) =>
       insertDeadLetter(pool, {
         id: ids.next('dl'),

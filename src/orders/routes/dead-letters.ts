@@ -26,7 +26,7 @@ const DeadLetterSchema = Type.Object(
     id: Type.String(),
     tenantId: Type.Union([Type.String(), Type.Null()]),
     task: Type.String(),
-    payload: Type.Unsafe<Record<string, unknown>>({ type: 'object' }),
+    payload: Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true }),
     attempts: Type.Integer(),
     errorCategory: Type.String(),
     errorMessage: Type.String(),

@@ -41,6 +41,9 @@ export interface DispatcherOptions {
   idleMs?: number;
   random?: () => number;
   onDead?: (event: OutboxEvent, error: unknown) => Promise<void>;
+  /** failures that never reached the partner (open breaker, full bulkhead): wait, without spending an attempt */
+  isBackPressure?: (error: unknown) => boolean;
+  backPressureDelayMs?: number;
 }
 
 export function createOutboxDispatcher(options: DispatcherOptions) {
@@ -86,6 +89,13 @@ export function createOutboxDispatcher(options: DispatcherOptions) {
           );
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
+          if (options.isBackPressure?.(error)) {
+            await options.db.query(
+              `UPDATE outbox SET attempts = attempts - 1, next_attempt_at = now() + make_interval(secs => $2), last_error = $3 WHERE id = $1`,
+              [row.id, (options.backPressureDelayMs ?? 1000) / 1000, message],
+            );
+            return;
+          }
           if (row.attempts >= maxAttempts) {
             await options.db.query(`UPDATE outbox SET status = 'dead', last_error = $2 WHERE id = $1`, [
               row.id,
