@@ -6,6 +6,7 @@ const USAGE = `usage: steadfast <command>
 
   start                 embedded Postgres (unless DATABASE_URL), migrations, API, banner
   web                   the API only (for scale-out behind a load balancer)
+  worker                durable jobs and the outbox (any number, against one Postgres)
   sandbox               the simulated partners alone, on SANDBOX_PORT
   migrate               apply pending database migrations
   tenant create <name> [--ops] [--email <address>]
@@ -37,7 +38,10 @@ async function main(argv: string[]): Promise<number> {
       const { runSandbox } = await import('./commands/sandbox.ts');
       return runSandbox(config);
     }
-    case 'worker':
+    case 'worker': {
+      const { runWorker } = await import('./commands/worker.ts');
+      return runWorker(config);
+    }
     case 'check':
       process.stderr.write(`steadfast: "${command}" is not available in this version yet\n`);
       return 2;

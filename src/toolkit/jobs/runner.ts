@@ -5,7 +5,15 @@
  * `workerDeadAfterS` (not 4 hours), and periodic tasks shorter than a minute.
  */
 import { randomBytes } from 'node:crypto';
-import { Logger as GraphileLogger, type Runner, run, runMigrations, type TaskList } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import {
+  Logger as GraphileLogger,
+  type Runner,
+  run,
+  runMigrations,
+  type TaskList,
+  type WorkerEvents,
+} from 'graphile-worker';
 import type { Logger } from '../observability/index.ts';
 import { type Pool, withTransaction } from '../postgres/index.ts';
 import { insertDeadLetter } from './dead-letters.ts';
@@ -144,6 +152,18 @@ export function createJobRunner(options: JobRunnerOptions) {
       await migrateJobs(pool);
       const taskList: TaskList = {};
       for (const def of options.tasks) taskList[def.name] = wrap(def) as TaskList[string];
+      // subscribe before run(): its workers are created while it starts
+      const events = new EventEmitter() as WorkerEvents;
+      events.on('worker:create', ({ worker }) => {
+        workerIds.add(worker.workerId);
+        void heartbeat().catch(() => {});
+      });
+      events.on('worker:stop', ({ worker }) => workerIds.delete(worker.workerId));
+      // jobs are locked by the pool's id (graphile-worker ≥ 0.16 locks per pool), so beat for it too
+      events.on('pool:create', ({ workerPool }) => {
+        workerIds.add(workerPool.id);
+        void heartbeat().catch(() => {});
+      });
       runner = await run({
         pgPool: pool,
         taskList,
@@ -151,12 +171,8 @@ export function createJobRunner(options: JobRunnerOptions) {
         noHandleSignals: true,
         pollInterval: 1000,
         logger: graphileLogger(log),
+        events,
       });
-      runner.events.on('worker:create', ({ worker }) => {
-        workerIds.add(worker.workerId);
-        void heartbeat().catch(() => {});
-      });
-      runner.events.on('worker:stop', ({ worker }) => workerIds.delete(worker.workerId));
       const beat = setInterval(
         () => void heartbeat().catch((error) => log.warn({ err: error }, 'heartbeat failed')),
         options.heartbeatMs ?? 2000,
