@@ -33,7 +33,7 @@ export async function startOrdersApi(
     partners: options.partners ? { urls: options.partners, tuning: options.tuning } : undefined,
   });
   const url = await app.server.listen({ port: 0, host: '127.0.0.1' });
-  return { url, apiKey: tenant.apiKey, close: () => app.server.close() };
+  return { url, apiKey: tenant.apiKey, app, close: () => app.server.close() };
 }
 
 /** POST /bare: parse JSON, one INSERT into a table shaped like orders, 201 with the row. */
