@@ -36,6 +36,8 @@ export interface Config {
   reconcileIntervalS: number;
   reconcilePendingAgeS: number;
   paymentAbandonAfterS: number;
+  /** finished operations and delivered outbox rows are kept this long */
+  operationsRetentionS: number;
   logLevel: LogLevel;
   /** armed fault points (testing only): STEADFAST_FAULTS=name[:kill|throw],... */
   faults: Map<FaultPoint, FaultAction>;
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     reconcileIntervalS: integer(env, 'RECONCILE_INTERVAL_S', 60, 1, 86400),
     reconcilePendingAgeS: integer(env, 'RECONCILE_PENDING_AGE_S', 120, 1, 30 * 86400),
     paymentAbandonAfterS: integer(env, 'PAYMENT_ABANDON_AFTER_S', 3600, 60, 30 * 86400),
+    operationsRetentionS: integer(env, 'OPERATIONS_RETENTION_S', 30 * 86400, 60, 365 * 86400),
     logLevel,
   };
 }

@@ -56,6 +56,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
             jobMaxAttempts: config.jobMaxAttempts,
             jobMaxDelayMs: config.jobMaxDelayMs,
             workerDeadAfterS: config.workerDeadAfterS,
+            retentionS: config.operationsRetentionS,
           })
         : undefined;
     const steps: ShutdownStep[] = [

@@ -31,6 +31,7 @@ export async function runWorker(config: Config): Promise<number> {
     jobMaxAttempts: config.jobMaxAttempts,
     jobMaxDelayMs: config.jobMaxDelayMs,
     workerDeadAfterS: config.workerDeadAfterS,
+    retentionS: config.operationsRetentionS,
   });
   await worker.start();
   const health = Fastify();

@@ -7,7 +7,8 @@ import { type FaultPoints, noFaults } from '../toolkit/faults/index.ts';
 import type { IdGenerator } from '../toolkit/ids/index.ts';
 import { createJobMetrics, createJobRunner, insertDeadLetter } from '../toolkit/jobs/index.ts';
 import type { Logger } from '../toolkit/observability/index.ts';
-import { createOutboxDispatcher } from '../toolkit/outbox/index.ts';
+import { reapOperations } from '../toolkit/operations/index.ts';
+import { createOutboxDispatcher, reapOutbox } from '../toolkit/outbox/index.ts';
 import type { Pool } from '../toolkit/postgres/index.ts';
 import { BrokenCircuitError, BulkheadRejectedError } from '../toolkit/resilience/index.ts';
 import { problemRegistry } from './app.ts';
@@ -26,6 +27,8 @@ export interface OrdersWorkerOptions {
   jobMaxDelayMs?: number;
   workerDeadAfterS?: number;
   concurrency?: number;
+  /** how long finished operations and delivered outbox rows are kept (default 30 days) */
+  retentionS?: number;
 }
 
 export function createOrdersWorker(options: OrdersWorkerOptions) {
@@ -44,6 +47,14 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
         faults: options.faults ?? noFaults,
       }),
       {
+        // retention: finished operations and delivered outbox rows
+        name: 'reap-finished',
+        async run() {
+          while ((await reapOperations(pool, options.retentionS ?? 30 * 86400)) === 500) {}
+          while ((await reapOutbox(pool, options.retentionS ?? 30 * 86400)) === 500) {}
+        },
+      },
+      {
         name: 'outbox-redeliver',
         async run(p: { eventId?: string }) {
           await pool.query(
@@ -58,6 +69,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
     defaultMaxDelayMs: options.jobMaxDelayMs,
     workerDeadAfterS: options.workerDeadAfterS,
     concurrency: options.concurrency,
+    periodic: [{ task: 'reap-finished', everyMs: 60_000 }],
   });
   const dispatcher = createOutboxDispatcher({
     db: pool,

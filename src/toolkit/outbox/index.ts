@@ -140,3 +140,13 @@ export function createOutboxDispatcher(options: DispatcherOptions) {
     },
   };
 }
+
+/** Delete delivered events older than the retention, in batches. */
+export async function reapOutbox(db: Queryable, retentionS: number, batch = 500): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM outbox WHERE id IN (
+       SELECT id FROM outbox WHERE status = 'delivered' AND delivered_at < now() - make_interval(secs => $1) LIMIT $2)`,
+    [retentionS, batch],
+  );
+  return rowCount ?? 0;
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { reapOutbox, writeOutboxEvent } from '../outbox/index.ts';
+import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { createOperation, findOperation, reapOperations, updateOperation } from './store.ts';
+import { createOperationWaiter } from './waiter.ts';
+
+let db: TestDatabase;
+before(async () => {
+  db = await createTestDatabase();
+});
+after(() => db.close());
+
+let n = 0;
+const newOp = () => createOperation(db.pool, { id: `op_test${++n}`, tenantId: 'ten_a', kind: 'payment' });
+
+test('a waiter wakes when the operation ends (NOTIFY), not by polling', async () => {
+  const waiter = createOperationWaiter(db.pool);
+  try {
+    const op = await newOp();
+    const started = Date.now();
+    const waiting = waiter.wait(op.id, 'ten_a', 10_000);
+    setTimeout(
+      () => void updateOperation(db.pool, op.id, { status: 'succeeded', result: { ok: true } }),
+      100,
+    );
+    const ended = await waiting;
+    assert.equal(ended?.status, 'succeeded');
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    await waiter.close();
+  }
+});
+
+test('a waiter gives up after its time with the current state; another tenant sees nothing', async () => {
+  const waiter = createOperationWaiter(db.pool);
+  try {
+    const op = await newOp();
+    assert.equal((await waiter.wait(op.id, 'ten_a', 150))?.status, 'pending');
+    assert.equal(await waiter.wait(op.id, 'ten_b', 150), undefined);
+  } finally {
+    await waiter.close();
+  }
+});
+
+test('terminal states are final', async () => {
+  const op = await newOp();
+  await updateOperation(db.pool, op.id, { status: 'failed', error: { type: '/problems/x' } });
+  assert.equal(await updateOperation(db.pool, op.id, { status: 'succeeded' }), undefined);
+  assert.equal((await findOperation(db.pool, op.id))?.status, 'failed');
+});
+
+test('finished operations and delivered outbox rows are reaped after the retention, nothing else', async () => {
+  const done = await newOp();
+  const running = await newOp();
+  await updateOperation(db.pool, done.id, { status: 'succeeded' });
+  await updateOperation(db.pool, running.id, { status: 'running' });
+  await db.pool.query(`UPDATE operations SET finished_at = now() - interval '31 days' WHERE id = $1`, [
+    done.id,
+  ]);
+  await writeOutboxEvent(db.pool, { id: 'evt_old', tenantId: 'ten_a', type: 'order.paid', payload: {} });
+  await writeOutboxEvent(db.pool, { id: 'evt_pending', tenantId: 'ten_a', type: 'order.paid', payload: {} });
+  await db.pool.query(
+    `UPDATE outbox SET status = 'delivered', delivered_at = now() - interval '31 days' WHERE id = 'evt_old'`,
+  );
+  const thirtyDays = 30 * 86400;
+  assert.equal(await reapOperations(db.pool, thirtyDays), 1);
+  assert.equal(await reapOutbox(db.pool, thirtyDays), 1);
+  assert.ok(await findOperation(db.pool, running.id));
+  const { rows } = await db.pool.query('SELECT id FROM outbox');
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    ['evt_pending'],
+  );
+});
