@@ -87,6 +87,7 @@ export async function run(args: string[]): Promise<void> {
     pool: db.pool,
     log: createLogger({ level: 'silent' }),
     registry: built.metrics.registry,
+    webhookMetrics: built.webhookMetrics,
     ids: built.ids,
     partners: built.partners!,
     jobMaxAttempts: 8,

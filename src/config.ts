@@ -25,6 +25,7 @@ export interface Config {
     recommendationsUrl: string;
   };
   paymentsWebhookSecret: string | undefined;
+  paymentsWebhookToleranceS: number;
   /** undefined: this API's own /webhooks/payments */
   paymentsWebhookUrl: string | undefined;
   idempotencyRetentionS: number;
@@ -131,6 +132,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       recommendationsUrl: url(env, 'RECOMMENDATIONS_URL', `${sandboxBase}/recommendations`),
     },
     paymentsWebhookSecret: secret,
+    paymentsWebhookToleranceS: integer(env, 'PAYMENTS_WEBHOOK_TOLERANCE_S', 300, 1, 86400),
     paymentsWebhookUrl: env.PAYMENTS_WEBHOOK_URL ? url(env, 'PAYMENTS_WEBHOOK_URL', '') : undefined,
     idempotencyRetentionS: integer(env, 'IDEMPOTENCY_RETENTION_S', 86400, 60, 30 * 86400),
     idempotencyLeaseS: integer(env, 'IDEMPOTENCY_LEASE_S', 30, 1, 3600),

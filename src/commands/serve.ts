@@ -7,6 +7,7 @@ import { renderBanner } from '../runtime/banner.ts';
 import { openDatabase } from '../runtime/database.ts';
 import { ensureDemoTenant } from '../runtime/demo-tenant.ts';
 import { onShutdownSignal, type ShutdownStep } from '../runtime/shutdown.ts';
+import { paymentsWebhookSecrets } from '../runtime/webhook-secret.ts';
 import { createFaultPoints } from '../toolkit/faults/index.ts';
 import { startKeyReaper } from '../toolkit/idempotency/index.ts';
 import { createIdGenerator } from '../toolkit/ids/index.ts';
@@ -37,6 +38,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       idempotency: { retentionS: config.idempotencyRetentionS, leaseS: config.idempotencyLeaseS },
       faults: createFaultPoints(config.faults),
       partners: { urls: config.partners },
+      webhooks: { secrets: paymentsWebhookSecrets(config), toleranceS: config.paymentsWebhookToleranceS },
     });
     const reaper = startKeyReaper({
       db: db.pool,
@@ -57,6 +59,12 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
             jobMaxDelayMs: config.jobMaxDelayMs,
             workerDeadAfterS: config.workerDeadAfterS,
             retentionS: config.operationsRetentionS,
+            webhookMetrics: app.webhookMetrics,
+            reconcile: {
+              intervalS: config.reconcileIntervalS,
+              pendingAgeS: config.reconcilePendingAgeS,
+              abandonAfterS: config.paymentAbandonAfterS,
+            },
           })
         : undefined;
     const steps: ShutdownStep[] = [

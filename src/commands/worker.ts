@@ -32,6 +32,11 @@ export async function runWorker(config: Config): Promise<number> {
     jobMaxDelayMs: config.jobMaxDelayMs,
     workerDeadAfterS: config.workerDeadAfterS,
     retentionS: config.operationsRetentionS,
+    reconcile: {
+      intervalS: config.reconcileIntervalS,
+      pendingAgeS: config.reconcilePendingAgeS,
+      abandonAfterS: config.paymentAbandonAfterS,
+    },
   });
   await worker.start();
   const health = Fastify();

@@ -34,6 +34,13 @@ import {
   registerProblemPages,
 } from '../toolkit/problems/index.ts';
 import { dependencyProblems } from '../toolkit/resilience/index.ts';
+import {
+  createWebhookMetrics,
+  createWebhookVerifier,
+  registerWebhookIntake,
+  type WebhookMetrics,
+  webhookProblems,
+} from '../toolkit/webhooks/index.ts';
 import { createLocalPriceList, type PriceSource } from './domain/pricing.ts';
 import { createPartners, type Partners, type PartnerTuning, type PartnerUrls } from './partners/index.ts';
 import { createRecommendationsAdapter } from './partners/recommendations.ts';
@@ -62,6 +69,8 @@ export interface AppDeps {
   faults?: FaultPoints;
   /** the real partners; without them prices come from the local list and nothing else is called */
   partners?: { urls: PartnerUrls; tuning?: PartnerTuning };
+  /** Standard Webhooks secrets of the payments partner (several during a rotation) */
+  webhooks?: { secrets: string[]; toleranceS?: number };
 }
 
 export interface App {
@@ -71,10 +80,17 @@ export interface App {
   idempotencyMetrics: ReturnType<typeof createIdempotencyMetrics>;
   partners: Partners | undefined;
   ids: IdGenerator;
+  webhookMetrics: WebhookMetrics;
 }
 
 export function problemRegistry(): ProblemRegistry {
-  return createProblemRegistry(coreProblems, idempotencyProblems, dependencyProblems, orderProblems);
+  return createProblemRegistry(
+    coreProblems,
+    idempotencyProblems,
+    dependencyProblems,
+    webhookProblems,
+    orderProblems,
+  );
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
@@ -168,8 +184,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     dependencies: partners?.clients ?? [],
     waiter,
   });
+  const webhookMetrics = createWebhookMetrics(metrics.registry);
+  if (deps.webhooks) {
+    await registerWebhookIntake(server, {
+      source: 'payments',
+      path: '/webhooks/payments',
+      verifier: createWebhookVerifier(deps.webhooks.secrets, deps.webhooks.toleranceS),
+      db: deps.db,
+      newId: () => ids.next('whk'),
+      clock,
+      metrics: webhookMetrics,
+    });
+  }
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
 
   await server.ready();
-  return { server, registry, metrics, idempotencyMetrics, partners, ids };
+  return { server, registry, metrics, idempotencyMetrics, partners, ids, webhookMetrics };
 }

@@ -24,6 +24,7 @@ beforeEach(async () => {
     pool: app.db.pool,
     log: createLogger({ level: process.env.PAYFLOW_LOG ?? 'silent' }),
     registry: built.metrics.registry,
+    webhookMetrics: built.webhookMetrics,
     ids: built.ids,
     partners: built.partners!,
     jobMaxAttempts: 3,

@@ -7,14 +7,23 @@ import { type FaultPoints, noFaults } from '../toolkit/faults/index.ts';
 import type { IdGenerator } from '../toolkit/ids/index.ts';
 import { createJobMetrics, createJobRunner, insertDeadLetter } from '../toolkit/jobs/index.ts';
 import type { Logger } from '../toolkit/observability/index.ts';
-import { reapOperations } from '../toolkit/operations/index.ts';
+import { reapOperations, updateOperation } from '../toolkit/operations/index.ts';
 import { createOutboxDispatcher, reapOutbox } from '../toolkit/outbox/index.ts';
 import type { Pool } from '../toolkit/postgres/index.ts';
 import { BrokenCircuitError, BulkheadRejectedError } from '../toolkit/resilience/index.ts';
+import {
+  createInboxProcessor,
+  createWebhookMetrics,
+  reapInbox,
+  requeueInboxRow,
+  type WebhookMetrics,
+} from '../toolkit/webhooks/index.ts';
 import { problemRegistry } from './app.ts';
 import { notificationDeliverer } from './jobs/notifications.ts';
 import { takePaymentTask } from './jobs/take-payment.ts';
 import type { Partners } from './partners/index.ts';
+import { reconcilePayments } from './payments/reconcile.ts';
+import { paymentWebhookHandler } from './payments/verify-then-act.ts';
 
 export interface OrdersWorkerOptions {
   pool: Pool;
@@ -27,13 +36,25 @@ export interface OrdersWorkerOptions {
   jobMaxDelayMs?: number;
   workerDeadAfterS?: number;
   concurrency?: number;
-  /** how long finished operations and delivered outbox rows are kept (default 30 days) */
+  /** how long finished operations, delivered outbox rows and handled webhooks are kept (default 30 days) */
   retentionS?: number;
+  reconcile?: { intervalS: number; pendingAgeS: number; abandonAfterS: number };
+  /** the app's, when web and worker share a process (one registry cannot hold a metric twice) */
+  webhookMetrics?: WebhookMetrics;
 }
 
 export function createOrdersWorker(options: OrdersWorkerOptions) {
   const { pool, log, ids } = options;
   const registry = problemRegistry();
+  const webhookMetrics = options.webhookMetrics ?? createWebhookMetrics(options.registry);
+  const reconcile = options.reconcile ?? { intervalS: 60, pendingAgeS: 120, abandonAfterS: 3600 };
+  const paymentDeps = { db: pool, ids, registry, payments: options.partners.payments };
+  const sweep = () =>
+    reconcilePayments(paymentDeps, {
+      pendingAgeS: reconcile.pendingAgeS,
+      abandonAfterS: reconcile.abandonAfterS,
+      onCorrection: (outcome) => webhookMetrics.sweepCorrections.inc({ outcome }),
+    });
   const runner = createJobRunner({
     pool,
     log,
@@ -50,8 +71,25 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
         // retention: finished operations and delivered outbox rows
         name: 'reap-finished',
         async run() {
-          while ((await reapOperations(pool, options.retentionS ?? 30 * 86400)) === 500) {}
-          while ((await reapOutbox(pool, options.retentionS ?? 30 * 86400)) === 500) {}
+          const keep = options.retentionS ?? 30 * 86400;
+          while ((await reapOperations(pool, keep)) === 500) {}
+          while ((await reapOutbox(pool, keep)) === 500) {}
+          while ((await reapInbox(pool, keep)) === 500) {}
+        },
+      },
+      { name: 'reconcile-payments', maxAttempts: 1, run: async () => void (await sweep()) },
+      {
+        // POST /v1/reconciliations: one run now, reported on its operation
+        name: 'reconcile-now',
+        async run(p: { operationId: string }) {
+          const result = await sweep();
+          await updateOperation(pool, p.operationId, { status: 'succeeded', result });
+        },
+      },
+      {
+        name: 'webhook-reprocess',
+        async run(p: { inboxId?: string }) {
+          if (p.inboxId) await requeueInboxRow(pool, p.inboxId);
         },
       },
       {
@@ -69,7 +107,10 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
     defaultMaxDelayMs: options.jobMaxDelayMs,
     workerDeadAfterS: options.workerDeadAfterS,
     concurrency: options.concurrency,
-    periodic: [{ task: 'reap-finished', everyMs: 60_000 }],
+    periodic: [
+      { task: 'reap-finished', everyMs: 60_000 },
+      { task: 'reconcile-payments', everyMs: reconcile.intervalS * 1000 },
+    ],
   });
   const dispatcher = createOutboxDispatcher({
     db: pool,
@@ -90,16 +131,39 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
         firstFailedAt: event.createdAt,
       }),
   });
+  const inbox = createInboxProcessor({
+    db: pool,
+    log,
+    metrics: webhookMetrics,
+    handle: paymentWebhookHandler(paymentDeps),
+    maxAttempts: options.jobMaxAttempts,
+    maxDelayMs: options.jobMaxDelayMs,
+    onFailed: (row, error) =>
+      insertDeadLetter(pool, {
+        id: ids.next('dl'),
+        tenantId: null, // webhooks are system work: visible with the ops scope
+        task: 'webhook-reprocess',
+        payload: { inboxId: row.id, source: row.source, webhookId: row.webhookId },
+        attempts: row.attempts,
+        errorCategory: 'exhausted',
+        errorMessage: error instanceof Error ? error.message : String(error),
+        firstFailedAt: row.receivedAt.toISOString(),
+      }),
+  });
   return {
     async start() {
       await runner.start();
       dispatcher.start();
+      inbox.start();
     },
     async stop() {
+      await inbox.stop();
       await dispatcher.stop();
       await runner.stop();
     },
     runner,
     dispatcher,
+    inbox,
+    sweep,
   };
 }

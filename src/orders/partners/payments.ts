@@ -140,9 +140,30 @@ export function createPaymentsAdapter(options: {
       }
       throw lastError;
     },
+    /** The partner's current view of a charge (the source of truth); undefined when it does not know it. */
+    async getCharge(chargeId: string): Promise<(ChargeOutcome & { reference: string }) | undefined> {
+      try {
+        const { body } = await client.request<PartnerCharge & { reference?: unknown }>({
+          method: 'GET',
+          path: `/v1/charges/${encodeURIComponent(chargeId)}`,
+          route: '/v1/charges/{id}',
+          deadline: options.clock.now() + (options.deadlineMs ?? 10_000),
+        });
+        return { ...toOutcome(body), reference: String(body?.reference ?? '') };
+      } catch (error) {
+        if (error instanceof HttpStatusError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
     lookup: (orderId: string, n: number, context: CallContext = {}) =>
       lookup(paymentKey(orderId, n), context, options.clock.now() + (options.deadlineMs ?? 10_000)),
   };
 }
 
 export type PaymentsAdapter = ReturnType<typeof createPaymentsAdapter>;
+
+/** `pay:<orderId>:<n>` → its parts, or undefined for a reference we did not make. */
+export function parsePaymentKey(reference: string): { orderId: string; n: number } | undefined {
+  const match = /^pay:(ord_[0-9a-z]{26}):(\d{1,6})$/.exec(reference);
+  return match ? { orderId: match[1], n: Number(match[2]) } : undefined;
+}

@@ -23,6 +23,8 @@ export async function settlePayment(
   deps: { db: Pool; ids: IdGenerator; registry: ProblemRegistry },
   ref: PaymentRef,
   outcome: ChargeOutcome & { status: 'succeeded' | 'failed' },
+  /** 'abandoned': the partner never received it and it is too old — a dependency failure, not a decline */
+  how: 'charge' | 'abandoned' = 'charge',
 ): Promise<SettleResult> {
   return withTransaction(deps.db, async (tx) => {
     const paid = outcome.status === 'succeeded';
@@ -32,11 +34,14 @@ export async function settlePayment(
     const problem = paid
       ? undefined
       : buildProblem(deps.registry, {
-          slug: 'payment-declined',
-          detail: `The payment partner declined the charge (${error?.code}).`,
+          slug: how === 'abandoned' ? 'dependency-unavailable' : 'payment-declined',
+          detail:
+            how === 'abandoned'
+              ? 'The payment partner has no record of this payment and it is too old to wait for; the order is back in approved.'
+              : `The payment partner declined the charge (${error?.code}).`,
           instance: `/v1/operations/${ref.operationId}`,
           requestId: ref.operationId,
-          extensions: { failureCode: error?.code },
+          extensions: how === 'abandoned' ? { dependency: 'payments' } : { failureCode: error?.code },
         });
     await updateOperation(tx, ref.operationId, {
       status: paid ? 'succeeded' : 'failed',

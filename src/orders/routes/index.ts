@@ -9,6 +9,7 @@ import { registerOrderExtras } from './order-extras.ts';
 import { registerPatchOrder } from './patch-order.ts';
 import { registerPayOrder } from './pay-order.ts';
 import { registerReadOrders } from './read-orders.ts';
+import { registerWebhookEventRoutes } from './webhook-events.ts';
 
 export type { OrderRouteDeps } from './deps.ts';
 
@@ -21,4 +22,5 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
   registerPayOrder(app, deps);
   registerOperationRoutes(app, deps);
   registerDeadLetterRoutes(app, deps);
+  registerWebhookEventRoutes(app, deps);
 }

@@ -1,0 +1,10 @@
+/** steadfast/webhooks: signed intake, a deduplicating inbox, and its processor. */
+export type { HandlerOutcome, InboxProcessorOptions, InboxRow } from './inbox.ts';
+export { createInboxProcessor, reapInbox, requeueInboxRow } from './inbox.ts';
+export type { IntakeOptions } from './intake.ts';
+export { registerWebhookIntake } from './intake.ts';
+export type { WebhookMetrics } from './metrics.ts';
+export { createWebhookMetrics } from './metrics.ts';
+export { webhookProblems } from './problems.ts';
+export type { Verdict, WebhookVerifier } from './verify.ts';
+export { createWebhookVerifier } from './verify.ts';
