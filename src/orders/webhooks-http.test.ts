@@ -234,7 +234,10 @@ describe('verify-then-act and reconciliation', () => {
     await worker.inbox.runOnce();
     assert.deepEqual(await stateOf(orderId, opId), { order: 'paid', op: 'succeeded' });
     assert.deepEqual(await events(orderId), ['order.paid']);
-    const { rows } = await app.db.pool.query('SELECT count(*)::int AS n FROM webhook_inbox WHERE webhook_id = $1', [succeeded.headers['webhook-id']]);
+    const { rows } = await app.db.pool.query(
+      'SELECT count(*)::int AS n FROM webhook_inbox WHERE webhook_id = $1',
+      [succeeded.headers['webhook-id']],
+    );
     assert.equal(rows[0].n, 1, 'the duplicate delivery was not stored twice');
   });
 

@@ -36,8 +36,7 @@ export function paymentWebhookHandler(deps: {
       [key.orderId],
     );
     const order = rows[0];
-    if (!order || !order.operation_id)
-      return { status: 'ignored', reason: `no payment for order ${key.orderId}` };
+    if (!order?.operation_id) return { status: 'ignored', reason: `no payment for order ${key.orderId}` };
     if (order.payment_attempts !== key.n)
       return {
         status: 'ignored',

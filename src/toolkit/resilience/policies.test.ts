@@ -75,7 +75,10 @@ describe('retry', () => {
     const { policy, sleeps } = harness();
     let attempts = 0;
     await assert.rejects(
-      policy.execute(() => (attempts++, fail(503))),
+      policy.execute(() => {
+        attempts++;
+        return fail(503);
+      }),
       HttpStatusError,
     );
     assert.equal(attempts, 4);
@@ -87,7 +90,12 @@ describe('retry', () => {
     let attempts = 0;
     assert.equal(await policy.execute(async () => (++attempts < 3 ? fail(503) : 'ok')), 'ok');
     attempts = 0;
-    await assert.rejects(policy.execute(() => (attempts++, fail(404))));
+    await assert.rejects(
+      policy.execute(() => {
+        attempts++;
+        return fail(404);
+      }),
+    );
     assert.equal(attempts, 1);
   });
 
@@ -98,7 +106,10 @@ describe('retry', () => {
     assert.deepEqual(sleeps, [2000]);
     attempts = 0;
     await assert.rejects(
-      policy.execute(() => (attempts++, fail(429, 60_000))),
+      policy.execute(() => {
+        attempts++;
+        return fail(429, 60_000);
+      }),
       HttpStatusError,
     );
     assert.equal(attempts, 1);
@@ -108,7 +119,13 @@ describe('retry', () => {
     const { policy, sleeps, clock } = harness({ shouldRetry: () => true, maxRetryAfterMs: 5000 });
     let attempts = 0;
     await assert.rejects(
-      policy.execute(() => (attempts++, fail(429, 2000)), { deadline: clock.now() + 1500 }),
+      policy.execute(
+        () => {
+          attempts++;
+          return fail(429, 2000);
+        },
+        { deadline: clock.now() + 1500 },
+      ),
       HttpStatusError,
     );
     assert.equal(attempts, 1);
@@ -120,7 +137,12 @@ describe('retry', () => {
     const budget = retryBudget({ ratio: 0, minRetriesPerSecond: 0.1, windowMs: 10_000, clock }); // one retry per window
     const { policy } = harness({ budget, clock });
     let attempts = 0;
-    await assert.rejects(policy.execute(() => (attempts++, fail(503))));
+    await assert.rejects(
+      policy.execute(() => {
+        attempts++;
+        return fail(503);
+      }),
+    );
     assert.equal(attempts, 2);
   });
 });
@@ -243,7 +265,10 @@ describe('bulkhead, fallback, staleIfError, pipeline', () => {
     );
     let calls = 0;
     await assert.rejects(
-      policy.execute(() => (calls++, fail(503))),
+      policy.execute(() => {
+        calls++;
+        return fail(503);
+      }),
       BrokenCircuitError,
     );
     assert.equal(calls, 2);
