@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
+import { Webhook } from 'standardwebhooks';
 
 const options = JSON.parse(process.argv[2]) as {
   url: string;
@@ -13,8 +14,12 @@ const options = JSON.parse(process.argv[2]) as {
   connections: number;
   duration: number;
   uniqueKey: boolean;
+  /** sign a fresh Standard Webhooks delivery per request with this secret */
+  webhookSecret?: string;
+  overallRate?: number;
 };
 
+const webhook = new Webhook(options.webhookSecret ?? 'whsec_MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=');
 const result = await autocannon({
   url: options.url,
   method: options.method as 'GET',
@@ -22,10 +27,29 @@ const result = await autocannon({
   body: options.body,
   connections: options.connections,
   duration: options.duration,
+  ...(options.overallRate ? { overallRate: options.overallRate } : {}),
   requests: [
     {
       setupRequest: (request) => {
         if (options.uniqueKey) request.headers = { ...request.headers, 'idempotency-key': randomUUID() };
+        if (options.webhookSecret) {
+          const id = `msg_${randomUUID()}`;
+          const at = new Date();
+          const body = JSON.stringify({
+            id: `evt_${randomUUID()}`,
+            type: 'charge.succeeded',
+            createdAt: at.toISOString(),
+            data: { charge: { id: 'ch_bench', status: 'succeeded', amount: 1000 } },
+          });
+          request.body = body;
+          request.headers = {
+            ...request.headers,
+            'content-type': 'application/json',
+            'webhook-id': id,
+            'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+            'webhook-signature': webhook.sign(id, at, body),
+          };
+        }
         return request;
       },
     },

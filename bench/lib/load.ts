@@ -14,6 +14,10 @@ export interface LoadOptions {
   durationS?: number;
   /** send a fresh Idempotency-Key with every request */
   uniqueIdempotencyKey?: boolean;
+  /** send a freshly signed Standard Webhooks delivery with every request */
+  webhookSecret?: string;
+  /** requests per second in all (constant-rate load) */
+  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -36,6 +40,8 @@ export function load(options: LoadOptions): Promise<LoadResult> {
     connections: options.connections ?? 50,
     duration: options.durationS ?? 10,
     uniqueKey: options.uniqueIdempotencyKey ?? false,
+    webhookSecret: options.webhookSecret,
+    overallRate: options.overallRate,
   });
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,95 @@
+/**
+ * Signed deliveries per second accepted by /webhooks/payments (verify the
+ * Standard Webhooks signature + one inbox INSERT) vs a bare Fastify route doing
+ * one INSERT into a table shaped like the inbox — same run, same Postgres, 50
+ * connections, a fresh signed delivery per request. ratio = ours ÷ bare
+ * (target ≥ 0.8). Then p99 ack latency at 50 % of our rate (target ≤ 20 ms).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import Fastify from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../src/orders/app.ts';
+import { createLogger } from '../src/toolkit/observability/index.ts';
+import { readMigrations } from '../src/toolkit/postgres/index.ts';
+import { startBenchDatabase } from './lib/cluster.ts';
+import { combine, type LoadResult, load } from './lib/load.ts';
+import { report, round } from './lib/report.ts';
+
+const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+
+export async function run(args: string[]): Promise<void> {
+  const durationS = Number(args[0] ?? 10);
+  const db = await startBenchDatabase({ poolMax: 20 });
+  const app = await buildApp({
+    db: db.pool,
+    logger: createLogger({
+      level: 'info',
+      destination: pino.destination({ dest: '/dev/null', sync: false }),
+    }),
+    migrations: readMigrations(path.resolve(import.meta.dirname, '..', 'migrations')),
+    webhooks: { secrets: [SECRET] },
+  });
+  const ours = await app.server.listen({ port: 0, host: '127.0.0.1' });
+  await db.pool.query('CREATE TABLE bare_inbox (LIKE webhook_inbox INCLUDING DEFAULTS INCLUDING INDEXES)');
+  const bareServer = Fastify();
+  bareServer.post('/bare', async (request, reply) => {
+    const body = request.body as { type?: string };
+    await db.pool.query(
+      `INSERT INTO bare_inbox (id, source, webhook_id, event_type, payload, raw_body, headers) VALUES ($1, 'payments', $2, $3, $4, $5, '{}')`,
+      [
+        `whk_${randomUUID()}`,
+        String(request.headers['webhook-id']),
+        body.type ?? null,
+        JSON.stringify(body),
+        JSON.stringify(body),
+      ],
+    );
+    return reply.code(200).send();
+  });
+  const bare = await bareServer.listen({ port: 0, host: '127.0.0.1' });
+  const signedTo = (url: string) => ({ url, method: 'POST', webhookSecret: SECRET, connections: 50 });
+  try {
+    await load({ ...signedTo(`${bare}/bare`), durationS: 2 });
+    await load({ ...signedTo(`${ours}/webhooks/payments`), durationS: 2 });
+    const bareRuns: LoadResult[] = [];
+    const oursRuns: LoadResult[] = [];
+    for (let i = 0; i < 2; i++) {
+      bareRuns.push(await load({ ...signedTo(`${bare}/bare`), durationS }));
+      oursRuns.push(await load({ ...signedTo(`${ours}/webhooks/payments`), durationS }));
+    }
+    const [b, o] = [combine(bareRuns), combine(oursRuns)];
+    const half = Math.round(o.requestsPerSecond / 2);
+    const paced = await load({
+      ...signedTo(`${ours}/webhooks/payments`),
+      connections: 20,
+      overallRate: half,
+      durationS,
+    });
+    console.log(
+      `bare INSERT route          ${Math.round(b.requestsPerSecond)} req/s  p99 ${b.p99Ms} ms  non-2xx ${b.non2xx}`,
+    );
+    console.log(
+      `/webhooks/payments         ${Math.round(o.requestsPerSecond)} req/s  p99 ${o.p99Ms} ms  non-2xx ${o.non2xx}`,
+    );
+    console.log(
+      `at 50% (${half}/s)           p50 ${paced.p50Ms} ms  p99 ${paced.p99Ms} ms  non-2xx ${paced.non2xx}`,
+    );
+    if (o.non2xx || b.non2xx || paced.non2xx) throw new Error('non-2xx answers during the benchmark');
+    report({
+      name: 'webhook-intake',
+      value: round(o.requestsPerSecond, 1),
+      baseline: round(b.requestsPerSecond, 1),
+      ratio: round(o.requestsPerSecond / b.requestsPerSecond),
+      unit: 'signed deliveries/s',
+      target: 'ratio >= 0.8; p99 at 50% <= 20 ms',
+      p99AtHalfRateMs: paced.p99Ms,
+      halfRate: half,
+      durationS,
+    });
+  } finally {
+    await app.server.close();
+    await bareServer.close();
+    await db.close();
+  }
+}
