@@ -9,6 +9,8 @@ const USAGE = `usage: steadfast <command>
   worker                durable jobs and the outbox (any number, against one Postgres)
   sandbox               the simulated partners alone, on SANDBOX_PORT
   migrate               apply pending database migrations
+  check <baseUrl> [--api-key K] [--other-api-key K] [--only groups] [--json F] [--junit F] ...
+                        test any API with an OpenAPI document for its promises (docs/checker.md)
   tenant create <name> [--ops] [--email <address>]
                         create a tenant; prints {"tenantId","apiKey"} as one JSON line
 `;
@@ -42,9 +44,10 @@ async function main(argv: string[]): Promise<number> {
       const { runWorker } = await import('./commands/worker.ts');
       return runWorker(config);
     }
-    case 'check':
-      process.stderr.write(`steadfast: "${command}" is not available in this version yet\n`);
-      return 2;
+    case 'check': {
+      const { runCheck } = await import('./commands/check.ts');
+      return runCheck(rest, { apiKey: config.checkApiKey });
+    }
     default:
       process.stderr.write(`steadfast: unknown command "${command}"\n${USAGE}`);
       return 2;

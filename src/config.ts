@@ -40,6 +40,8 @@ export interface Config {
   /** finished operations and delivered outbox rows are kept this long */
   operationsRetentionS: number;
   logLevel: LogLevel;
+  /** API key for `steadfast check` (STEADFAST_CHECK_API_KEY) */
+  checkApiKey: string | undefined;
   /** armed fault points (testing only): STEADFAST_FAULTS=name[:kill|throw],... */
   faults: Map<FaultPoint, FaultAction>;
 }
@@ -145,5 +147,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     paymentAbandonAfterS: integer(env, 'PAYMENT_ABANDON_AFTER_S', 3600, 60, 30 * 86400),
     operationsRetentionS: integer(env, 'OPERATIONS_RETENTION_S', 30 * 86400, 60, 365 * 86400),
     logLevel,
+    checkApiKey: env.STEADFAST_CHECK_API_KEY?.trim() || undefined,
   };
 }

@@ -57,6 +57,7 @@ export function createPartners(
     // in an outage the breaker, not the budget, cuts the load
     maxAttempts: 5,
     budget: { ratio: 0.5, minRetriesPerSecond: 1 },
+    bulkhead: { maxConcurrent: 64, maxQueue: 2000 },
   });
   const payments = createDependencyClient({
     ...common,

@@ -76,9 +76,16 @@ export function createPricingAdapter(options: PricingAdapterOptions): PriceSourc
   return {
     async quote(skus, currency, context = {}): Promise<PriceQuote> {
       const deadline = options.clock.now() + (options.deadlineMs ?? 1000);
-      const results = await Promise.all(
-        skus.map((sku) => cache.get(`${sku}:${currency}`, () => load(sku, currency, deadline, context))),
-      );
+      // at most 8 price requests at a time per quote: a 100-item order must not flood the partner
+      const results: Awaited<ReturnType<typeof cache.get>>[] = [];
+      for (let i = 0; i < skus.length; i += 8) {
+        const slice = skus.slice(i, i + 8);
+        results.push(
+          ...(await Promise.all(
+            slice.map((sku) => cache.get(`${sku}:${currency}`, () => load(sku, currency, deadline, context))),
+          )),
+        );
+      }
       const unitAmounts = new Map<string, number>();
       let oldest = Infinity;
       let asOf = new Date(options.clock.now()).toISOString();

@@ -28,6 +28,16 @@ export function staleIfError<K, V>(options: StaleIfErrorOptions) {
   const maxEntries = options.maxEntries ?? 10_000;
   const entries = new Map<K, { value: V; loadedAt: number }>();
   const onStaleServed = createEmitter<{ key: K; ageMs: number; error: unknown }>();
+  const loading = new Map<K, Promise<V>>();
+  /** concurrent misses of one key share one load */
+  const loadOnce = (key: K, load: () => Promise<V>) => {
+    let pending = loading.get(key);
+    if (!pending) {
+      pending = load().finally(() => loading.delete(key));
+      loading.set(key, pending);
+    }
+    return pending;
+  };
 
   return {
     async get(key: K, load: () => Promise<V>): Promise<Cached<V>> {
@@ -35,7 +45,7 @@ export function staleIfError<K, V>(options: StaleIfErrorOptions) {
       const now = clock.now();
       if (entry && now - entry.loadedAt < freshMs) return { ...entry, stale: false };
       try {
-        const value = await load();
+        const value = await loadOnce(key, load);
         if (!entries.has(key) && entries.size >= maxEntries) entries.delete(entries.keys().next().value as K);
         const loaded = { value, loadedAt: clock.now() };
         entries.set(key, loaded);

@@ -1,0 +1,135 @@
+/**
+ * Every request the checker sends goes through here: only to the target, never
+ * more than the budget, each one recorded so a failure can show its evidence
+ * and a curl that reproduces it.
+ */
+import net from 'node:net';
+
+export interface Exchange {
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  response: { status: number; headers: Record<string, string>; body: string } | { error: string };
+}
+
+export class BudgetExceeded extends Error {
+  override name = 'BudgetExceeded';
+}
+
+export interface RequestSpec {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  apiKey?: string | null;
+}
+
+export interface Response {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  json: unknown;
+  exchange: Exchange;
+}
+
+export function createClient(options: {
+  baseUrl: string;
+  apiKey?: string;
+  maxRequests: number;
+  fetch?: typeof fetch;
+}) {
+  const base = new URL(options.baseUrl);
+  const doFetch = options.fetch ?? fetch;
+  let sent = 0;
+
+  function prepare(spec: RequestSpec) {
+    if (sent >= options.maxRequests)
+      throw new BudgetExceeded(`the request budget (${options.maxRequests}) is spent`);
+    sent++;
+    const url = new URL(spec.path, base);
+    if (url.origin !== base.origin)
+      throw new Error(`refusing to call ${url.origin}: only ${base.origin} is the target`);
+    const key = spec.apiKey === undefined ? options.apiKey : spec.apiKey;
+    const headers: Record<string, string> = {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...spec.headers,
+    };
+    if (spec.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
+    return { url, headers };
+  }
+
+  return {
+    sent: () => sent,
+    async send(spec: RequestSpec): Promise<Response> {
+      const { url, headers } = prepare(spec);
+      const request = { method: spec.method, url: url.toString(), headers, body: spec.body };
+      try {
+        const response = await doFetch(url, {
+          method: spec.method,
+          headers,
+          body: spec.body,
+          signal: AbortSignal.timeout(30_000),
+        });
+        const body = await response.text();
+        const responseHeaders = Object.fromEntries(response.headers.entries());
+        let json: unknown;
+        try {
+          json = body ? JSON.parse(body) : undefined;
+        } catch {
+          json = undefined;
+        }
+        return {
+          status: response.status,
+          headers: responseHeaders,
+          body,
+          json,
+          exchange: { request, response: { status: response.status, headers: responseHeaders, body } },
+        };
+      } catch (error) {
+        const exchange: Exchange = { request, response: { error: (error as Error).message } };
+        throw Object.assign(new Error(`${spec.method} ${url.pathname} failed: ${(error as Error).message}`), {
+          exchange,
+        });
+      }
+    },
+    /** Send the whole request on a raw socket, then drop the connection before reading any answer. */
+    async sendAndDrop(spec: RequestSpec): Promise<Exchange> {
+      const { url, headers } = prepare(spec);
+      const body = spec.body ?? '';
+      const head = [
+        `${spec.method} ${url.pathname}${url.search} HTTP/1.1`,
+        `host: ${url.host}`,
+        `content-length: ${Buffer.byteLength(body)}`,
+        'connection: close',
+        ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      ].join('\r\n');
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect({ host: url.hostname, port: Number(url.port || 80) }, () => {
+          socket.write(`${head}\r\n\r\n${body}`, () => {
+            socket.destroy();
+            resolve();
+          });
+        });
+        socket.once('error', reject);
+      });
+      return {
+        request: { method: spec.method, url: url.toString(), headers, body: spec.body },
+        response: { error: 'connection dropped by the checker after sending' },
+      };
+    },
+  };
+}
+
+export type Client = ReturnType<typeof createClient>;
+
+/** A curl that reproduces the request; the API key is shown as $API_KEY. */
+export function toCurl(exchange: Exchange): string {
+  const parts = [`curl -sS -X ${exchange.request.method} '${exchange.request.url}'`];
+  for (const [k, v] of Object.entries(exchange.request.headers)) {
+    parts.push(
+      `-H '${k}: ${k.toLowerCase() === 'authorization' ? 'Bearer $API_KEY' : v.replace(/'/g, "'\\''")}'`,
+    );
+  }
+  if (exchange.request.body !== undefined)
+    parts.push(`--data-raw '${exchange.request.body.replace(/'/g, "'\\''")}'`);
+  return parts.join(' ');
+}
