@@ -49,7 +49,17 @@ export function createContext(
     seen: [],
     report: (r) => context.results.push({ ...r, evidence: r.evidence ?? [] }),
     nextSeed: () => counter++,
-    validSample: (schema) => generateSync(schema as never, { seed: context.nextSeed() }),
+    validSample(schema) {
+      try {
+        return generateSync(schema as never, { seed: context.nextSeed() });
+      } catch {
+        // e.g. minProperties with only optional properties: ask for all of them
+        const properties = (schema.properties ?? {}) as Record<string, unknown>;
+        return generateSync({ ...schema, required: Object.keys(properties) } as never, {
+          seed: context.nextSeed(),
+        });
+      }
+    },
     validator(schema) {
       let fn = compiled.get(schema);
       if (!fn) {

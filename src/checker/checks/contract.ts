@@ -106,11 +106,15 @@ async function negativeInputs(
   const countable = op.method === 'POST' && op.pathParams.length === 0 ? collectionOf(op) : undefined;
   const before = countable ? await countCollection(ctx, countable) : undefined;
   const accepted: Response[] = [];
-  for (const variant of invalidVariants(op.body.schema, JSON.parse(request.body))) {
+  const bodies = [
+    ...invalidVariants(op.body.schema, JSON.parse(request.body)).map((v) => JSON.stringify(v.body)),
+    '{"truncated": ', // not JSON at all
+  ];
+  for (const body of bodies) {
     const response = await ctx.client.send({
       ...request,
       headers: { ...request.headers, 'idempotency-key': `neg-${ctx.nextSeed()}-${Date.now()}` },
-      body: JSON.stringify(variant.body),
+      body,
     });
     observe(response);
     if (response.status < 400 || response.status >= 500) accepted.push(response);
