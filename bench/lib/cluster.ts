@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { migrateJobs } from '../../src/toolkit/jobs/index.ts';
 import {
   createPool,
   freePort,
@@ -35,6 +36,7 @@ export async function startBenchDatabase(options: { poolMax?: number } = {}): Pr
   const url = cluster.url('bench');
   const pool = createPool({ connectionString: url, max: options.poolMax ?? 20 });
   await migrate(pool, readMigrations(path.resolve(import.meta.dirname, '..', '..', 'migrations')));
+  await migrateJobs(pool); // graphile-worker's schema, as `steadfast start` has it
   return {
     pool,
     url,
