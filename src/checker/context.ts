@@ -96,3 +96,9 @@ export function conformance(ctx: CheckContext, op: Operation, response: Response
   const error = ctx.validator(schema)(response.json);
   return error ? `the ${response.status} body does not match its schema: ${error}` : undefined;
 }
+
+/** `report(id, status, detail, evidence)` for one group and operation. */
+export function reporterFor(ctx: CheckContext, group: string, operation: string) {
+  return (id: string, status: CheckStatus, detail: string, evidence: Exchange[] = []) =>
+    ctx.report({ id: `${group}.${id}`, group, operation, status, detail, evidence });
+}

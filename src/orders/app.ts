@@ -59,6 +59,8 @@ export interface AppDeps {
   metrics?: HttpMetrics;
   verifier?: ApiKeyVerifier;
   bodyLimitBytes?: number;
+  /** how long an idle keep-alive connection stays open (Fastify's default: 72 s) */
+  keepAliveTimeoutMs?: number;
   idempotency?: {
     /** false: Idempotency-Key is ignored (benchmark baseline only) */
     enabled?: boolean;
@@ -108,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     requestIdHeader: false,
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
     return503OnClosing: true,
+    keepAliveTimeout: deps.keepAliveTimeoutMs ?? 72_000,
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
   installValidators(server);

@@ -248,7 +248,7 @@ describe('outbox', () => {
         ).data;
         return data.length >= 8 && data;
       },
-      { timeoutMs: 15_000 },
+      { timeoutMs: 30_000 }, // the messaging breaker opens for 5 s on the way
     );
     assert.equal(messages.length, 8);
     assert.deepEqual(new Set(messages.map((m) => m.key)), new Set(rows.map((r) => `notify:${r.id}`)));

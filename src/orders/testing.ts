@@ -60,6 +60,8 @@ export async function buildTestApp(
     logger: createLogger({ level: 'info', destination: logs.stream }),
     migrations: readMigrations(MIGRATIONS_DIR),
     ids,
+    // closing waits for keep-alive connections (e.g. the sandbox's webhook deliveries): keep them short
+    keepAliveTimeoutMs: 1000,
     ...overrides,
   });
   const server = app.server;

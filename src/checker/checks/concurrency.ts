@@ -1,30 +1,11 @@
-/**
- * concurrency.if-match-required (428 without If-Match where the spec requires
- * it), concurrency.stale (412 with a stale ETag), concurrency.lost-update (N
- * concurrent updates with one ETag → exactly one wins).
- */
-import type { Exchange } from '../client.ts';
-import type { CheckContext } from '../context.ts';
+import { type CheckContext, reporterFor } from '../context.ts';
 import { buildRequest, etagOf, NotApplicable, resourcePathOf } from '../requests.ts';
 
 export async function runConcurrencyChecks(ctx: CheckContext, writers = 10): Promise<void> {
   for (const op of ctx.operations.filter(
     (o) => (o.method === 'PATCH' || o.method === 'PUT') && o.pathParams.length === 1,
   )) {
-    const report = (
-      id: string,
-      status: 'passed' | 'failed' | 'skipped',
-      detail: string,
-      evidence: Exchange[] = [],
-    ) =>
-      ctx.report({
-        id: `concurrency.${id}`,
-        group: 'concurrency',
-        operation: op.id,
-        status,
-        detail,
-        evidence,
-      });
+    const report = reporterFor(ctx, 'concurrency', op.id);
     if (!op.requiredHeaders.includes('if-match')) {
       for (const id of ['if-match-required', 'stale', 'lost-update'])
         report(id, 'skipped', 'the spec does not require If-Match here');

@@ -2,8 +2,8 @@
  * Idempotency, judged by effects seen from outside: for a POST on a
  * collection, the collection's count; for an action, the resource's ETag.
  */
-import type { Exchange, RequestSpec, Response } from '../client.ts';
-import type { CheckContext } from '../context.ts';
+import type { RequestSpec, Response } from '../client.ts';
+import { type CheckContext, reporterFor } from '../context.ts';
 import {
   buildRequest,
   collectionOf,
@@ -50,20 +50,7 @@ export async function runIdempotencyChecks(ctx: CheckContext, stormSize = 20): P
   for (const op of ctx.operations.filter(
     (o) => o.method === 'POST' && o.requiredHeaders.includes('idempotency-key'),
   )) {
-    const report = (
-      id: string,
-      status: 'passed' | 'failed' | 'skipped',
-      detail: string,
-      evidence: Exchange[] = [],
-    ) =>
-      ctx.report({
-        id: `idempotency.${id}`,
-        group: 'idempotency',
-        operation: op.id,
-        status,
-        detail,
-        evidence,
-      });
+    const report = reporterFor(ctx, 'idempotency', op.id);
     const fresh = async () => buildRequest(ctx, op, { freshResource: true });
     let probe: RequestSpec;
     try {

@@ -201,7 +201,7 @@ export async function startFakeApi(fault?: Fault) {
           ? reply.code(seen.status).type('application/json').send(seen.body)
           : fail(reply, 422, 'key reused');
       if (fault === 'race')
-        await new Promise((r) => setTimeout(r, 5)); // check, then act: the classic race
+        await new Promise((r) => setTimeout(r, 100)); // check, then act: the classic race
       else keys.set(scoped, 'pending');
     }
     const w: Widget = {

@@ -21,6 +21,7 @@ import {
   ProblemError,
   type ProblemRegistry,
 } from '../problems/index.ts';
+import { NEVER_STORED_CATEGORIES, replay, send, toStored } from './responses.ts';
 import {
   claimKey,
   completedKeyCte,
@@ -31,7 +32,6 @@ import {
   type KeyScope,
   releaseKey,
   renewLease,
-  type StoredResponse,
   takeOverKey,
 } from './store.ts';
 
@@ -66,22 +66,6 @@ export interface EngineOptions {
   instanceId?: string;
 }
 
-/**
- * Business outcomes (2xx, 404, 409, 422) are stored and replayed. Not stored —
- * the key stays free for a retry: auth and rate limits, idempotency errors,
- * preconditions (the client re-reads and retries with a fresh If-Match) and 5xx.
- */
-const NEVER_STORED_CATEGORIES = new Set([
-  'unauthorized',
-  'forbidden',
-  'rate-limited',
-  'idempotency',
-  'precondition',
-  'dependency',
-  'internal',
-]);
-const STORED_HEADERS = ['content-type', 'location', 'etag', 'retry-after'];
-
 export interface RunOptions {
   /**
    * After the commit, the answer to show this time (e.g. after `Prefer: wait`);
@@ -107,27 +91,6 @@ export interface IdempotencyEngine {
       onExecuted?: () => void;
     },
   ): Promise<FastifyReply>;
-}
-
-function toStored(result: HandlerResult, maxBytes: number): { stored: StoredResponse; bytes: Buffer } {
-  const contentType = result.contentType ?? 'application/json; charset=utf-8';
-  const bytes = Buffer.from(JSON.stringify(result.body), 'utf8');
-  const headers: Record<string, string> = { 'content-type': contentType };
-  for (const [name, value] of Object.entries(result.headers ?? {})) {
-    if (STORED_HEADERS.includes(name.toLowerCase())) headers[name.toLowerCase()] = value;
-  }
-  return { stored: { status: result.status, headers, body: bytes.length <= maxBytes ? bytes : null }, bytes };
-}
-
-function send(reply: FastifyReply, result: HandlerResult, bytes: Buffer): FastifyReply {
-  reply.code(result.status);
-  for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
-  return reply.type(result.contentType ?? 'application/json; charset=utf-8').send(bytes);
-}
-
-function replay(reply: FastifyReply, response: StoredResponse): FastifyReply {
-  reply.code(response.status).headers(response.headers).header('Idempotent-Replayed', 'true');
-  return reply.send(response.body ?? '');
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,6 +5,7 @@
  * each to a deliver function, retries failures with jittered backoff and
  * finally marks them dead (counted and visible for replay).
  */
+import { createPollLoop } from '../jobs/poll-loop.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Queryable } from '../postgres/index.ts';
 
@@ -51,9 +52,6 @@ export function createOutboxDispatcher(options: DispatcherOptions) {
   const maxAttempts = options.maxAttempts ?? 8;
   const maxDelayMs = options.maxDelayMs ?? 60_000;
   const random = options.random ?? Math.random;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = true;
-  let running: Promise<number> | undefined;
 
   /** Claim one batch and deliver it; returns how many events were handled. */
   async function runOnce(): Promise<number> {
@@ -116,29 +114,13 @@ export function createOutboxDispatcher(options: DispatcherOptions) {
     return rows.length;
   }
 
-  function loop() {
-    if (stopped) return;
-    running = runOnce().catch((error) => {
-      options.log.warn({ err: error }, 'outbox dispatch failed');
-      return 0;
-    });
-    void running.then((n) => {
-      if (!stopped) timer = setTimeout(loop, n >= batchSize ? 0 : (options.idleMs ?? 200));
-    });
-  }
-
-  return {
+  const poll = createPollLoop({
     runOnce,
-    start() {
-      stopped = false;
-      loop();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+    batchSize,
+    idleMs: options.idleMs ?? 200,
+    onError: (error) => options.log.warn({ err: error }, 'outbox dispatch failed'),
+  });
+  return { runOnce, start: poll.start, stop: poll.stop };
 }
 
 /** Delete delivered events older than the retention, in batches. */

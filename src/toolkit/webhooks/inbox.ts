@@ -4,6 +4,7 @@
  * processed / ignored with a reason; failures retry with jittered backoff,
  * then the row is `failed` (and the caller's hook records a dead letter).
  */
+import { createPollLoop } from '../jobs/poll-loop.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Queryable } from '../postgres/index.ts';
 import type { WebhookMetrics } from './metrics.ts';
@@ -36,9 +37,6 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
   const batchSize = options.batchSize ?? 50;
   const maxAttempts = options.maxAttempts ?? 8;
   const maxDelayMs = options.maxDelayMs ?? 60_000;
-  let stopped = true;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
 
   async function finish(row: InboxRow, status: string, reason: string | null) {
     await options.db.query(
@@ -99,29 +97,13 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
     return rows.length;
   }
 
-  function loop() {
-    if (stopped) return;
-    running = runOnce().catch((error) => {
-      options.log.warn({ err: error }, 'webhook inbox processing failed');
-      return 0;
-    });
-    void running.then((n) => {
-      if (!stopped) timer = setTimeout(loop, n >= batchSize ? 0 : (options.idleMs ?? 100));
-    });
-  }
-
-  return {
+  const poll = createPollLoop({
     runOnce,
-    start() {
-      stopped = false;
-      loop();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+    batchSize,
+    idleMs: options.idleMs ?? 100,
+    onError: (error) => options.log.warn({ err: error }, 'webhook inbox processing failed'),
+  });
+  return { runOnce, start: poll.start, stop: poll.stop };
 }
 
 /** Put an inbox row back in the queue (replay); undefined when unknown. */
