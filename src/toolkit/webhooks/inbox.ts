@@ -38,15 +38,20 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
   const maxAttempts = options.maxAttempts ?? 8;
   const maxDelayMs = options.maxDelayMs ?? 60_000;
 
-  async function finish(row: InboxRow, status: string, reason: string | null) {
+  /** Record many outcomes with one statement (one commit per batch, not per row). */
+  async function finish(done: { row: InboxRow; status: string; reason: string | null }[]) {
+    if (done.length === 0) return;
     await options.db.query(
-      `UPDATE webhook_inbox SET status = $2, reason = $3, processed_at = now() WHERE id = $1`,
-      [row.id, status, reason],
+      `UPDATE webhook_inbox w SET status = v.status, reason = v.reason, processed_at = now()
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS v(id, status, reason) WHERE w.id = v.id`,
+      [done.map((d) => d.row.id), done.map((d) => d.status), done.map((d) => d.reason)],
     );
-    options.metrics.lag.observe(
-      { source: row.source, outcome: status },
-      (Date.now() - row.receivedAt.getTime()) / 1000,
-    );
+    for (const d of done) {
+      options.metrics.lag.observe(
+        { source: d.row.source, outcome: d.status },
+        (Date.now() - d.row.receivedAt.getTime()) / 1000,
+      );
+    }
   }
 
   async function runOnce(): Promise<number> {
@@ -65,6 +70,7 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
        RETURNING id, source, webhook_id, event_type, payload, attempts, received_at`,
       [batchSize],
     );
+    const done: { row: InboxRow; status: string; reason: string | null }[] = [];
     await Promise.all(
       rows.map(async (r) => {
         const row: InboxRow = {
@@ -78,11 +84,11 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
         };
         try {
           const outcome = await options.handle(row);
-          await finish(row, outcome.status, outcome.reason ?? null);
+          done.push({ row, status: outcome.status, reason: outcome.reason ?? null });
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           if (row.attempts >= maxAttempts) {
-            await finish(row, 'failed', message);
+            await finish([{ row, status: 'failed', reason: message }]);
             await options.onFailed?.(row, error);
           } else {
             const delay = Math.floor(Math.random() * Math.min(maxDelayMs, 500 * 2 ** (row.attempts - 1)));
@@ -94,6 +100,7 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
         }
       }),
     );
+    await finish(done);
     return rows.length;
   }
 
