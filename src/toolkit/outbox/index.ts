@@ -69,6 +69,7 @@ export function createOutboxDispatcher(options: DispatcherOptions) {
        RETURNING id, tenant_id, type, payload, attempts, created_at`,
       [batchSize, (options.claimMs ?? 30_000) / 1000],
     );
+    const delivered: string[] = [];
     await Promise.all(
       rows.map(async (row) => {
         const event: OutboxEvent = {
@@ -81,10 +82,7 @@ export function createOutboxDispatcher(options: DispatcherOptions) {
         };
         try {
           await options.deliver(event);
-          await options.db.query(
-            `UPDATE outbox SET status = 'delivered', delivered_at = now(), last_error = NULL WHERE id = $1`,
-            [row.id],
-          );
+          delivered.push(row.id);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           if (options.isBackPressure?.(error)) {
@@ -111,6 +109,13 @@ export function createOutboxDispatcher(options: DispatcherOptions) {
         }
       }),
     );
+    // one statement (one commit) for the whole batch's successes
+    if (delivered.length) {
+      await options.db.query(
+        `UPDATE outbox SET status = 'delivered', delivered_at = now(), last_error = NULL WHERE id = ANY($1)`,
+        [delivered],
+      );
+    }
     return rows.length;
   }
 
