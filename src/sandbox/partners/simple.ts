@@ -1,7 +1,7 @@
 /** The messaging, pricing, analytics and recommendations partners: small, deterministic, in memory. */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { partnerError } from '../errors.ts';
+import { invalidParameter, partnerError } from '../errors.ts';
 
 const SKU = /^[A-Z0-9][A-Z0-9-]{0,63}$/;
 
@@ -53,9 +53,7 @@ function registerMessaging(app: FastifyInstance, state: SimplePartnersState, now
   app.post('/messaging/v1/messages', async (request, reply) => {
     const body = (request.body ?? {}) as { to?: unknown; template?: unknown; data?: unknown };
     if (typeof body.to !== 'string' || typeof body.template !== 'string') {
-      return reply
-        .code(400)
-        .send(partnerError('invalid_request_error', 'parameter_invalid', 'to and template are required'));
+      return invalidParameter(reply, 'to and template are required');
     }
     const key = request.headers['idempotency-key'] as string | undefined;
     const existing = key ? state.messages.find((m) => m.key === key) : undefined;
@@ -82,16 +80,7 @@ function registerPricing(app: FastifyInstance, state: SimplePartnersState, now: 
       const { sku } = request.params;
       const currency = request.query.currency ?? 'EUR';
       if (!/^[A-Z]{3}$/.test(currency))
-        return reply
-          .code(400)
-          .send(
-            partnerError(
-              'invalid_request_error',
-              'parameter_invalid',
-              'currency must be three upper-case letters',
-              'currency',
-            ),
-          );
+        return invalidParameter(reply, 'currency must be three upper-case letters', 'currency');
       if (!SKU.test(sku) || state.unknownSkus.has(sku))
         return reply
           .code(404)
@@ -113,15 +102,7 @@ function registerPricing(app: FastifyInstance, state: SimplePartnersState, now: 
       (body.unitAmount as number) < 0 ||
       !/^[A-Z]{3}$/.test(currency)
     ) {
-      return reply
-        .code(400)
-        .send(
-          partnerError(
-            'invalid_request_error',
-            'parameter_invalid',
-            'need a valid SKU, integer unitAmount and currency',
-          ),
-        );
+      return invalidParameter(reply, 'need a valid SKU, integer unitAmount and currency');
     }
     state.unknownSkus.delete(request.params.sku);
     state.prices.set(`${request.params.sku}:${currency}`, body.unitAmount as number);
@@ -137,16 +118,7 @@ function registerAnalytics(app: FastifyInstance, state: SimplePartnersState): vo
   app.post('/analytics/v1/events', async (request, reply) => {
     const events = (request.body as { events?: unknown })?.events;
     if (!Array.isArray(events) || events.length > 1000) {
-      return reply
-        .code(400)
-        .send(
-          partnerError(
-            'invalid_request_error',
-            'parameter_invalid',
-            'events must be an array of at most 1000',
-            'events',
-          ),
-        );
+      return invalidParameter(reply, 'events must be an array of at most 1000', 'events');
     }
     state.events.push(...events);
     return reply.code(202).send({ accepted: events.length });
@@ -159,10 +131,7 @@ function registerRecommendations(app: FastifyInstance): void {
     '/recommendations/v1/recommendations',
     async (request, reply) => {
       const sku = request.query.sku;
-      if (!sku || !SKU.test(sku))
-        return reply
-          .code(400)
-          .send(partnerError('invalid_request_error', 'parameter_invalid', 'sku is required', 'sku'));
+      if (!sku || !SKU.test(sku)) return invalidParameter(reply, 'sku is required', 'sku');
       const items = [1, 2, 3].map((n) => ({
         sku: `REC-${(hashInt(`${sku}:${n}`) % 900) + 100}`,
         score: Math.round((1 - n * 0.2) * 100) / 100,
