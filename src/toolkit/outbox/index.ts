@@ -6,6 +6,7 @@
  * finally marks them dead (counted and visible for replay).
  */
 import { createPollLoop } from '../jobs/poll-loop.ts';
+import { retryDelayMs } from '../jobs/task.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Queryable } from '../postgres/index.ts';
 
@@ -100,7 +101,7 @@ export function createOutboxDispatcher(options: DispatcherOptions) {
             options.log.error({ eventId: row.id, type: row.type, err: error }, 'outbox event dead');
             await options.onDead?.(event, error);
           } else {
-            const delay = Math.floor(random() * Math.min(maxDelayMs, 500 * 2 ** (row.attempts - 1)));
+            const delay = retryDelayMs(row.attempts, 500, maxDelayMs, random);
             await options.db.query(
               `UPDATE outbox SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3 WHERE id = $1`,
               [row.id, delay / 1000, message],

@@ -5,6 +5,7 @@
  * then the row is `failed` (and the caller's hook records a dead letter).
  */
 import { createPollLoop } from '../jobs/poll-loop.ts';
+import { retryDelayMs } from '../jobs/task.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Queryable } from '../postgres/index.ts';
 import type { WebhookMetrics } from './metrics.ts';
@@ -31,6 +32,7 @@ export interface InboxProcessorOptions {
   maxAttempts?: number;
   maxDelayMs?: number;
   idleMs?: number;
+  random?: () => number;
 }
 
 export function createInboxProcessor(options: InboxProcessorOptions) {
@@ -91,7 +93,7 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
             await finish([{ row, status: 'failed', reason: message }]);
             await options.onFailed?.(row, error);
           } else {
-            const delay = Math.floor(Math.random() * Math.min(maxDelayMs, 500 * 2 ** (row.attempts - 1)));
+            const delay = retryDelayMs(row.attempts, 500, maxDelayMs, options.random);
             await options.db.query(
               `UPDATE webhook_inbox SET next_attempt_at = now() + make_interval(secs => $2), reason = $3 WHERE id = $1`,
               [row.id, delay / 1000, message],
