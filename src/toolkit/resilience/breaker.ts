@@ -8,6 +8,7 @@
 import { type Clock, type ExecContext, fullContext, type Policy, systemClock, type Work } from './context.ts';
 import { BrokenCircuitError } from './errors.ts';
 import { createEmitter } from './events.ts';
+import { createSlidingWindow } from './sliding-window.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -24,7 +25,8 @@ export interface BreakerOptions {
   clock?: Clock;
 }
 
-const BUCKETS = 10;
+const CALLS = 0;
+const FAILURES = 1;
 
 export function circuitBreaker(options: BreakerOptions = {}) {
   const threshold = options.failureRateThreshold ?? 0.5;
@@ -35,10 +37,7 @@ export function circuitBreaker(options: BreakerOptions = {}) {
   const clock = options.clock ?? systemClock;
   const isFailure = options.isFailure ?? (() => true);
   const isIgnored = options.isIgnored ?? (() => false);
-  const bucketMs = windowMs / BUCKETS;
-  const calls = new Array<number>(BUCKETS).fill(0);
-  const failures = new Array<number>(BUCKETS).fill(0);
-  let bucket = Math.floor(clock.now() / bucketMs);
+  const window = createSlidingWindow({ windowMs, series: 2, clock });
   let state: BreakerState = 'closed';
   let openedAt = 0;
   let probesInFlight = 0;
@@ -47,19 +46,6 @@ export function circuitBreaker(options: BreakerOptions = {}) {
   const onClose = createEmitter<void>();
   const onReject = createEmitter<void>();
 
-  function rotate() {
-    const now = Math.floor(clock.now() / bucketMs);
-    if (now === bucket) return;
-    for (let i = 1; i <= Math.min(now - bucket, BUCKETS); i++) {
-      calls[(bucket + i) % BUCKETS] = 0;
-      failures[(bucket + i) % BUCKETS] = 0;
-    }
-    bucket = now;
-  }
-  function resetWindow() {
-    calls.fill(0);
-    failures.fill(0);
-  }
   function open(rate: number) {
     state = 'open';
     openedAt = clock.now();
@@ -71,18 +57,17 @@ export function circuitBreaker(options: BreakerOptions = {}) {
       if (failed) return open(1);
       if (state === 'half-open' && probesInFlight === 0) {
         state = 'closed';
-        resetWindow();
+        window.clear();
         onClose.emit();
       }
       return;
     }
-    rotate();
-    calls[bucket % BUCKETS]++;
-    if (failed) failures[bucket % BUCKETS]++;
+    window.add(CALLS);
+    if (failed) window.add(FAILURES);
     if (state !== 'closed' || !failed) return;
-    const total = calls.reduce((a, b) => a + b, 0);
+    const total = window.sum(CALLS);
     if (total < minimum) return;
-    const rate = failures.reduce((a, b) => a + b, 0) / total;
+    const rate = window.sum(FAILURES) / total;
     if (rate >= threshold) open(rate);
   }
 

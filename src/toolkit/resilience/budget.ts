@@ -5,6 +5,7 @@
  * partner's outage cannot be multiplied by our retries (Envoy, Google SRE).
  */
 import { type Clock, systemClock } from './context.ts';
+import { createSlidingWindow } from './sliding-window.ts';
 
 export interface RetryBudgetOptions {
   ratio?: number;
@@ -22,43 +23,20 @@ export interface RetryBudget {
   remaining(): number;
 }
 
-const BUCKETS = 10;
+const REQUESTS = 0;
+const RETRIES = 1;
 
 export function retryBudget(options: RetryBudgetOptions = {}): RetryBudget {
   const ratio = options.ratio ?? 0.1;
   const windowMs = options.windowMs ?? 10_000;
   const floor = (options.minRetriesPerSecond ?? 1) * (windowMs / 1000);
-  const clock = options.clock ?? systemClock;
-  const bucketMs = windowMs / BUCKETS;
-  const requests = new Array<number>(BUCKETS).fill(0);
-  const retries = new Array<number>(BUCKETS).fill(0);
-  let current = Math.floor(clock.now() / bucketMs);
-
-  function rotate() {
-    const now = Math.floor(clock.now() / bucketMs);
-    if (now === current) return;
-    const steps = Math.min(now - current, BUCKETS);
-    for (let i = 1; i <= steps; i++) {
-      const index = (current + i) % BUCKETS;
-      requests[index] = 0;
-      retries[index] = 0;
-    }
-    current = now;
-  }
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  const remaining = () => {
-    rotate();
-    return Math.max(0, Math.floor(ratio * sum(requests) + floor - sum(retries)));
-  };
-
+  const window = createSlidingWindow({ windowMs, series: 2, clock: options.clock ?? systemClock });
+  const remaining = () => Math.max(0, Math.floor(ratio * window.sum(REQUESTS) + floor - window.sum(RETRIES)));
   return {
-    recordRequest() {
-      rotate();
-      requests[current % BUCKETS]++;
-    },
+    recordRequest: () => window.add(REQUESTS),
     tryAcquire() {
       if (remaining() < 1) return false;
-      retries[current % BUCKETS]++;
+      window.add(RETRIES);
       return true;
     },
     remaining,

@@ -26,7 +26,7 @@ import {
 import type { EgressMetrics } from './metrics.ts';
 import { pipeline } from './pipeline.ts';
 import { retry } from './retry.ts';
-import { createRollingCounts } from './rolling-counts.ts';
+import { createSlidingWindow } from './sliding-window.ts';
 import { timeout } from './timeout.ts';
 
 export type Criticality = 'critical' | 'degradable' | 'non-critical' | 'deferred';
@@ -98,7 +98,9 @@ export function createDependencyClient(options: DependencyOptions) {
     bodyTimeout: attemptTimeoutMs,
   });
   const budget: RetryBudget = retryBudget({ clock, ...options.budget });
-  const outcomes = createRollingCounts(clock);
+  // attempts by outcome over the last minute, for /v1/dependencies
+  const OUTCOMES = ['success', 'transient', 'rate-limited', 'permanent', 'unknown-outcome'] as const;
+  const outcomes = createSlidingWindow({ windowMs: 60_000, buckets: 6, series: OUTCOMES.length, clock });
   const isRateLimited = (e: unknown) => e instanceof HttpStatusError && e.status === 429;
   const breaker = circuitBreaker({
     clock,
@@ -189,7 +191,7 @@ export function createDependencyClient(options: DependencyOptions) {
       throw error;
     } finally {
       const durationMs = performance.now() - started;
-      outcomes.add(outcome);
+      outcomes.add(OUTCOMES.indexOf(outcome));
       metrics.duration.observe({ dependency: name, outcome }, durationMs / 1000);
       log.info(
         {
@@ -223,7 +225,7 @@ export function createDependencyClient(options: DependencyOptions) {
         criticality: options.criticality,
         breaker: state,
         budgetRemaining: budget.remaining(),
-        recentOutcomes: outcomes.snapshot(),
+        recentOutcomes: Object.fromEntries(OUTCOMES.map((o, i) => [o, outcomes.sum(i)]).filter(([, n]) => n)),
       };
     },
     breaker,
