@@ -61,12 +61,6 @@ export async function startBareInsert(pool: Pool) {
     );
     return reply.code(201).send(row);
   });
-  server.get('/bare/:id', async (request) => {
-    const { rows } = await pool.query('SELECT * FROM bare_orders WHERE id = $1', [
-      (request.params as { id: string }).id,
-    ]);
-    return rows[0] ?? {};
-  });
   const url = await server.listen({ port: 0, host: '127.0.0.1' });
   return { url, close: () => server.close() };
 }

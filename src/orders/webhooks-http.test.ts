@@ -34,6 +34,15 @@ function signed(body: object, secret = NEW, at = new Date(), id = `msg_${randomU
     },
   };
 }
+/** POST a signed delivery to the app, as the partner would. */
+const postWebhook = (app: TestApp, d: ReturnType<typeof signed>) =>
+  app.inject({
+    method: 'POST',
+    url: '/webhooks/payments',
+    apiKey: null,
+    headers: d.headers,
+    payload: d.payload,
+  });
 const event = (type = 'charge.succeeded', chargeId = 'ch_x') => ({
   id: `evt_${randomUUID()}`,
   type,
@@ -49,14 +58,7 @@ describe('intake', () => {
   });
   afterEach(() => app.close());
   const inbox = async () => (await app.db.pool.query('SELECT webhook_id, status FROM webhook_inbox')).rows;
-  const deliver = (d: ReturnType<typeof signed>) =>
-    app.inject({
-      method: 'POST',
-      url: '/webhooks/payments',
-      apiKey: null,
-      headers: d.headers,
-      payload: d.payload,
-    });
+  const deliver = (d: ReturnType<typeof signed>) => postWebhook(app, d);
 
   test('a valid delivery is stored and answered 200 with an empty body; a duplicate creates no new work', async () => {
     const d = signed(event(), NEW, new Date(clock.now()));
@@ -191,14 +193,7 @@ describe('verify-then-act and reconciliation', () => {
     });
     return ((await response.json()) as { id: string }).id;
   }
-  const inject = (d: ReturnType<typeof signed>) =>
-    app.inject({
-      method: 'POST',
-      url: '/webhooks/payments',
-      apiKey: null,
-      headers: d.headers,
-      payload: d.payload,
-    });
+  const inject = (d: ReturnType<typeof signed>) => postWebhook(app, d);
   const stateOf = async (orderId: string, opId: string) => ({
     order: (await app.inject({ method: 'GET', url: `/v1/orders/${orderId}` })).json().status,
     op: (await app.inject({ method: 'GET', url: `/v1/operations/${opId}` })).json().status,

@@ -10,4 +10,4 @@ export {
 export type { ApiKeyAuthOptions } from './plugin.ts';
 export { apiKeyAuth, principalOf, requireScope } from './plugin.ts';
 export type { CreatedTenant, CreateTenantInput } from './tenants.ts';
-export { createTenant, findKeyOwner, revokeApiKey } from './tenants.ts';
+export { createTenant, revokeApiKey } from './tenants.ts';

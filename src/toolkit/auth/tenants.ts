@@ -51,12 +51,3 @@ export async function revokeApiKey(db: Queryable, keyId: string): Promise<boolea
   );
   return result.rowCount === 1;
 }
-
-/** The tenant that owns this key, if the key is stored (revoked or not). */
-export async function findKeyOwner(db: Queryable, apiKey: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ tenant_id: string }>(
-    'SELECT tenant_id FROM api_keys WHERE key_hash = $1',
-    [hashApiKey(apiKey)],
-  );
-  return rows[0]?.tenant_id;
-}

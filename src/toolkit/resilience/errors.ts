@@ -17,12 +17,6 @@ export class BrokenCircuitError extends Error {
 export class BulkheadRejectedError extends Error {
   override name = 'BulkheadRejectedError';
 }
-export class RetryBudgetExhaustedError extends Error {
-  override name = 'RetryBudgetExhaustedError';
-}
-export class DeadlineExceededError extends Error {
-  override name = 'DeadlineExceededError';
-}
 
 /** A partner answered with a status that is not a success. */
 export class HttpStatusError extends Error {
