@@ -92,6 +92,25 @@ describe('pricing (critical, degradable)', () => {
     assert.equal(stale.json().totalAmount, warm.json().totalAmount);
   });
 
+  test('a retried create whose first attempt succeeded replays its 201 even while pricing is down', async () => {
+    const key = 'retry-during-outage';
+    const payload = { currency: 'EUR', items: [{ sku: `R-${++skus}`, quantity: 1 }] };
+    const first = await app.inject({ method: 'POST', url: '/v1/orders', idempotencyKey: key, payload });
+    assert.equal(first.statusCode, 201);
+    await chaos('pricing', { rules: [{ fault: 'error', status: 503 }] });
+    const retry = await app.inject({ method: 'POST', url: '/v1/orders', idempotencyKey: key, payload });
+    assert.equal(retry.statusCode, 201, retry.body);
+    assert.equal(retry.headers['idempotent-replayed'], 'true');
+    assert.equal(retry.body, first.body);
+    const fresh = await app.inject({
+      method: 'POST',
+      url: '/v1/orders',
+      idempotencyKey: 'a-new-one',
+      payload: { currency: 'EUR', items: [{ sku: `R-${++skus}`, quantity: 1 }] },
+    });
+    assert.equal(fresh.statusCode, 503, 'a new request with an uncached SKU still needs the partner');
+  });
+
   test('a hanging partner: the answer (504) comes within the deadline plus a little', async () => {
     await chaos('pricing', { rules: [{ fault: 'hang' }] });
     const started = performance.now();

@@ -30,10 +30,18 @@ export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps):
     async (request, reply) => {
       const { tenantId } = principalOf(request);
       const body = request.body;
-      const quote = await quoteOrProblem(deps, body.items, body.currency, {
-        requestId: String(request.id),
-        traceparent: request.trace?.header,
-      });
+      let quote: Awaited<ReturnType<typeof quoteOrProblem>>;
+      try {
+        quote = await quoteOrProblem(deps, body.items, body.currency, {
+          requestId: String(request.id),
+          traceparent: request.trace?.header,
+        });
+      } catch (error) {
+        // pricing failed, but a retry of a create that already succeeded still gets its 201
+        const replayed = await deps.idempotency.replayIfCompleted(request, reply);
+        if (replayed) return replayed;
+        throw error;
+      }
       const priced = priceItems(body.items, quote);
       const now = new Date(deps.clock.now()).toISOString();
       const order: Order = {

@@ -91,6 +91,12 @@ export interface IdempotencyEngine {
       onExecuted?: () => void;
     },
   ): Promise<FastifyReply>;
+  /**
+   * When preparing the effect failed (e.g. a dependency is down), a retry of a
+   * request that already completed must still get its stored answer: replay it
+   * if there is one (422 if the key was used for another request), else undefined.
+   */
+  replayIfCompleted(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -257,6 +263,21 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
         if (answer === 'wait') await sleep(pause);
         else if (answer !== 'retry') return answer;
       }
+    },
+
+    async replayIfCompleted(request, reply) {
+      const ctx = request.idempotency;
+      if (!ctx) return undefined;
+      const record = await findKey(db, ctx.scope);
+      if (!record || record.expired || record.state !== 'completed' || !record.response) return undefined;
+      if (!record.fingerprint.equals(ctx.fingerprint)) {
+        counter.inc({ outcome: 'fingerprint_mismatch' });
+        throw new ProblemError('idempotency-key-reused', {
+          detail: 'This Idempotency-Key was used with a different request; use a new key for a new request.',
+        });
+      }
+      counter.inc({ outcome: 'replayed' });
+      return replay(reply, record.response);
     },
 
     async insertOnce(request, reply, { result, effect, onExecuted }) {
