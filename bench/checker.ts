@@ -4,9 +4,9 @@
  * short load check. Baseline: one GET /healthz round trip. Target ≤ 60 s.
  */
 
-import { runChecks } from '../src/checker/run.ts';
-import { createTenant } from '../src/toolkit/auth/index.ts';
-import { createIdGenerator } from '../src/toolkit/ids/index.ts';
+import { runChecks } from '@steadfast/check';
+import { createTenant } from '@steadfast/toolkit/auth';
+import { createIdGenerator } from '@steadfast/toolkit/ids';
 import { startBenchDatabase } from './lib/cluster.ts';
 import { report, round } from './lib/report.ts';
 import { startOrdersApi, startPartners } from './lib/servers.ts';

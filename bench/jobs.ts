@@ -4,12 +4,13 @@
  * same run, same Postgres. ratio = our throughput ÷ bare. Targets: p50 ≤ 10 ms,
  * ratio ≥ 0.9.
  */
+
+import { createIdGenerator } from '@steadfast/toolkit/ids';
+import { createJobMetrics, createJobRunner, enqueueJob, migrateJobs } from '@steadfast/toolkit/jobs';
+import { createLogger } from '@steadfast/toolkit/observability';
+import type { Pool } from '@steadfast/toolkit/postgres';
 import { Logger, run } from 'graphile-worker';
 import { Registry } from 'prom-client';
-import { createIdGenerator } from '../src/toolkit/ids/index.ts';
-import { createJobMetrics, createJobRunner, enqueueJob, migrateJobs } from '../src/toolkit/jobs/index.ts';
-import { createLogger } from '../src/toolkit/observability/index.ts';
-import type { Pool } from '../src/toolkit/postgres/index.ts';
 import { startBenchDatabase } from './lib/cluster.ts';
 import { report, round } from './lib/report.ts';
 

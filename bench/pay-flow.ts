@@ -5,8 +5,8 @@
  * charges and lost payments; both must be 0.
  */
 import { randomUUID } from 'node:crypto';
-import { createOrdersWorker } from '../src/orders/worker.ts';
-import { createLogger } from '../src/toolkit/observability/index.ts';
+import { createOrdersWorker } from '@steadfast/orders/worker';
+import { createLogger } from '@steadfast/toolkit/observability';
 import { startBenchDatabase } from './lib/cluster.ts';
 import { report, round } from './lib/report.ts';
 import { startOrdersApi, startPartners } from './lib/servers.ts';

@@ -4,8 +4,9 @@
  * ratio = our overhead ÷ cockatiel's overhead (overhead = per-call time minus
  * the bare call's). Target ≤ 0.5.
  */
+
+import { bulkhead, circuitBreaker, pipeline, retry, timeout } from '@steadfast/toolkit/resilience';
 import * as cockatiel from 'cockatiel';
-import { bulkhead, circuitBreaker, pipeline, retry, timeout } from '../src/toolkit/resilience/index.ts';
 import { report, round } from './lib/report.ts';
 
 const noop = async () => 1;

@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { CLI_PATH, childEnv, exitOf, makeHome, startCli } from '../src/runtime/spawn-cli.ts';
-import { freePort } from '../src/toolkit/postgres/index.ts';
+import { CLI_PATH, childEnv, exitOf, makeHome, startCli } from '@steadfast/orders/spawn-cli';
+import { freePort } from '@steadfast/toolkit/postgres';
 import { report, round } from './lib/report.ts';
 
 async function timeToReady(env: Record<string, string>, port: number): Promise<number> {

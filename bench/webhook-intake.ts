@@ -7,13 +7,13 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { buildApp } from '@steadfast/orders/app';
+import { createLogger } from '@steadfast/toolkit/observability';
+import { readMigrations } from '@steadfast/toolkit/postgres';
+import { createInboxProcessor, createWebhookMetrics } from '@steadfast/toolkit/webhooks';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { buildApp } from '../src/orders/app.ts';
-import { createLogger } from '../src/toolkit/observability/index.ts';
-import { readMigrations } from '../src/toolkit/postgres/index.ts';
-import { createInboxProcessor, createWebhookMetrics } from '../src/toolkit/webhooks/index.ts';
 import { startBenchDatabase } from './lib/cluster.ts';
 import { combine, type LoadResult, load } from './lib/load.ts';
 import { report, round } from './lib/report.ts';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrateJobs } from '../../src/toolkit/jobs/index.ts';
+import { migrateJobs } from '@steadfast/toolkit/jobs';
 import {
   createPool,
   freePort,
@@ -13,7 +13,7 @@ import {
   type Pool,
   readMigrations,
   startEmbeddedCluster,
-} from '../../src/toolkit/postgres/index.ts';
+} from '@steadfast/toolkit/postgres';
 
 export interface BenchDatabase {
   pool: Pool;

@@ -1,15 +1,15 @@
 /** The servers benchmarks compare: the full Orders API, and a bare Fastify route doing one INSERT. */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { buildApp } from '@steadfast/orders/app';
+import type { PartnerTuning, PartnerUrls } from '@steadfast/orders/partners';
+import { startSandbox } from '@steadfast/sandbox';
+import { createTenant } from '@steadfast/toolkit/auth';
+import { createIdGenerator } from '@steadfast/toolkit/ids';
+import { createLogger } from '@steadfast/toolkit/observability';
+import { type Pool, readMigrations } from '@steadfast/toolkit/postgres';
 import Fastify from 'fastify';
 import pino from 'pino';
-import { buildApp } from '../../src/orders/app.ts';
-import type { PartnerTuning, PartnerUrls } from '../../src/orders/partners/index.ts';
-import { startSandbox } from '../../src/sandbox/harness.ts';
-import { createTenant } from '../../src/toolkit/auth/index.ts';
-import { createIdGenerator } from '../../src/toolkit/ids/index.ts';
-import { createLogger } from '../../src/toolkit/observability/index.ts';
-import { type Pool, readMigrations } from '../../src/toolkit/postgres/index.ts';
 
 export const ORDER_BODY = JSON.stringify({ currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 2 }] });
 

@@ -1,0 +1,206 @@
+/**
+ * buildApp(deps): the Orders API composed from the toolkit. No side effects at
+ * import; everything it touches (database, clock, ids, prices, logger) comes in.
+ */
+import swagger from '@fastify/swagger';
+import { type ApiKeyVerifier, apiKeyAuth, createApiKeyVerifier } from '@steadfast/toolkit/auth';
+import { type FaultPoints, noFaults } from '@steadfast/toolkit/faults';
+import {
+  createIdempotencyEngine,
+  createIdempotencyMetrics,
+  idempotency,
+  idempotencyProblems,
+} from '@steadfast/toolkit/idempotency';
+import { type Clock, createIdGenerator, type IdGenerator, type RandomBytes } from '@steadfast/toolkit/ids';
+import {
+  createHttpMetrics,
+  createRequestIdGenerator,
+  type HttpMetrics,
+  type Logger,
+  observability,
+  registerHealthRoutes,
+} from '@steadfast/toolkit/observability';
+import { createOperationWaiter } from '@steadfast/toolkit/operations';
+import { isDatabaseUnavailable, isMigrated, type Migration, type Pool } from '@steadfast/toolkit/postgres';
+import {
+  coreProblems,
+  createProblemRegistry,
+  installValidators,
+  jsonBody,
+  ProblemError,
+  type ProblemRegistry,
+  problems,
+  registerProblemPages,
+} from '@steadfast/toolkit/problems';
+import { dependencyProblems } from '@steadfast/toolkit/resilience';
+import {
+  createWebhookMetrics,
+  createWebhookVerifier,
+  registerWebhookIntake,
+  type WebhookMetrics,
+  webhookProblems,
+} from '@steadfast/toolkit/webhooks';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { createLocalPriceList, type PriceSource } from './domain/pricing.ts';
+import { createPartners, type Partners, type PartnerTuning, type PartnerUrls } from './partners/index.ts';
+import { createRecommendationsAdapter } from './partners/recommendations.ts';
+import { orderProblems } from './problems.ts';
+import { registerOrderRoutes } from './routes/index.ts';
+
+export interface AppDeps {
+  db: Pool;
+  logger: Logger;
+  /** the migrations this build expects; /readyz is 503 until all are applied */
+  migrations: Migration[];
+  clock?: Clock;
+  random?: RandomBytes;
+  ids?: IdGenerator;
+  prices?: PriceSource;
+  metrics?: HttpMetrics;
+  verifier?: ApiKeyVerifier;
+  bodyLimitBytes?: number;
+  /** how long an idle keep-alive connection stays open (Fastify's default: 72 s) */
+  keepAliveTimeoutMs?: number;
+  idempotency?: {
+    /** false: Idempotency-Key is ignored (benchmark baseline only) */
+    enabled?: boolean;
+    retentionS?: number;
+    leaseS?: number;
+    waitMs?: number;
+  };
+  faults?: FaultPoints;
+  /** the real partners; without them prices come from the local list and nothing else is called */
+  partners?: { urls: PartnerUrls; tuning?: PartnerTuning };
+  /** Standard Webhooks secrets of the payments partner (several during a rotation) */
+  webhooks?: { secrets: string[]; toleranceS?: number };
+}
+
+export interface App {
+  server: FastifyInstance;
+  registry: ProblemRegistry;
+  metrics: HttpMetrics;
+  idempotencyMetrics: ReturnType<typeof createIdempotencyMetrics>;
+  partners: Partners | undefined;
+  ids: IdGenerator;
+  webhookMetrics: WebhookMetrics;
+}
+
+export function problemRegistry(): ProblemRegistry {
+  return createProblemRegistry(
+    coreProblems,
+    idempotencyProblems,
+    dependencyProblems,
+    webhookProblems,
+    orderProblems,
+  );
+}
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const ids = deps.ids ?? createIdGenerator({ clock, random: deps.random });
+  const registry = problemRegistry();
+  const metrics = deps.metrics ?? createHttpMetrics();
+  const verifier = deps.verifier ?? createApiKeyVerifier({ db: deps.db, clock });
+
+  // typed as the default instance so toolkit plugins and routes accept it
+  const server: FastifyInstance = Fastify({
+    loggerInstance: deps.logger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: createRequestIdGenerator(deps.random),
+    requestIdHeader: false,
+    bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
+    return503OnClosing: true,
+    keepAliveTimeout: deps.keepAliveTimeoutMs ?? 72_000,
+    forceCloseConnections: 'idle',
+  }) as unknown as FastifyInstance;
+  installValidators(server);
+  await server.register(problems, {
+    registry,
+    mapError: (error) =>
+      isDatabaseUnavailable(error)
+        ? new ProblemError('database-unavailable', {
+            detail: 'The database is unreachable; nothing was written.',
+          })
+        : undefined,
+  });
+  await server.register(jsonBody);
+  await server.register(observability, { metrics });
+  await server.register(apiKeyAuth, { verifier });
+  await server.register(idempotency, {
+    enabled: deps.idempotency?.enabled,
+    tenantOf: (request) => request.principal?.tenantId ?? '',
+  });
+  const idempotencyMetrics = createIdempotencyMetrics(metrics.registry);
+  const engine = createIdempotencyEngine({
+    db: deps.db,
+    registry,
+    counter: idempotencyMetrics.requests,
+    retentionS: deps.idempotency?.retentionS ?? 86_400,
+    leaseS: deps.idempotency?.leaseS ?? 30,
+    waitMs: deps.idempotency?.waitMs,
+    faults: deps.faults ?? noFaults,
+  });
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Steadfast Orders API',
+        version: '1.0.0',
+        description: 'Errors are application/problem+json; see /problems for every type.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    // every registered problem type, so clients can generate handling for each
+    transformObject: (document) => ({
+      ...('openapiObject' in document ? document.openapiObject : {}),
+      'x-problem-types': registry.all().map(({ description: _d, ...type }) => ({
+        ...type,
+        type: `/problems/${type.slug}`,
+      })),
+    }),
+  });
+
+  registerHealthRoutes(server, {
+    notReadyReason: async () =>
+      (await isMigrated(deps.db, deps.migrations)) ? undefined : 'database migrations are not all applied',
+  });
+  registerProblemPages(server, registry);
+  const partners = deps.partners
+    ? createPartners(
+        deps.partners.urls,
+        { log: deps.logger, registry: metrics.registry, clock, random: undefined },
+        deps.partners.tuning,
+      )
+    : undefined;
+  if (partners) server.addHook('onClose', () => partners.close());
+  const waiter = createOperationWaiter(deps.db);
+  server.addHook('onClose', () => waiter.close());
+  registerOrderRoutes(server, {
+    db: deps.db,
+    ids,
+    clock,
+    prices: deps.prices ?? partners?.prices ?? createLocalPriceList(clock),
+    idempotency: engine,
+    recommendations: partners?.recommendations ?? createRecommendationsAdapter(undefined),
+    analytics: partners?.analytics ?? { track: () => {} },
+    dependencies: partners?.clients ?? [],
+    waiter,
+  });
+  const webhookMetrics = createWebhookMetrics(metrics.registry);
+  if (deps.webhooks) {
+    await registerWebhookIntake(server, {
+      source: 'payments',
+      path: '/webhooks/payments',
+      verifier: createWebhookVerifier(deps.webhooks.secrets, deps.webhooks.toleranceS),
+      db: deps.db,
+      newId: () => ids.next('whk'),
+      clock,
+      metrics: webhookMetrics,
+    });
+  }
+  server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+
+  await server.ready();
+  return { server, registry, metrics, idempotencyMetrics, partners, ids, webhookMetrics };
+}

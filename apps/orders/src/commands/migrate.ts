@@ -1,0 +1,19 @@
+/** `steadfast migrate`: apply pending migrations and exit. */
+
+import { createLogger } from '@steadfast/toolkit/observability';
+import { migrate, readMigrations } from '@steadfast/toolkit/postgres';
+import type { Config } from '../config.ts';
+import { openDatabase } from '../runtime/database.ts';
+import { MIGRATIONS_DIR } from './serve.ts';
+
+export async function runMigrate(config: Config): Promise<number> {
+  const logger = createLogger({ level: config.logLevel });
+  const db = await openDatabase(config, logger, { role: 'tool', poolMax: 2 });
+  try {
+    const applied = await migrate(db.pool, readMigrations(MIGRATIONS_DIR));
+    process.stdout.write(`${JSON.stringify({ applied })}\n`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,101 @@
+/** `steadfast start` / `steadfast web`: run the API until a signal stops it. */
+import path from 'node:path';
+import { createFaultPoints } from '@steadfast/toolkit/faults';
+import { startKeyReaper } from '@steadfast/toolkit/idempotency';
+import { createIdGenerator } from '@steadfast/toolkit/ids';
+import { migrateJobs } from '@steadfast/toolkit/jobs';
+import { createHttpMetrics, createLogger } from '@steadfast/toolkit/observability';
+import { migrate, readMigrations } from '@steadfast/toolkit/postgres';
+import { buildApp } from '../app.ts';
+import type { Config } from '../config.ts';
+import { renderBanner } from '../runtime/banner.ts';
+import { openDatabase } from '../runtime/database.ts';
+import { ensureDemoTenant } from '../runtime/demo-tenant.ts';
+import { onShutdownSignal, type ShutdownStep } from '../runtime/shutdown.ts';
+import { paymentsWebhookSecrets } from '../runtime/webhook-secret.ts';
+import { createOrdersWorker } from '../worker.ts';
+import { startSandbox } from './sandbox.ts';
+
+export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'migrations');
+
+/** Resolves -1: the process keeps running until a signal ends it. */
+export async function runServer(config: Config, options: { role: 'start' | 'web' }): Promise<number> {
+  const logger = createLogger({ level: config.logLevel });
+  const db = await openDatabase(config, logger, { role: 'server' });
+  try {
+    const migrations = readMigrations(MIGRATIONS_DIR);
+    const applied = await migrate(db.pool, migrations);
+    await migrateJobs(db.pool);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    const ids = createIdGenerator();
+    const demoApiKey = await ensureDemoTenant(db.pool, ids, config);
+    const app = await buildApp({
+      db: db.pool,
+      logger,
+      migrations,
+      ids,
+      metrics: createHttpMetrics({ defaultMetrics: true }),
+      idempotency: { retentionS: config.idempotencyRetentionS, leaseS: config.idempotencyLeaseS },
+      faults: createFaultPoints(config.faults),
+      partners: { urls: config.partners },
+      webhooks: { secrets: paymentsWebhookSecrets(config), toleranceS: config.paymentsWebhookToleranceS },
+    });
+    const reaper = startKeyReaper({
+      db: db.pool,
+      counter: app.idempotencyMetrics.reaped,
+      onError: (error) => logger.warn({ err: error }, 'idempotency reaper failed'),
+    });
+    // start = web + worker in one process
+    const worker =
+      options.role === 'start' && app.partners
+        ? createOrdersWorker({
+            pool: db.pool,
+            log: logger,
+            registry: app.metrics.registry,
+            ids,
+            partners: app.partners,
+            faults: createFaultPoints(config.faults),
+            jobMaxAttempts: config.jobMaxAttempts,
+            jobMaxDelayMs: config.jobMaxDelayMs,
+            workerDeadAfterS: config.workerDeadAfterS,
+            retentionS: config.operationsRetentionS,
+            webhookMetrics: app.webhookMetrics,
+            reconcile: {
+              intervalS: config.reconcileIntervalS,
+              pendingAgeS: config.reconcilePendingAgeS,
+              abandonAfterS: config.paymentAbandonAfterS,
+            },
+          })
+        : undefined;
+    const steps: ShutdownStep[] = [
+      // the worker first: closing the server also closes the partner clients it uses
+      { name: 'worker', run: async () => worker?.stop(), timeoutMs: 15_000 },
+      { name: 'http', run: () => app.server.close(), timeoutMs: 10_000 },
+      { name: 'reaper', run: async () => reaper.stop() },
+      { name: 'database', run: () => db.close(), timeoutMs: 40_000 },
+    ];
+    onShutdownSignal(steps, logger);
+    await worker?.start();
+    const address = await app.server.listen({ port: config.port, host: config.host });
+    // npm start runs the simulated partners beside the API, wired to its webhook endpoint
+    const apiUrl = address.replace('[::1]', 'localhost');
+    const sandbox =
+      options.role === 'start' && config.sandboxPort !== 0 ? await startSandbox(config, apiUrl) : undefined;
+    if (sandbox) steps.unshift({ name: 'sandbox', run: () => sandbox.sandbox.close() });
+    if (options.role === 'start') {
+      process.stdout.write(
+        renderBanner({
+          apiUrl,
+          demoApiKey,
+          dataDir: config.home,
+          database: config.databaseUrl ? 'DATABASE_URL' : `embedded Postgres on port ${db.cluster?.port}`,
+          sandboxUrl: sandbox?.url,
+        }),
+      );
+    }
+    return -1;
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}

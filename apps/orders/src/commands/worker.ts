@@ -1,0 +1,63 @@
+/** `steadfast worker`: durable jobs and the outbox dispatcher, with /healthz and /metrics on WORKER_METRICS_PORT. */
+
+import { createFaultPoints } from '@steadfast/toolkit/faults';
+import { createIdGenerator } from '@steadfast/toolkit/ids';
+import { migrateJobs } from '@steadfast/toolkit/jobs';
+import { createLogger } from '@steadfast/toolkit/observability';
+import { migrate, readMigrations } from '@steadfast/toolkit/postgres';
+import Fastify from 'fastify';
+import { Registry } from 'prom-client';
+import type { Config } from '../config.ts';
+import { createPartners } from '../partners/index.ts';
+import { openDatabase } from '../runtime/database.ts';
+import { onShutdownSignal } from '../runtime/shutdown.ts';
+import { createOrdersWorker } from '../worker.ts';
+import { MIGRATIONS_DIR } from './serve.ts';
+
+export async function runWorker(config: Config): Promise<number> {
+  const logger = createLogger({ level: config.logLevel });
+  const db = await openDatabase(config, logger, { role: 'tool' });
+  await migrate(db.pool, readMigrations(MIGRATIONS_DIR));
+  await migrateJobs(db.pool);
+  const registry = new Registry();
+  const clock = { now: () => Date.now() };
+  const partners = createPartners(config.partners, { log: logger, registry, clock });
+  const worker = createOrdersWorker({
+    pool: db.pool,
+    log: logger,
+    registry,
+    ids: createIdGenerator(),
+    partners,
+    faults: createFaultPoints(config.faults),
+    jobMaxAttempts: config.jobMaxAttempts,
+    jobMaxDelayMs: config.jobMaxDelayMs,
+    workerDeadAfterS: config.workerDeadAfterS,
+    retentionS: config.operationsRetentionS,
+    reconcile: {
+      intervalS: config.reconcileIntervalS,
+      pendingAgeS: config.reconcilePendingAgeS,
+      abandonAfterS: config.paymentAbandonAfterS,
+    },
+  });
+  await worker.start();
+  const health = Fastify();
+  health.get('/healthz', async () => ({ status: 'ok', workers: worker.runner.workerIds().length }));
+  health.get('/metrics', async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
+  if (config.workerMetricsPort !== 0)
+    await health.listen({ port: config.workerMetricsPort, host: config.host });
+  onShutdownSignal(
+    [
+      { name: 'worker', run: () => worker.stop(), timeoutMs: 20_000 },
+      { name: 'health', run: () => health.close() },
+      { name: 'partners', run: () => partners.close() },
+      { name: 'database', run: () => db.close() },
+    ],
+    logger,
+  );
+  process.stdout.write(
+    `Steadfast worker running${config.workerMetricsPort ? ` (health and metrics on port ${config.workerMetricsPort})` : ''}\n`,
+  );
+  return -1;
+}

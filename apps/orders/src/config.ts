@@ -1,0 +1,152 @@
+/**
+ * One typed configuration object, read from the environment once at start.
+ * Nothing else in Steadfast reads `process.env`. A bad value throws a
+ * ConfigError whose message is one line naming the variable and what is allowed.
+ */
+import path from 'node:path';
+import { API_KEY_PATTERN } from '@steadfast/toolkit/auth';
+import { type FaultAction, type FaultPoint, parseFaultSpec } from '@steadfast/toolkit/faults';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  sandboxPort: number;
+  databaseUrl: string | undefined;
+  home: string;
+  demoApiKey: string | undefined;
+  pgPort: number | undefined;
+  partners: {
+    paymentsUrl: string;
+    messagingUrl: string;
+    pricingUrl: string;
+    analyticsUrl: string;
+    recommendationsUrl: string;
+  };
+  paymentsWebhookSecret: string | undefined;
+  paymentsWebhookToleranceS: number;
+  /** undefined: this API's own /webhooks/payments */
+  paymentsWebhookUrl: string | undefined;
+  idempotencyRetentionS: number;
+  idempotencyLeaseS: number;
+  jobMaxAttempts: number;
+  jobMaxDelayMs: number;
+  workerDeadAfterS: number;
+  workerMetricsPort: number;
+  reconcileIntervalS: number;
+  reconcilePendingAgeS: number;
+  paymentAbandonAfterS: number;
+  /** finished operations and delivered outbox rows are kept this long */
+  operationsRetentionS: number;
+  logLevel: LogLevel;
+  /** API key for `steadfast check` (STEADFAST_CHECK_API_KEY) */
+  checkApiKey: string | undefined;
+  /** armed fault points (testing only): STEADFAST_FAULTS=name[:kill|throw],... */
+  faults: Map<FaultPoint, FaultAction>;
+}
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http(s) URL, got protocol ${parsed.protocol}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const sandboxPort = integer(env, 'SANDBOX_PORT', 3001, 0, 65535);
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://');
+  }
+  const home = path.resolve(cwd, env.STEADFAST_HOME?.trim() || '.steadfast');
+  const demoApiKey = env.STEADFAST_DEMO_API_KEY?.trim() || undefined;
+  if (demoApiKey !== undefined && !API_KEY_PATTERN.test(demoApiKey)) {
+    throw new ConfigError('STEADFAST_DEMO_API_KEY', 'must be 20-200 URL-safe characters (A-Z a-z 0-9 _ -)');
+  }
+  const pgPortRaw = env.STEADFAST_PG_PORT;
+  const pgPort =
+    pgPortRaw === undefined || pgPortRaw === '' ? undefined : integer(env, 'STEADFAST_PG_PORT', 0, 1, 65535);
+  const sandboxBase = `http://127.0.0.1:${sandboxPort}`;
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const secret = env.PAYMENTS_WEBHOOK_SECRET?.trim() || undefined;
+  if (secret !== undefined && !secret.split(',').every((s) => /^whsec_[A-Za-z0-9+/=]{8,}$/.test(s.trim()))) {
+    throw new ConfigError(
+      'PAYMENTS_WEBHOOK_SECRET',
+      'must be one or more comma-separated whsec_<base64> secrets',
+    );
+  }
+  let faults: Map<FaultPoint, FaultAction>;
+  try {
+    faults = parseFaultSpec(env.STEADFAST_FAULTS);
+  } catch (error) {
+    throw new ConfigError('STEADFAST_FAULTS', (error as Error).message);
+  }
+  return {
+    faults,
+    port,
+    host,
+    sandboxPort,
+    databaseUrl,
+    home,
+    demoApiKey,
+    pgPort,
+    partners: {
+      paymentsUrl: url(env, 'PAYMENTS_URL', `${sandboxBase}/payments`),
+      messagingUrl: url(env, 'MESSAGING_URL', `${sandboxBase}/messaging`),
+      pricingUrl: url(env, 'PRICING_URL', `${sandboxBase}/pricing`),
+      analyticsUrl: url(env, 'ANALYTICS_URL', `${sandboxBase}/analytics`),
+      recommendationsUrl: url(env, 'RECOMMENDATIONS_URL', `${sandboxBase}/recommendations`),
+    },
+    paymentsWebhookSecret: secret,
+    paymentsWebhookToleranceS: integer(env, 'PAYMENTS_WEBHOOK_TOLERANCE_S', 300, 1, 86400),
+    paymentsWebhookUrl: env.PAYMENTS_WEBHOOK_URL ? url(env, 'PAYMENTS_WEBHOOK_URL', '') : undefined,
+    idempotencyRetentionS: integer(env, 'IDEMPOTENCY_RETENTION_S', 86400, 60, 30 * 86400),
+    idempotencyLeaseS: integer(env, 'IDEMPOTENCY_LEASE_S', 30, 1, 3600),
+    jobMaxAttempts: integer(env, 'JOB_MAX_ATTEMPTS', 8, 1, 100),
+    jobMaxDelayMs: integer(env, 'JOB_MAX_DELAY_MS', 60000, 10, 86_400_000),
+    workerDeadAfterS: integer(env, 'WORKER_DEAD_AFTER_S', 30, 5, 86400),
+    workerMetricsPort: integer(env, 'WORKER_METRICS_PORT', 9465, 0, 65535),
+    reconcileIntervalS: integer(env, 'RECONCILE_INTERVAL_S', 60, 1, 86400),
+    reconcilePendingAgeS: integer(env, 'RECONCILE_PENDING_AGE_S', 120, 1, 30 * 86400),
+    paymentAbandonAfterS: integer(env, 'PAYMENT_ABANDON_AFTER_S', 3600, 60, 30 * 86400),
+    operationsRetentionS: integer(env, 'OPERATIONS_RETENTION_S', 30 * 86400, 60, 365 * 86400),
+    logLevel,
+    checkApiKey: env.STEADFAST_CHECK_API_KEY?.trim() || undefined,
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * take-payment: charge once per (order, n) through the payments adapter and
+ * settle order + operation + outbox in one transaction. Transient failures
+ * retry (the job's policy) with the same outbound key; a lost answer is looked
+ * up by reference before charging again. If every attempt fails the outcome may
+ * be unknown, so nothing is declared failed: the operation stays `running` with
+ * `lastError`, and the dead letter can be replayed without double-charging.
+ */
+import type { FaultPoints } from '@steadfast/toolkit/faults';
+import type { IdGenerator } from '@steadfast/toolkit/ids';
+import { PermanentJobError, type TaskDefinition } from '@steadfast/toolkit/jobs';
+import { findOperation, TERMINAL, updateOperation } from '@steadfast/toolkit/operations';
+import type { Pool } from '@steadfast/toolkit/postgres';
+import type { ProblemRegistry } from '@steadfast/toolkit/problems';
+import { PaymentRejectedError, type PaymentsAdapter } from '../partners/payments.ts';
+import { settlePayment } from '../payments/settle.ts';
+
+export interface TakePaymentPayload extends Record<string, unknown> {
+  operationId: string;
+  orderId: string;
+  tenantId: string;
+  n: number;
+  amount: number;
+  currency: string;
+}
+
+export interface TakePaymentDeps {
+  db: Pool;
+  ids: IdGenerator;
+  registry: ProblemRegistry;
+  payments: PaymentsAdapter;
+  faults: FaultPoints;
+}
+
+const lastError = (detail: string) => ({
+  type: '/problems/dependency-unavailable',
+  title: 'A dependency is unavailable',
+  status: 503,
+  detail,
+  dependency: 'payments',
+});
+
+export function takePaymentTask(deps: TakePaymentDeps): TaskDefinition<TakePaymentPayload> {
+  return {
+    name: 'take-payment',
+    async run(p) {
+      const op = await findOperation(deps.db, p.operationId);
+      if (!op || TERMINAL.includes(op.status)) return; // settled already (e.g. by a webhook)
+      if (op.status === 'pending') await updateOperation(deps.db, p.operationId, { status: 'running' });
+      let outcome: Awaited<ReturnType<PaymentsAdapter['charge']>>;
+      try {
+        outcome = await deps.payments.charge({
+          orderId: p.orderId,
+          n: p.n,
+          amount: p.amount,
+          currency: p.currency,
+        });
+      } catch (error) {
+        if (error instanceof PaymentRejectedError) {
+          // the partner refused the request itself: nothing was charged
+          await settlePayment(deps, p, {
+            chargeId: '',
+            status: 'failed',
+            failureCode: 'rejected_by_partner',
+          });
+          throw new PermanentJobError(error.message);
+        }
+        await updateOperation(deps.db, p.operationId, {
+          lastError: lastError(`Charging failed: ${(error as Error).message}`),
+        });
+        throw error;
+      }
+      deps.faults.hit('after-charge-before-commit');
+      if (outcome.status === 'pending') {
+        await updateOperation(deps.db, p.operationId, {
+          result: { chargeId: outcome.chargeId, chargeStatus: 'pending' },
+        });
+        throw new Error(`charge ${outcome.chargeId} is still pending`); // the retry policy polls it
+      }
+      await settlePayment(deps, p, { ...outcome, status: outcome.status });
+      deps.faults.hit('after-commit-before-ack');
+    },
+    async onDeadLetter(p, error, client) {
+      await updateOperation(client, p.operationId, {
+        lastError: lastError(
+          `Every attempt failed (${(error as Error).message}); the payment is being reconciled.`,
+        ),
+      });
+    },
+  };
+}

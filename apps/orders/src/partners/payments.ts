@@ -1,0 +1,169 @@
+/**
+ * The payments partner (critical). One charge per business key: the outbound
+ * Idempotency-Key is `pay:<orderId>:<n>` (n counts pay requests on the order),
+ * never random. Within the caller's deadline: one call plus at most two quick
+ * retries; after an unknown outcome (timeout, reset, garbled answer) the charge
+ * is looked up by reference before charging again. The partner's error shape
+ * is translated: a decline is an answer, an outage is an error.
+ */
+import {
+  type Clock,
+  type DependencyClient,
+  HttpStatusError,
+  MalformedResponseError,
+  NetworkError,
+  TimeoutError,
+  UnknownOutcomeError,
+} from '@steadfast/toolkit/resilience';
+import type { CallContext } from '../domain/pricing.ts';
+
+export interface ChargeRequest {
+  orderId: string;
+  /** the pay request number on this order: 1, 2, ... */
+  n: number;
+  amount: number;
+  currency: string;
+  description?: string;
+}
+
+export interface ChargeOutcome {
+  chargeId: string;
+  status: 'succeeded' | 'failed' | 'pending';
+  failureCode?: string;
+}
+
+/** The partner refused the request itself (4xx other than a decline): retrying cannot help. */
+export class PaymentRejectedError extends Error {
+  override name = 'PaymentRejectedError';
+}
+
+export function paymentKey(orderId: string, n: number): string {
+  return `pay:${orderId}:${n}`;
+}
+
+interface PartnerCharge {
+  id?: unknown;
+  status?: unknown;
+  failureCode?: unknown;
+}
+
+function toOutcome(charge: PartnerCharge | undefined): ChargeOutcome {
+  if (
+    typeof charge?.id !== 'string' ||
+    !['succeeded', 'failed', 'pending'].includes(charge.status as string)
+  ) {
+    throw new MalformedResponseError('payments answered without a charge id and status');
+  }
+  return {
+    chargeId: charge.id,
+    status: charge.status as ChargeOutcome['status'],
+    ...(typeof charge.failureCode === 'string' ? { failureCode: charge.failureCode } : {}),
+  };
+}
+
+const unknownOutcome = (e: unknown) =>
+  e instanceof UnknownOutcomeError ||
+  e instanceof TimeoutError ||
+  e instanceof NetworkError ||
+  e instanceof MalformedResponseError;
+
+export function createPaymentsAdapter(options: {
+  client: DependencyClient;
+  clock: Clock;
+  deadlineMs?: number;
+  pauseMs?: number;
+}) {
+  const { client } = options;
+
+  async function lookup(
+    reference: string,
+    context: CallContext,
+    deadline: number,
+  ): Promise<ChargeOutcome | undefined> {
+    const { body } = await client.request<{ data?: PartnerCharge[] }>({
+      method: 'GET',
+      path: '/v1/charges',
+      route: '/v1/charges',
+      query: { reference },
+      deadline,
+      requestId: context.requestId,
+      traceparent: context.traceparent,
+    });
+    const found = Array.isArray(body?.data) ? body.data[body.data.length - 1] : undefined;
+    return found ? toOutcome(found) : undefined;
+  }
+
+  return {
+    /** Charge once per (order, n). Throws when the outcome is still unknown or the partner is down. */
+    async charge(request: ChargeRequest, context: CallContext = {}): Promise<ChargeOutcome> {
+      const key = paymentKey(request.orderId, request.n);
+      const deadline = options.clock.now() + (options.deadlineMs ?? 10_000);
+      let lastError: unknown;
+      let maybeCharged = false;
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        try {
+          if (maybeCharged) {
+            const existing = await lookup(key, context, deadline);
+            if (existing) return existing;
+          }
+          const { body } = await client.request<PartnerCharge>({
+            method: 'POST',
+            path: '/v1/charges',
+            route: '/v1/charges',
+            body: {
+              amount: request.amount,
+              currency: request.currency,
+              reference: key,
+              description: request.description,
+            },
+            idempotencyKey: key,
+            deadline,
+            requestId: context.requestId,
+            traceparent: context.traceparent,
+          });
+          return toOutcome(body);
+        } catch (error) {
+          lastError = error;
+          if (
+            error instanceof HttpStatusError &&
+            error.status >= 400 &&
+            error.status < 500 &&
+            error.status !== 409 &&
+            error.status !== 429
+          ) {
+            throw new PaymentRejectedError(`payments refused the charge (${error.status})`);
+          }
+          if (unknownOutcome(error)) maybeCharged = true;
+          if (options.clock.now() >= deadline) break;
+          await new Promise((r) => setTimeout(r, (options.pauseMs ?? 50) * attempt));
+        }
+      }
+      throw lastError;
+    },
+    /** The partner's current view of a charge (the source of truth); undefined when it does not know it. */
+    async getCharge(chargeId: string): Promise<(ChargeOutcome & { reference: string }) | undefined> {
+      try {
+        const { body } = await client.request<PartnerCharge & { reference?: unknown }>({
+          method: 'GET',
+          path: `/v1/charges/${encodeURIComponent(chargeId)}`,
+          route: '/v1/charges/{id}',
+          deadline: options.clock.now() + (options.deadlineMs ?? 10_000),
+        });
+        return { ...toOutcome(body), reference: String(body?.reference ?? '') };
+      } catch (error) {
+        if (error instanceof HttpStatusError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+    lookup: (orderId: string, n: number, context: CallContext = {}) =>
+      lookup(paymentKey(orderId, n), context, options.clock.now() + (options.deadlineMs ?? 10_000)),
+  };
+}
+
+export type PaymentsAdapter = ReturnType<typeof createPaymentsAdapter>;
+
+/** `pay:<orderId>:<n>` → its parts, or undefined for a reference we did not make. */
+export function parsePaymentKey(reference: string): { orderId: string; n: number } | undefined {
+  const match = /^pay:(ord_[0-9a-z]{26}):(\d{1,6})$/.exec(reference);
+  return match ? { orderId: match[1], n: Number(match[2]) } : undefined;
+}

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createLogger } from '@steadfast/toolkit/observability';
+import { createPool } from '@steadfast/toolkit/postgres';
+import { coreProblems, createProblemRegistry, jsonBody, problems } from '@steadfast/toolkit/problems';
+import { createLogCapture } from '@steadfast/toolkit/testing';
+import Fastify from 'fastify';
+import { buildTestApp, type TestApp } from './testing.ts';
+
+let app: TestApp;
+before(async () => {
+  app = await buildTestApp();
+});
+after(() => app.close());
+
+describe('the problem registry, its pages, the OpenAPI document and docs/errors.md stay in sync', () => {
+  test('every registered type has a page that names its status and category', async () => {
+    const { problemRegistry } = await import('./app.ts');
+    for (const type of problemRegistry().all()) {
+      const response = await app.inject({ method: 'GET', url: `/problems/${type.slug}`, apiKey: null });
+      assert.equal(response.statusCode, 200, type.slug);
+      assert.match(String(response.headers['content-type']), /^text\/html/);
+      assert.ok(response.body.includes(`/problems/${type.slug}`));
+      assert.ok(response.body.includes(`<td>${type.status}</td>`));
+      assert.ok(response.body.includes(`<td>${type.category}</td>`));
+    }
+    const index = await app.inject({ method: 'GET', url: '/problems', apiKey: null });
+    for (const type of problemRegistry().all()) assert.ok(index.body.includes(`/problems/${type.slug}`));
+  });
+
+  test('an unknown slug → 404 problem', async () => {
+    const response = await app.inject({ method: 'GET', url: '/problems/no-such-thing', apiKey: null });
+    assert.equal(response.statusCode, 404);
+    assert.equal(response.json().type, '/problems/not-found');
+  });
+
+  test('every registered type appears in the OpenAPI document, with the same status and category', async () => {
+    const { problemRegistry } = await import('./app.ts');
+    const spec = (await app.inject({ method: 'GET', url: '/openapi.json', apiKey: null })).json();
+    const listed = new Map(spec['x-problem-types'].map((t: { slug: string }) => [t.slug, t]));
+    for (const type of problemRegistry().all()) {
+      assert.deepEqual(listed.get(type.slug), {
+        slug: type.slug,
+        status: type.status,
+        title: type.title,
+        category: type.category,
+        retryable: type.retryable,
+        type: `/problems/${type.slug}`,
+      });
+    }
+    assert.equal(listed.size, problemRegistry().all().length);
+  });
+
+  test('every registered type is documented in docs/errors.md', async () => {
+    const { problemRegistry } = await import('./app.ts');
+    const doc = fs.readFileSync(path.resolve('docs/errors.md'), 'utf8');
+    for (const type of problemRegistry().all()) {
+      assert.match(
+        doc,
+        new RegExp(`\\|\\s*\`${type.slug}\`\\s*\\|\\s*${type.status}\\s*\\|\\s*${type.category}\\s*\\|`),
+        type.slug,
+      );
+    }
+  });
+
+  test('slugs are unique', () => {
+    assert.throws(() => createProblemRegistry(coreProblems, [coreProblems[0]]), /registered twice/);
+  });
+});
+
+describe('HTTP-level errors are problems', () => {
+  test('unknown route → 404; wrong method → 405 with Allow', async () => {
+    const missing = await app.inject({ method: 'GET', url: '/nope' });
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json().type, '/problems/not-found');
+    const wrong = await app.inject({ method: 'DELETE', url: '/v1/orders' });
+    assert.equal(wrong.statusCode, 405);
+    assert.equal(wrong.headers.allow, 'GET, HEAD, POST');
+    assert.equal(wrong.json().type, '/problems/method-not-allowed');
+    const wrongOnItem = await app.inject({ method: 'PUT', url: '/v1/orders/ord_00000000000000000000000000' });
+    assert.equal(wrongOnItem.statusCode, 405);
+    assert.equal(wrongOnItem.headers.allow, 'GET, HEAD, PATCH');
+  });
+
+  test('an unexpected exception → 500 internal-error without internals; the log has the detail', async () => {
+    const logs = createLogCapture();
+    const server = Fastify({ loggerInstance: createLogger({ destination: logs.stream }) });
+    await server.register(problems, { registry: createProblemRegistry(coreProblems) });
+    await server.register(jsonBody);
+    server.get('/boom', async () => {
+      throw new Error('duplicate key value violates unique constraint "orders_pkey" at SELECT secret_column');
+    });
+    const response = await server.inject({ method: 'GET', url: '/boom' });
+    assert.equal(response.statusCode, 500);
+    const problem = response.json();
+    assert.equal(problem.type, '/problems/internal-error');
+    assert.equal(problem.category, 'internal');
+    assert.equal(problem.retryable, false);
+    assert.equal(problem.requestId, String(response.headers['x-request-id'] ?? problem.requestId));
+    assert.doesNotMatch(response.body, /secret_column|orders_pkey|at .*\.ts/);
+    assert.match(logs.text(), /secret_column/);
+    await server.close();
+  });
+
+  test('a database outage → 503 database-unavailable, retryable, with Retry-After', async () => {
+    const { buildApp } = await import('./app.ts');
+    const pool = createPool({ connectionString: 'postgres://nobody:x@127.0.0.1:1/none' });
+    const broken = await buildApp({ db: pool, logger: createLogger({ level: 'silent' }), migrations: [] });
+    const response = await broken.server.inject({
+      method: 'POST',
+      url: '/v1/orders',
+      headers: { authorization: `Bearer ${app.tenant.apiKey}` },
+      payload: { currency: 'EUR', items: [{ sku: 'A', quantity: 1 }] },
+    });
+    assert.equal(response.statusCode, 503, response.body);
+    assert.equal(response.json().type, '/problems/database-unavailable');
+    assert.equal(response.json().retryable, true);
+    assert.equal(response.headers['retry-after'], '1');
+    await broken.server.close();
+    await pool.end();
+  });
+});

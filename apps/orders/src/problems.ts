@@ -1,0 +1,50 @@
+/** Problem types of the Orders API (added to the core registry). */
+import type { ProblemType } from '@steadfast/toolkit/problems';
+
+export const orderProblems: ProblemType[] = [
+  {
+    slug: 'invalid-transition',
+    status: 409,
+    title: 'The order cannot do that in its current status',
+    category: 'conflict',
+    retryable: false,
+    description:
+      'The order state machine does not allow this action in the order’s current status. The problem carries `currentStatus` and `allowedActions`. Read the order, then decide; repeating the request does not help.',
+  },
+  {
+    slug: 'order-not-editable',
+    status: 409,
+    title: 'Only draft orders can be edited',
+    category: 'conflict',
+    retryable: false,
+    description:
+      'PATCH changes only orders in `draft`. The problem carries `currentStatus`. Reopen a submitted or canceled order first (`POST /v1/orders/{id}/reopen`).',
+  },
+  {
+    slug: 'unknown-sku',
+    status: 422,
+    title: 'Unknown SKU',
+    category: 'validation',
+    retryable: false,
+    description:
+      'The pricing source does not know a SKU of the order. `errors` points at the item. Nothing was written.',
+  },
+  {
+    slug: 'payment-declined',
+    status: 402,
+    title: 'The payment was declined',
+    category: 'conflict',
+    retryable: false,
+    description:
+      'The payment partner declined the charge (the problem carries `failureCode`). The order is back in `approved` with `lastPaymentError`; paying again is a new attempt with a new Idempotency-Key, after the customer fixed the cause.',
+  },
+  {
+    slug: 'dead-letter-closed',
+    status: 409,
+    title: 'The dead letter was already replayed or discarded',
+    category: 'conflict',
+    retryable: false,
+    description:
+      'Only dead letters in status `dead` can be replayed or discarded. The problem carries `currentStatus`.',
+  },
+];

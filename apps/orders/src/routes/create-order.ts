@@ -1,0 +1,80 @@
+/** POST /v1/orders: price the items and insert a draft in one statement. */
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { principalOf } from '@steadfast/toolkit/auth';
+import { formatEtag } from '@steadfast/toolkit/concurrency';
+import { IDEMPOTENCY_KEY_HEADER } from '@steadfast/toolkit/idempotency';
+import { problemResponses } from '@steadfast/toolkit/problems';
+import type { FastifyInstance } from 'fastify';
+import { type Order, priceItems } from '../domain/order.ts';
+import { insertOrderEffect } from '../store/orders-store.ts';
+import { type OrderRouteDeps, publicOrder, quoteOrProblem } from './deps.ts';
+import { CreateOrderBody, OrderSchema } from './schemas.ts';
+
+export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
+    '/v1/orders',
+    {
+      config: { idempotency: true },
+      schema: {
+        summary: 'Create a draft order',
+        tags: ['orders'],
+        headers: { type: 'object', properties: IDEMPOTENCY_KEY_HEADER, required: ['idempotency-key'] },
+        body: CreateOrderBody,
+        response: {
+          201: { description: 'The new draft', content: { 'application/json': { schema: OrderSchema } } },
+          ...problemResponses(400, 401, 409, 413, 415, 422, 503, 504),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId } = principalOf(request);
+      const body = request.body;
+      let quote: Awaited<ReturnType<typeof quoteOrProblem>>;
+      try {
+        quote = await quoteOrProblem(deps, body.items, body.currency, {
+          requestId: String(request.id),
+          traceparent: request.trace?.header,
+        });
+      } catch (error) {
+        // pricing failed, but a retry of a create that already succeeded still gets its 201
+        const replayed = await deps.idempotency.replayIfCompleted(request, reply);
+        if (replayed) return replayed;
+        throw error;
+      }
+      const priced = priceItems(body.items, quote);
+      const now = new Date(deps.clock.now()).toISOString();
+      const order: Order = {
+        id: deps.ids.next('ord'),
+        tenantId,
+        status: 'draft',
+        currency: body.currency,
+        items: priced.items,
+        totalAmount: priced.totalAmount,
+        customerEmail: body.customerEmail ?? null,
+        metadata: body.metadata ?? {},
+        lastPaymentError: null,
+        pricing: { asOf: quote.asOf, stale: quote.stale },
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
+      return deps.idempotency.insertOnce(request, reply, {
+        result: {
+          status: 201,
+          body: publicOrder(order),
+          headers: { Location: `/v1/orders/${order.id}`, ETag: formatEtag(order.version) },
+        },
+        effect: insertOrderEffect(order),
+        onExecuted: () =>
+          deps.analytics.track({
+            type: 'order.created',
+            orderId: order.id,
+            tenantId,
+            totalAmount: order.totalAmount,
+            at: now,
+          }),
+      });
+    },
+  );
+}

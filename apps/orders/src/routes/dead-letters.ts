@@ -1,0 +1,171 @@
+/**
+ * Dead letters: GET list / one, POST replay (requeues with fresh attempts;
+ * replaying twice runs once), POST discard { reason }. A tenant sees its own;
+ * the `ops` scope sees all, including system jobs.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { principalOf } from '@steadfast/toolkit/auth';
+import { IDEMPOTENCY_KEY_HEADER } from '@steadfast/toolkit/idempotency';
+import { idPattern } from '@steadfast/toolkit/ids';
+import {
+  closeDeadLetter,
+  type DeadLetter,
+  enqueueJob,
+  findDeadLetter,
+  listDeadLetters,
+} from '@steadfast/toolkit/jobs';
+import type { PoolClient } from '@steadfast/toolkit/postgres';
+import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { OrderRouteDeps } from './deps.ts';
+
+const DeadLetterSchema = Type.Object(
+  {
+    id: Type.String(),
+    tenantId: Type.Union([Type.String(), Type.Null()]),
+    task: Type.String(),
+    payload: Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true }),
+    attempts: Type.Integer(),
+    errorCategory: Type.String(),
+    errorMessage: Type.String(),
+    status: Type.Unsafe<DeadLetter['status']>({ type: 'string', enum: ['dead', 'replayed', 'discarded'] }),
+    discardReason: Type.Union([Type.String(), Type.Null()]),
+    firstFailedAt: Type.String(),
+    lastFailedAt: Type.String(),
+    replayedAt: Type.Union([Type.String(), Type.Null()]),
+  },
+  { title: 'DeadLetter' },
+);
+const Params = Type.Object({ id: Type.String({ pattern: idPattern('dl') }) });
+const Query = Type.Object(
+  {
+    task: Type.Optional(Type.String({ pattern: '^[a-z-]{1,60}$' })),
+    status: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: ['dead', 'replayed', 'discarded'] })),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,200}$' })),
+  },
+  { additionalProperties: false },
+);
+const KEY_HEADERS = {
+  type: 'object',
+  properties: IDEMPOTENCY_KEY_HEADER,
+  required: ['idempotency-key'],
+} as const;
+
+/** undefined = every tenant (ops scope) */
+function visibleTenant(request: FastifyRequest): string | undefined {
+  const principal = principalOf(request);
+  return principal.scopes.includes('ops') ? undefined : principal.tenantId;
+}
+
+async function close(
+  tx: PoolClient,
+  request: FastifyRequest,
+  id: string,
+  to: 'replayed' | 'discarded',
+  reason?: string,
+) {
+  const tenant = visibleTenant(request);
+  const existing = await findDeadLetter(tx, id, tenant);
+  if (!existing) throw new ProblemError('not-found', { detail: `No dead letter ${id}.` });
+  const closed = await closeDeadLetter(tx, id, to, reason);
+  if (!closed) {
+    throw new ProblemError('dead-letter-closed', {
+      detail: `Dead letter ${id} is ${existing.status}.`,
+      extensions: { currentStatus: existing.status },
+    });
+  }
+  return closed;
+}
+
+export function registerDeadLetterRoutes(app: FastifyInstance, deps: OrderRouteDeps): void {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  typed.get(
+    '/v1/dead-letters',
+    {
+      schema: {
+        summary: 'List dead letters',
+        tags: ['operations'],
+        querystring: Query,
+        response: {
+          200: Type.Object({
+            data: Type.Array(DeadLetterSchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...problemResponses(400, 401),
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, task, status } = request.query;
+      const rows = await listDeadLetters(deps.db, {
+        tenantId: visibleTenant(request),
+        task,
+        status,
+        limit,
+        beforeId: cursor ? decodeCursor(cursor, 'dl') : undefined,
+      });
+      const page = rows.slice(0, limit);
+      return { data: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+    },
+  );
+  typed.get(
+    '/v1/dead-letters/:id',
+    {
+      schema: {
+        summary: 'Read a dead letter',
+        tags: ['operations'],
+        params: Params,
+        response: { 200: DeadLetterSchema, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const found = await findDeadLetter(deps.db, request.params.id, visibleTenant(request));
+      if (!found) throw new ProblemError('not-found', { detail: `No dead letter ${request.params.id}.` });
+      return found;
+    },
+  );
+  typed.post(
+    '/v1/dead-letters/:id/replay',
+    {
+      config: { idempotency: true },
+      schema: {
+        summary: 'Run a dead letter again with fresh attempts',
+        tags: ['operations'],
+        params: Params,
+        headers: KEY_HEADERS,
+        response: { 200: DeadLetterSchema, ...problemResponses(400, 401, 404, 409, 422) },
+      },
+    },
+    async (request, reply) =>
+      deps.idempotency.run(request, reply, async (tx) => {
+        const replayed = await close(tx, request, request.params.id, 'replayed');
+        await enqueueJob(tx, replayed.task, replayed.payload, { key: `replay:${replayed.id}` });
+        return { status: 200, body: replayed };
+      }),
+  );
+  typed.post(
+    '/v1/dead-letters/:id/discard',
+    {
+      config: { idempotency: true },
+      schema: {
+        summary: 'Give up on a dead letter, with a reason',
+        tags: ['operations'],
+        params: Params,
+        headers: KEY_HEADERS,
+        body: Type.Object(
+          { reason: Type.String({ minLength: 1, maxLength: 500 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: DeadLetterSchema, ...problemResponses(400, 401, 404, 409, 422) },
+      },
+    },
+    async (request, reply) =>
+      deps.idempotency.run(request, reply, async (tx) => ({
+        status: 200,
+        body: await close(tx, request, request.params.id, 'discarded', request.body.reason),
+      })),
+  );
+}

@@ -1,0 +1,134 @@
+/**
+ * Operators' view of the webhook inbox and reconciliation (ops scope):
+ * GET /v1/webhook-events?status=, POST /v1/webhook-events/{id}/replay,
+ * POST /v1/reconciliations (one sweep now → 202 + operation).
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { requireScope } from '@steadfast/toolkit/auth';
+import { IDEMPOTENCY_KEY_HEADER } from '@steadfast/toolkit/idempotency';
+import { idPattern } from '@steadfast/toolkit/ids';
+import { enqueueJob } from '@steadfast/toolkit/jobs';
+import { createOperation, OperationSchema, operationResult } from '@steadfast/toolkit/operations';
+import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
+import { requeueInboxRow } from '@steadfast/toolkit/webhooks';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { OrderRouteDeps } from './deps.ts';
+
+const EventSchema = Type.Object({
+  id: Type.String(),
+  source: Type.String(),
+  webhookId: Type.String(),
+  eventType: Type.Union([Type.String(), Type.Null()]),
+  status: Type.String(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  attempts: Type.Integer(),
+  headers: Type.Unsafe<Record<string, string>>({ type: 'object', additionalProperties: true }),
+  payload: Type.Unknown(),
+  receivedAt: Type.String(),
+  processedAt: Type.Union([Type.String(), Type.Null()]),
+});
+const KEY_HEADERS = {
+  type: 'object',
+  properties: IDEMPOTENCY_KEY_HEADER,
+  required: ['idempotency-key'],
+} as const;
+
+export function registerWebhookEventRoutes(app: FastifyInstance, deps: OrderRouteDeps): void {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  typed.get(
+    '/v1/webhook-events',
+    {
+      schema: {
+        summary: 'The webhook inbox (ops scope)',
+        tags: ['operations'],
+        querystring: Type.Object(
+          {
+            status: Type.Optional(
+              Type.Unsafe<string>({ type: 'string', enum: ['received', 'processed', 'ignored', 'failed'] }),
+            ),
+            limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+            cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,200}$' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            data: Type.Array(EventSchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...problemResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      requireScope(request, 'ops');
+      const { status, limit, cursor } = request.query;
+      const { rows } = await deps.db.query(
+        `SELECT id, source, webhook_id, event_type, status, reason, attempts, headers, payload, received_at, processed_at
+         FROM webhook_inbox WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR id < $2)
+         ORDER BY id DESC LIMIT $3`,
+        [status ?? null, cursor ? decodeCursor(cursor, 'whk') : null, limit + 1],
+      );
+      const page = rows.slice(0, limit).map((r) => ({
+        id: r.id,
+        source: r.source,
+        webhookId: r.webhook_id,
+        eventType: r.event_type,
+        status: r.status,
+        reason: r.reason,
+        attempts: r.attempts,
+        headers: r.headers,
+        payload: r.payload,
+        receivedAt: r.received_at.toISOString(),
+        processedAt: r.processed_at?.toISOString() ?? null,
+      }));
+      return { data: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+    },
+  );
+  typed.post(
+    '/v1/webhook-events/:id/replay',
+    {
+      config: { idempotency: true },
+      schema: {
+        summary: 'Process an inbox event again (ops scope)',
+        tags: ['operations'],
+        params: Type.Object({ id: Type.String({ pattern: idPattern('whk') }) }),
+        headers: KEY_HEADERS,
+        response: {
+          200: Type.Object({ id: Type.String(), status: Type.String() }),
+          ...problemResponses(400, 401, 403, 404, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      requireScope(request, 'ops');
+      return deps.idempotency.run(request, reply, async (tx) => {
+        const row = await requeueInboxRow(tx, request.params.id);
+        if (!row) throw new ProblemError('not-found', { detail: `No webhook event ${request.params.id}.` });
+        return { status: 200, body: row };
+      });
+    },
+  );
+  typed.post(
+    '/v1/reconciliations',
+    {
+      config: { idempotency: true },
+      schema: {
+        summary: 'Run the payment reconciliation sweep now (ops scope) → 202 + operation',
+        tags: ['operations'],
+        headers: KEY_HEADERS,
+        response: { 202: OperationSchema, ...problemResponses(401, 403, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId } = requireScope(request, 'ops');
+      return deps.idempotency.run(request, reply, async (tx) => {
+        const op = await createOperation(tx, { id: deps.ids.next('op'), tenantId, kind: 'reconciliation' });
+        await enqueueJob(tx, 'reconcile-now', { operationId: op.id }, { key: `reconcile-now:${op.id}` });
+        return operationResult(op);
+      });
+    },
+  );
+}

@@ -1,0 +1,202 @@
+/**
+ * SQL for orders. Every statement is scoped by tenant. Writes are single
+ * statements (one round trip, one commit); conditional updates carry the
+ * expected status and version so concurrent writers cannot both win.
+ */
+import type { Queryable } from '@steadfast/toolkit/postgres';
+import type { Order, OrderItem } from '../domain/order.ts';
+import type { OrderStatus } from '../domain/state-machine.ts';
+
+interface OrderRow {
+  id: string;
+  tenant_id: string;
+  status: OrderStatus;
+  currency: string;
+  items: OrderItem[];
+  total_amount: string;
+  customer_email: string | null;
+  metadata: Record<string, string>;
+  last_payment_error: Record<string, unknown> | null;
+  priced_at: Date;
+  pricing_stale: boolean;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = `id, tenant_id, status, currency, items, total_amount, customer_email, metadata,
+  last_payment_error, priced_at, pricing_stale, version, created_at, updated_at`;
+
+export function toOrder(row: OrderRow): Order {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    status: row.status,
+    currency: row.currency,
+    items: row.items,
+    totalAmount: Number(row.total_amount),
+    customerEmail: row.customer_email,
+    metadata: row.metadata,
+    lastPaymentError: row.last_payment_error,
+    pricing: { asOf: row.priced_at.toISOString(), stale: row.pricing_stale },
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/**
+ * The INSERT of a new order, written `SELECT ... FROM claimed` so that the
+ * idempotency engine runs it in the same statement as the key record: no key
+ * claimed, no order.
+ */
+export function insertOrderEffect(order: Order): { name: string; text: string; values: unknown[] } {
+  return {
+    name: 'orders.insert',
+    text: `INSERT INTO orders (${COLUMNS})
+      SELECT $1, $2, $3, $4, $5::jsonb, $6::bigint, $7, $8::jsonb, $9::jsonb, $10::timestamptz, $11::boolean,
+        $12::integer, $13::timestamptz, $14::timestamptz FROM claimed`,
+    values: [
+      order.id,
+      order.tenantId,
+      order.status,
+      order.currency,
+      JSON.stringify(order.items),
+      order.totalAmount,
+      order.customerEmail,
+      JSON.stringify(order.metadata),
+      order.lastPaymentError === null ? null : JSON.stringify(order.lastPaymentError),
+      order.pricing.asOf,
+      order.pricing.stale,
+      order.version,
+      order.createdAt,
+      order.updatedAt,
+    ],
+  };
+}
+
+export async function findOrder(db: Queryable, tenantId: string, id: string): Promise<Order | undefined> {
+  const { rows } = await db.query<OrderRow>({
+    name: 'orders.find',
+    text: `SELECT ${COLUMNS} FROM orders WHERE id = $1 AND tenant_id = $2`,
+    values: [id, tenantId],
+  });
+  return rows[0] ? toOrder(rows[0]) : undefined;
+}
+
+export interface ListOrdersQuery {
+  tenantId: string;
+  status?: OrderStatus;
+  /** return orders with ids below this one (newest first) */
+  beforeId?: string;
+  limit: number;
+}
+
+/** Newest first; fetches limit + 1 rows so the caller knows whether more exist. */
+export async function listOrders(db: Queryable, q: ListOrdersQuery): Promise<Order[]> {
+  const { rows } = await db.query<OrderRow>(
+    `SELECT ${COLUMNS} FROM orders
+     WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR id < $3)
+     ORDER BY id DESC LIMIT $4`,
+    [q.tenantId, q.status ?? null, q.beforeId ?? null, q.limit + 1],
+  );
+  return rows.map(toOrder);
+}
+
+export interface OrderChanges {
+  currency: string;
+  items: OrderItem[];
+  totalAmount: number;
+  customerEmail: string | null;
+  metadata: Record<string, string>;
+  pricing: { asOf: string; stale: boolean };
+}
+
+/** Update a draft at exactly `expectedVersion`; undefined when it is no longer that draft. */
+export async function updateDraft(
+  db: Queryable,
+  tenantId: string,
+  id: string,
+  expectedVersion: number,
+  changes: OrderChanges,
+  now: string,
+): Promise<Order | undefined> {
+  const { rows } = await db.query<OrderRow>(
+    `UPDATE orders SET currency = $4, items = $5, total_amount = $6, customer_email = $7, metadata = $8,
+       priced_at = $9, pricing_stale = $10, version = version + 1, updated_at = $11
+     WHERE id = $1 AND tenant_id = $2 AND version = $3 AND status = 'draft'
+     RETURNING ${COLUMNS}`,
+    [
+      id,
+      tenantId,
+      expectedVersion,
+      changes.currency,
+      JSON.stringify(changes.items),
+      changes.totalAmount,
+      changes.customerEmail,
+      JSON.stringify(changes.metadata),
+      changes.pricing.asOf,
+      changes.pricing.stale,
+      now,
+    ],
+  );
+  return rows[0] ? toOrder(rows[0]) : undefined;
+}
+
+/**
+ * Move an order from one of `from` to `to` in one statement. With
+ * `versions`, only when the current version is one of them. Undefined when no
+ * row matched (missing, other status, or other version): the caller re-reads
+ * to explain why.
+ */
+export async function transitionOrder(
+  db: Queryable,
+  args: {
+    tenantId: string;
+    id: string;
+    from: OrderStatus[];
+    to: OrderStatus;
+    versions?: number[];
+    now: string;
+  },
+): Promise<Order | undefined> {
+  const { rows } = await db.query<OrderRow>(
+    `UPDATE orders SET status = $4, version = version + 1, updated_at = $6
+     WHERE id = $1 AND tenant_id = $2 AND status = ANY($3::text[]) AND ($5::int[] IS NULL OR version = ANY($5::int[]))
+     RETURNING ${COLUMNS}`,
+    [args.id, args.tenantId, args.from, args.to, args.versions ?? null, args.now],
+  );
+  return rows[0] ? toOrder(rows[0]) : undefined;
+}
+
+/** approved → payment_pending, counting pay requests; returns the order and n (this pay request's number). */
+export async function startPayment(
+  db: Queryable,
+  args: { tenantId: string; id: string; versions?: number[]; now: string },
+): Promise<{ order: Order; n: number } | undefined> {
+  const { rows } = await db.query<OrderRow & { payment_attempts: number }>(
+    `UPDATE orders SET status = 'payment_pending', payment_attempts = payment_attempts + 1, version = version + 1,
+       last_payment_error = NULL, updated_at = $4
+     WHERE id = $1 AND tenant_id = $2 AND status = 'approved' AND ($3::int[] IS NULL OR version = ANY($3::int[]))
+     RETURNING ${COLUMNS}, payment_attempts`,
+    [args.id, args.tenantId, args.versions ?? null, args.now],
+  );
+  return rows[0] ? { order: toOrder(rows[0]), n: rows[0].payment_attempts } : undefined;
+}
+
+/**
+ * Leave payment_pending, forward only: to `paid`, or back to `approved` with
+ * the payment error. Undefined when the order was no longer payment_pending.
+ */
+export async function finishPayment(
+  db: Queryable,
+  args: { tenantId: string; id: string; paid: boolean; error?: Record<string, unknown> },
+): Promise<Order | undefined> {
+  const { rows } = await db.query<OrderRow>(
+    `UPDATE orders SET status = $3, last_payment_error = $4::jsonb, version = version + 1, updated_at = now()
+     WHERE id = $1 AND tenant_id = $2 AND status = 'payment_pending'
+     RETURNING ${COLUMNS}`,
+    [args.id, args.tenantId, args.paid ? 'paid' : 'approved', args.error ? JSON.stringify(args.error) : null],
+  );
+  return rows[0] ? toOrder(rows[0]) : undefined;
+}

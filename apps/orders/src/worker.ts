@@ -1,0 +1,170 @@
+/**
+ * The worker role of the Orders service: durable tasks (take-payment), the
+ * outbox dispatcher (notifications), heartbeats and dead letters.
+ */
+
+import { type FaultPoints, noFaults } from '@steadfast/toolkit/faults';
+import type { IdGenerator } from '@steadfast/toolkit/ids';
+import { createJobMetrics, createJobRunner, insertDeadLetter } from '@steadfast/toolkit/jobs';
+import type { Logger } from '@steadfast/toolkit/observability';
+import { reapOperations, updateOperation } from '@steadfast/toolkit/operations';
+import { createOutboxDispatcher, reapOutbox } from '@steadfast/toolkit/outbox';
+import type { Pool } from '@steadfast/toolkit/postgres';
+import { BrokenCircuitError, BulkheadRejectedError } from '@steadfast/toolkit/resilience';
+import {
+  createInboxProcessor,
+  createWebhookMetrics,
+  reapInbox,
+  requeueInboxRow,
+  type WebhookMetrics,
+} from '@steadfast/toolkit/webhooks';
+import type { Registry } from 'prom-client';
+import { problemRegistry } from './app.ts';
+import { notificationDeliverer } from './jobs/notifications.ts';
+import { takePaymentTask } from './jobs/take-payment.ts';
+import type { Partners } from './partners/index.ts';
+import { reconcilePayments } from './payments/reconcile.ts';
+import { paymentWebhookHandler } from './payments/verify-then-act.ts';
+
+export interface OrdersWorkerOptions {
+  pool: Pool;
+  log: Logger;
+  registry: Registry;
+  ids: IdGenerator;
+  partners: Partners;
+  faults?: FaultPoints;
+  jobMaxAttempts?: number;
+  jobMaxDelayMs?: number;
+  workerDeadAfterS?: number;
+  concurrency?: number;
+  /** how long finished operations, delivered outbox rows and handled webhooks are kept (default 30 days) */
+  retentionS?: number;
+  reconcile?: { intervalS: number; pendingAgeS: number; abandonAfterS: number };
+  /** the app's, when web and worker share a process (one registry cannot hold a metric twice) */
+  webhookMetrics?: WebhookMetrics;
+}
+
+export function createOrdersWorker(options: OrdersWorkerOptions) {
+  const { pool, log, ids } = options;
+  const registry = problemRegistry();
+  const webhookMetrics = options.webhookMetrics ?? createWebhookMetrics(options.registry);
+  const reconcile = options.reconcile ?? { intervalS: 60, pendingAgeS: 120, abandonAfterS: 3600 };
+  const paymentDeps = { db: pool, ids, registry, payments: options.partners.payments };
+  const sweep = () =>
+    reconcilePayments(paymentDeps, {
+      pendingAgeS: reconcile.pendingAgeS,
+      abandonAfterS: reconcile.abandonAfterS,
+      onCorrection: (outcome) => webhookMetrics.sweepCorrections.inc({ outcome }),
+    });
+  const runner = createJobRunner({
+    pool,
+    log,
+    metrics: createJobMetrics(options.registry, pool),
+    tasks: [
+      takePaymentTask({
+        db: pool,
+        ids,
+        registry,
+        payments: options.partners.payments,
+        faults: options.faults ?? noFaults,
+      }),
+      {
+        // retention: finished operations and delivered outbox rows
+        name: 'reap-finished',
+        async run() {
+          const keep = options.retentionS ?? 30 * 86400;
+          while ((await reapOperations(pool, keep)) === 500) {}
+          while ((await reapOutbox(pool, keep)) === 500) {}
+          while ((await reapInbox(pool, keep)) === 500) {}
+        },
+      },
+      { name: 'reconcile-payments', maxAttempts: 1, run: async () => void (await sweep()) },
+      {
+        // POST /v1/reconciliations: one run now, reported on its operation
+        name: 'reconcile-now',
+        async run(p: { operationId: string }) {
+          const result = await sweep();
+          await updateOperation(pool, p.operationId, { status: 'succeeded', result });
+        },
+      },
+      {
+        name: 'webhook-reprocess',
+        async run(p: { inboxId?: string }) {
+          if (p.inboxId) await requeueInboxRow(pool, p.inboxId);
+        },
+      },
+      {
+        name: 'outbox-redeliver',
+        async run(p: { eventId?: string }) {
+          await pool.query(
+            `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status = 'dead'`,
+            [p.eventId],
+          );
+        },
+      },
+    ] as never[],
+    newId: (prefix) => ids.next(prefix),
+    defaultMaxAttempts: options.jobMaxAttempts,
+    defaultMaxDelayMs: options.jobMaxDelayMs,
+    workerDeadAfterS: options.workerDeadAfterS,
+    concurrency: options.concurrency,
+    periodic: [
+      { task: 'reap-finished', everyMs: 60_000 },
+      { task: 'reconcile-payments', everyMs: reconcile.intervalS * 1000 },
+    ],
+  });
+  const dispatcher = createOutboxDispatcher({
+    db: pool,
+    log,
+    deliver: notificationDeliverer(pool, options.partners.messaging),
+    maxAttempts: options.jobMaxAttempts,
+    maxDelayMs: options.jobMaxDelayMs,
+    isBackPressure: (error) => error instanceof BrokenCircuitError || error instanceof BulkheadRejectedError,
+    onDead: (event, error) =>
+      insertDeadLetter(pool, {
+        id: ids.next('dl'),
+        tenantId: event.tenantId,
+        task: 'outbox-redeliver',
+        payload: { eventId: event.id, type: event.type },
+        attempts: event.attempts,
+        errorCategory: 'exhausted',
+        errorMessage: error instanceof Error ? error.message : String(error),
+        firstFailedAt: event.createdAt,
+      }),
+  });
+  const inbox = createInboxProcessor({
+    db: pool,
+    log,
+    metrics: webhookMetrics,
+    handle: paymentWebhookHandler(paymentDeps),
+    maxAttempts: options.jobMaxAttempts,
+    maxDelayMs: options.jobMaxDelayMs,
+    onFailed: (row, error) =>
+      insertDeadLetter(pool, {
+        id: ids.next('dl'),
+        tenantId: null, // webhooks are system work: visible with the ops scope
+        task: 'webhook-reprocess',
+        payload: { inboxId: row.id, source: row.source, webhookId: row.webhookId },
+        attempts: row.attempts,
+        errorCategory: 'exhausted',
+        errorMessage: error instanceof Error ? error.message : String(error),
+        firstFailedAt: row.receivedAt.toISOString(),
+      }),
+  });
+  return {
+    async start() {
+      await runner.start();
+      dispatcher.start();
+      inbox.start();
+    },
+    async stop() {
+      await inbox.stop();
+      await dispatcher.stop();
+      await runner.stop();
+    },
+    runner,
+    dispatcher,
+    inbox,
+    sweep,
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * @steadfast/check: test any HTTP API with an OpenAPI document for the promises
+ * Steadfast keeps (contract, problem format, idempotency, concurrency, load).
+ * Talks to the target over HTTP only; no database, no server dependencies.
+ */
+
+export type { Exchange } from './client.ts';
+export { runCheck } from './command.ts';
+export type { CheckResult, CheckStatus } from './context.ts';
+export type { Report } from './report.ts';
+export { toJson, toJunit, toTerminal } from './report.ts';
+export type { CheckOptions, Group } from './run.ts';
+export { GROUPS, runChecks } from './run.ts';
+export type { Operation, Schema } from './spec.ts';
+export { listOperations, loadSpec, SpecError } from './spec.ts';
