@@ -1,6 +1,6 @@
 /** `/healthz` (the process is alive) and `/readyz` (its dependencies are usable). */
 import type { FastifyInstance } from 'fastify';
-import { ProblemError } from '../problems/index.ts';
+import { HIDDEN_FROM_OPENAPI, ProblemError } from '../problems/index.ts';
 
 export interface HealthOptions {
   /** resolves with a reason when not ready, undefined when ready */
@@ -8,8 +8,8 @@ export interface HealthOptions {
 }
 
 export function registerHealthRoutes(app: FastifyInstance, options: HealthOptions): void {
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async () => {
+  app.get('/healthz', { schema: HIDDEN_FROM_OPENAPI }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: HIDDEN_FROM_OPENAPI }, async () => {
     let reason: string | undefined;
     try {
       reason = await options.notReadyReason();

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { HIDDEN_FROM_OPENAPI } from '../problems/index.ts';
 import type { HttpMetrics } from './metrics.ts';
 import { parseTraceparent, type TraceContext } from './request-id.ts';
 
@@ -46,7 +47,7 @@ async function observabilityPlugin(app: FastifyInstance, options: ObservabilityO
       'request completed',
     );
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: HIDDEN_FROM_OPENAPI }, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

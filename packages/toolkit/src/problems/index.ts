@@ -2,6 +2,7 @@
 
 export type { ProblemsPluginOptions } from './error-handler.ts';
 export { problems, sendProblem } from './error-handler.ts';
+export { HIDDEN_FROM_OPENAPI } from './hidden-route.ts';
 export { jsonBody } from './json-body.ts';
 export { registerProblemPages } from './pages.ts';
 export type { ProblemBody, ProblemInput } from './problem-body.ts';

@@ -1,5 +1,6 @@
 /** `GET /problems` and `GET /problems/{slug}`: a readable page for every problem type. */
 import type { FastifyInstance } from 'fastify';
+import { HIDDEN_FROM_OPENAPI } from './hidden-route.ts';
 import { ProblemError } from './problem-error.ts';
 import type { ProblemRegistry, ProblemType } from './registry.ts';
 
@@ -30,7 +31,7 @@ function typePage(type: ProblemType): string {
 }
 
 export function registerProblemPages(app: FastifyInstance, registry: ProblemRegistry): void {
-  app.get('/problems', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/problems', { schema: HIDDEN_FROM_OPENAPI }, async (_request, reply) => {
     const rows = registry
       .all()
       .map(
@@ -49,7 +50,7 @@ export function registerProblemPages(app: FastifyInstance, registry: ProblemRegi
   });
   app.get<{ Params: { slug: string } }>(
     '/problems/:slug',
-    { schema: { hide: true } },
+    { schema: HIDDEN_FROM_OPENAPI },
     async (request, reply) => {
       const type = registry.get(request.params.slug);
       if (!type) throw new ProblemError('not-found', { detail: `No problem type ${request.params.slug}.` });
