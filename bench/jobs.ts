@@ -7,7 +7,7 @@
 
 import { createIdGenerator } from '@steadfast/toolkit/ids';
 import { createJobMetrics, createJobRunner, enqueueJob, migrateJobs } from '@steadfast/toolkit/jobs';
-import { createLogger } from '@steadfast/toolkit/observability';
+import { createBackgroundErrors, createLogger } from '@steadfast/toolkit/observability';
 import type { Pool } from '@steadfast/toolkit/postgres';
 import { Logger, run } from 'graphile-worker';
 import { Registry } from 'prom-client';
@@ -73,6 +73,7 @@ export async function run_(args: string[]) {
     const runner = createJobRunner({
       pool: db.pool,
       log: createLogger({ level: 'silent' }),
+      errors: createBackgroundErrors({ log: createLogger({ level: 'silent' }) }),
       metrics: createJobMetrics(new Registry(), db.pool),
       newId: (p) => ids.next(p),
       concurrency: 4,

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { CLI_PATH, childEnv, exitOf, makeHome, startCli } from '@steadfast/orders/spawn-cli';
-import { freePort } from '@steadfast/toolkit/postgres';
+import { freePort } from '@steadfast/toolkit/testing';
 import { report, round } from './lib/report.ts';
 
 async function timeToReady(env: Record<string, string>, port: number): Promise<number> {

@@ -6,10 +6,9 @@
  * (target ≥ 0.8). Then p99 ack latency at 50 % of our rate (target ≤ 20 ms).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { buildApp } from '@steadfast/orders/app';
-import { createLogger } from '@steadfast/toolkit/observability';
-import { readMigrations } from '@steadfast/toolkit/postgres';
+import { appMigrations } from '@steadfast/orders/migrations';
+import { createBackgroundErrors, createLogger } from '@steadfast/toolkit/observability';
 import { createInboxProcessor, createWebhookMetrics } from '@steadfast/toolkit/webhooks';
 import Fastify from 'fastify';
 import pino from 'pino';
@@ -29,7 +28,7 @@ export async function run(args: string[]): Promise<void> {
       level: 'info',
       destination: pino.destination({ dest: '/dev/null', sync: false }),
     }),
-    migrations: readMigrations(path.resolve(import.meta.dirname, '..', 'migrations')),
+    migrations: appMigrations(),
     webhooks: { secrets: [SECRET] },
   });
   const ours = await app.server.listen({ port: 0, host: '127.0.0.1' });
@@ -68,11 +67,12 @@ export async function run(args: string[]): Promise<void> {
     const processor = createInboxProcessor({
       db: db.pool,
       log: createLogger({ level: 'silent' }),
+      errors: createBackgroundErrors({ log: createLogger({ level: 'silent' }) }),
       metrics: createWebhookMetrics(new Registry()),
       handle: async () => ({ status: 'processed' }),
       batchSize: 200,
     });
-    processor.start();
+    await processor.start();
     const paced = await load({
       ...signedTo(`${ours}/webhooks/payments`),
       connections: 20,

@@ -5,15 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrateJobs } from '@steadfast/toolkit/jobs';
-import {
-  createPool,
-  freePort,
-  migrate,
-  type Pool,
-  readMigrations,
-  startEmbeddedCluster,
-} from '@steadfast/toolkit/postgres';
+import { migrateApp } from '@steadfast/orders/migrations';
+import { createPool, type Pool } from '@steadfast/toolkit/postgres';
+import { freePort, startEmbeddedCluster } from '@steadfast/toolkit/testing';
 
 export interface BenchDatabase {
   pool: Pool;
@@ -35,8 +29,7 @@ export async function startBenchDatabase(options: { poolMax?: number } = {}): Pr
   await admin.end();
   const url = cluster.url('bench');
   const pool = createPool({ connectionString: url, max: options.poolMax ?? 20 });
-  await migrate(pool, readMigrations(path.resolve(import.meta.dirname, '..', '..', 'migrations')));
-  await migrateJobs(pool); // graphile-worker's schema, as `steadfast start` has it
+  await migrateApp(pool); // our tables and graphile-worker's schema, as `steadfast start` has them
   return {
     pool,
     url,

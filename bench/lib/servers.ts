@@ -1,13 +1,13 @@
 /** The servers benchmarks compare: the full Orders API, and a bare Fastify route doing one INSERT. */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { buildApp } from '@steadfast/orders/app';
+import { appMigrations } from '@steadfast/orders/migrations';
 import type { PartnerTuning, PartnerUrls } from '@steadfast/orders/partners';
 import { startSandbox } from '@steadfast/sandbox';
 import { createTenant } from '@steadfast/toolkit/auth';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
 import { createLogger } from '@steadfast/toolkit/observability';
-import { type Pool, readMigrations } from '@steadfast/toolkit/postgres';
+import type { Pool } from '@steadfast/toolkit/postgres';
 import Fastify from 'fastify';
 import pino from 'pino';
 
@@ -28,7 +28,7 @@ export async function startOrdersApi(
     db: pool,
     logger,
     ids,
-    migrations: readMigrations(path.resolve(import.meta.dirname, '..', '..', 'migrations')),
+    migrations: appMigrations(),
     idempotency: { enabled: options.idempotency ?? true },
     partners: options.partners ? { urls: options.partners, tuning: options.tuning } : undefined,
   });

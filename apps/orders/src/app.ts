@@ -13,6 +13,8 @@ import {
 } from '@steadfast/toolkit/idempotency';
 import { type Clock, createIdGenerator, type IdGenerator, type RandomBytes } from '@steadfast/toolkit/ids';
 import {
+  type BackgroundErrors,
+  createBackgroundErrors,
   createHttpMetrics,
   createRequestIdGenerator,
   type HttpMetrics,
@@ -83,6 +85,8 @@ export interface App {
   partners: Partners | undefined;
   ids: IdGenerator;
   webhookMetrics: WebhookMetrics;
+  /** failures of work off the request path (logged and counted) */
+  errors: BackgroundErrors;
 }
 
 export function problemRegistry(): ProblemRegistry {
@@ -101,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const registry = problemRegistry();
   const metrics = deps.metrics ?? createHttpMetrics();
   const verifier = deps.verifier ?? createApiKeyVerifier({ db: deps.db, clock });
+  const errors = createBackgroundErrors({ log: deps.logger, registry: metrics.registry });
 
   // typed as the default instance so toolkit plugins and routes accept it
   const server: FastifyInstance = Fastify({
@@ -125,7 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await server.register(jsonBody);
   await server.register(observability, { metrics });
-  await server.register(apiKeyAuth, { verifier });
+  await server.register(apiKeyAuth, { verifier, protectedPrefixes: ['/v1/'] });
   await server.register(idempotency, {
     enabled: deps.idempotency?.enabled,
     tenantOf: (request) => request.principal?.tenantId ?? '',
@@ -139,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     leaseS: deps.idempotency?.leaseS ?? 30,
     waitMs: deps.idempotency?.waitMs,
     faults: deps.faults ?? noFaults,
+    errors,
   });
   await server.register(swagger, {
     openapi: {
@@ -202,5 +208,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
 
   await server.ready();
-  return { server, registry, metrics, idempotencyMetrics, partners, ids, webhookMetrics };
+  return { server, registry, metrics, idempotencyMetrics, partners, ids, webhookMetrics, errors };
 }

@@ -6,6 +6,14 @@
 import path from 'node:path';
 import { API_KEY_PATTERN } from '@steadfast/toolkit/auth';
 import { type FaultAction, type FaultPoint, parseFaultSpec } from '@steadfast/toolkit/faults';
+import { IDEMPOTENCY_FAULT_POINTS } from '@steadfast/toolkit/idempotency';
+
+/** every fault point STEADFAST_FAULTS may arm: the toolkit's, then the pay flow's */
+export const APP_FAULT_POINTS = [
+  ...IDEMPOTENCY_FAULT_POINTS,
+  'after-charge-before-commit',
+  'after-commit-before-ack',
+] as const;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -113,7 +121,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
   let faults: Map<FaultPoint, FaultAction>;
   try {
-    faults = parseFaultSpec(env.STEADFAST_FAULTS);
+    faults = parseFaultSpec(env.STEADFAST_FAULTS, APP_FAULT_POINTS);
   } catch (error) {
     throw new ConfigError('STEADFAST_FAULTS', (error as Error).message);
   }

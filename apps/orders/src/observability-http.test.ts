@@ -91,16 +91,19 @@ describe('metrics and health', () => {
   });
 
   test('/readyz is a 503 problem when a migration is missing', async () => {
-    await app.db.pool.query('DELETE FROM steadfast_migrations');
+    const { rows } = await app.db.pool.query(
+      `DELETE FROM steadfast_schema_migrations WHERE id = 'orders/0002_payment_attempts' RETURNING *`,
+    );
     try {
       const ready = await app.inject({ method: 'GET', url: '/readyz', apiKey: null });
       assert.equal(ready.statusCode, 503);
       assert.equal(ready.json().type, '/problems/not-ready');
       assert.match(ready.json().detail, /migrations/);
     } finally {
-      await app.db.pool.query(
-        `INSERT INTO steadfast_migrations (id, name, checksum) VALUES (1, '0001_tenants_and_orders.sql', 'x')`,
-      );
+      await app.db.pool.query('INSERT INTO steadfast_schema_migrations (id, checksum) VALUES ($1, $2)', [
+        rows[0].id,
+        rows[0].checksum,
+      ]);
     }
   });
 });

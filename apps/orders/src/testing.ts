@@ -8,7 +8,6 @@ import { createTenant } from '@steadfast/toolkit/auth';
 import type { Clock } from '@steadfast/toolkit/ids';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
 import { createLogger } from '@steadfast/toolkit/observability';
-import { readMigrations } from '@steadfast/toolkit/postgres';
 import {
   createContractChecker,
   createLogCapture,
@@ -18,7 +17,7 @@ import {
 } from '@steadfast/toolkit/testing';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { type App, type AppDeps, buildApp } from './app.ts';
-import { MIGRATIONS_DIR } from './commands/serve.ts';
+import { appMigrations } from './migrations.ts';
 
 type InjectResponse = Awaited<ReturnType<FastifyInstance['inject']>>;
 
@@ -50,19 +49,24 @@ export interface TestApp {
 }
 
 export async function buildTestApp(
-  overrides: Partial<Omit<AppDeps, 'db' | 'logger'>> & { clock?: Clock } = {},
+  overrides: Partial<Omit<AppDeps, 'db' | 'logger'>> & {
+    clock?: Clock;
+    /** an existing database to run against (closed with the app); default: a fresh clone of the template */
+    database?: TestDatabase;
+  } = {},
 ) {
-  const db = await createTestDatabase();
+  const { database, ...deps } = overrides;
+  const db = database ?? (await createTestDatabase());
   const logs = createLogCapture();
   const ids = createIdGenerator({ clock: overrides.clock });
   const app = await buildApp({
     db: db.pool,
     logger: createLogger({ level: 'info', destination: logs.stream }),
-    migrations: readMigrations(MIGRATIONS_DIR),
+    migrations: appMigrations(),
     ids,
     // closing waits for keep-alive connections (e.g. the sandbox's webhook deliveries): keep them short
     keepAliveTimeoutMs: 1000,
-    ...overrides,
+    ...deps,
   });
   const server = app.server;
   const makeTenant = async (options: { ops?: boolean; name?: string } = {}) =>

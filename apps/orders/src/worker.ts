@@ -6,7 +6,7 @@
 import { type FaultPoints, noFaults } from '@steadfast/toolkit/faults';
 import type { IdGenerator } from '@steadfast/toolkit/ids';
 import { createJobMetrics, createJobRunner, insertDeadLetter } from '@steadfast/toolkit/jobs';
-import type { Logger } from '@steadfast/toolkit/observability';
+import { createBackgroundErrors, type Logger } from '@steadfast/toolkit/observability';
 import { reapOperations, updateOperation } from '@steadfast/toolkit/operations';
 import { createOutboxDispatcher, reapOutbox } from '@steadfast/toolkit/outbox';
 import type { Pool } from '@steadfast/toolkit/postgres';
@@ -23,6 +23,7 @@ import { problemRegistry } from './app.ts';
 import { notificationDeliverer } from './jobs/notifications.ts';
 import { takePaymentTask } from './jobs/take-payment.ts';
 import type { Partners } from './partners/index.ts';
+import { reconciliationCorrections } from './payments/metrics.ts';
 import { reconcilePayments } from './payments/reconcile.ts';
 import { paymentWebhookHandler } from './payments/verify-then-act.ts';
 
@@ -47,18 +48,21 @@ export interface OrdersWorkerOptions {
 export function createOrdersWorker(options: OrdersWorkerOptions) {
   const { pool, log, ids } = options;
   const registry = problemRegistry();
+  const errors = createBackgroundErrors({ log, registry: options.registry });
   const webhookMetrics = options.webhookMetrics ?? createWebhookMetrics(options.registry);
+  const corrections = reconciliationCorrections(options.registry);
   const reconcile = options.reconcile ?? { intervalS: 60, pendingAgeS: 120, abandonAfterS: 3600 };
   const paymentDeps = { db: pool, ids, registry, payments: options.partners.payments };
   const sweep = () =>
     reconcilePayments(paymentDeps, {
       pendingAgeS: reconcile.pendingAgeS,
       abandonAfterS: reconcile.abandonAfterS,
-      onCorrection: (outcome) => webhookMetrics.sweepCorrections.inc({ outcome }),
+      onCorrection: (outcome) => corrections.inc({ outcome }),
     });
   const runner = createJobRunner({
     pool,
     log,
+    errors,
     metrics: createJobMetrics(options.registry, pool),
     tasks: [
       takePaymentTask({
@@ -73,9 +77,9 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
         name: 'reap-finished',
         async run() {
           const keep = options.retentionS ?? 30 * 86400;
-          while ((await reapOperations(pool, keep)) === 500) {}
-          while ((await reapOutbox(pool, keep)) === 500) {}
-          while ((await reapInbox(pool, keep)) === 500) {}
+          await reapOperations(pool, keep);
+          await reapOutbox(pool, keep);
+          await reapInbox(pool, keep);
         },
       },
       { name: 'reconcile-payments', maxAttempts: 1, run: async () => void (await sweep()) },
@@ -116,6 +120,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
   const dispatcher = createOutboxDispatcher({
     db: pool,
     log,
+    errors,
     deliver: notificationDeliverer(pool, options.partners.messaging),
     maxAttempts: options.jobMaxAttempts,
     maxDelayMs: options.jobMaxDelayMs,
@@ -135,6 +140,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
   const inbox = createInboxProcessor({
     db: pool,
     log,
+    errors,
     metrics: webhookMetrics,
     handle: paymentWebhookHandler(paymentDeps),
     maxAttempts: options.jobMaxAttempts,
@@ -154,8 +160,8 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
   return {
     async start() {
       await runner.start();
-      dispatcher.start();
-      inbox.start();
+      await dispatcher.start();
+      await inbox.start();
     },
     async stop() {
       await inbox.stop();

@@ -1,16 +1,15 @@
 /** `steadfast migrate`: apply pending migrations and exit. */
 
 import { createLogger } from '@steadfast/toolkit/observability';
-import { migrate, readMigrations } from '@steadfast/toolkit/postgres';
 import type { Config } from '../config.ts';
+import { migrateApp } from '../migrations.ts';
 import { openDatabase } from '../runtime/database.ts';
-import { MIGRATIONS_DIR } from './serve.ts';
 
 export async function runMigrate(config: Config): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
   const db = await openDatabase(config, logger, { role: 'tool', poolMax: 2 });
   try {
-    const applied = await migrate(db.pool, readMigrations(MIGRATIONS_DIR));
+    const applied = await migrateApp(db.pool);
     process.stdout.write(`${JSON.stringify({ applied })}\n`);
     return 0;
   } finally {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { readMigrations, readPostmasterPid } from '@steadfast/toolkit/postgres';
+import { readPostmasterPid } from '@steadfast/toolkit/testing';
+import { appMigrations } from '../migrations.ts';
 import { killAllChildren, makeHome, runCli, startCli } from '../runtime/spawn-cli.ts';
-import { MIGRATIONS_DIR } from './serve.ts';
 
 const homes: string[] = [];
 after(() => {
@@ -105,7 +105,7 @@ describe('steadfast start (a real process on embedded Postgres)', () => {
     const result = await runCli(['migrate'], { STEADFAST_HOME: home });
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(JSON.parse(result.stdout), {
-      applied: readMigrations(MIGRATIONS_DIR).map((m) => m.name),
+      applied: appMigrations().map((m) => m.id),
     });
     assert.equal(readPostmasterPid(path.join(home, 'pg')), undefined);
   });

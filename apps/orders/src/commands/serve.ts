@@ -1,13 +1,11 @@
 /** `steadfast start` / `steadfast web`: run the API until a signal stops it. */
-import path from 'node:path';
 import { createFaultPoints } from '@steadfast/toolkit/faults';
 import { startKeyReaper } from '@steadfast/toolkit/idempotency';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
-import { migrateJobs } from '@steadfast/toolkit/jobs';
 import { createHttpMetrics, createLogger } from '@steadfast/toolkit/observability';
-import { migrate, readMigrations } from '@steadfast/toolkit/postgres';
 import { buildApp } from '../app.ts';
 import type { Config } from '../config.ts';
+import { appMigrations, migrateApp } from '../migrations.ts';
 import { renderBanner } from '../runtime/banner.ts';
 import { openDatabase } from '../runtime/database.ts';
 import { ensureDemoTenant } from '../runtime/demo-tenant.ts';
@@ -16,16 +14,13 @@ import { paymentsWebhookSecrets } from '../runtime/webhook-secret.ts';
 import { createOrdersWorker } from '../worker.ts';
 import { startSandbox } from './sandbox.ts';
 
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'migrations');
-
 /** Resolves -1: the process keeps running until a signal ends it. */
 export async function runServer(config: Config, options: { role: 'start' | 'web' }): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
   const db = await openDatabase(config, logger, { role: 'server' });
   try {
-    const migrations = readMigrations(MIGRATIONS_DIR);
-    const applied = await migrate(db.pool, migrations);
-    await migrateJobs(db.pool);
+    const migrations = appMigrations();
+    const applied = await migrateApp(db.pool);
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const ids = createIdGenerator();
     const demoApiKey = await ensureDemoTenant(db.pool, ids, config);
@@ -43,7 +38,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
     const reaper = startKeyReaper({
       db: db.pool,
       counter: app.idempotencyMetrics.reaped,
-      onError: (error) => logger.warn({ err: error }, 'idempotency reaper failed'),
+      errors: app.errors,
     });
     // start = web + worker in one process
     const worker =

@@ -3,10 +3,9 @@ import { parseArgs } from 'node:util';
 import { createTenant } from '@steadfast/toolkit/auth';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
 import { createLogger } from '@steadfast/toolkit/observability';
-import { migrate, readMigrations } from '@steadfast/toolkit/postgres';
 import type { Config } from '../config.ts';
+import { migrateApp } from '../migrations.ts';
 import { openDatabase } from '../runtime/database.ts';
-import { MIGRATIONS_DIR } from './serve.ts';
 
 export async function runTenant(config: Config, argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -22,7 +21,7 @@ export async function runTenant(config: Config, argv: string[]): Promise<number>
   const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
   const db = await openDatabase(config, logger, { role: 'tool', poolMax: 2 });
   try {
-    await migrate(db.pool, readMigrations(MIGRATIONS_DIR));
+    await migrateApp(db.pool);
     const created = await createTenant(db.pool, createIdGenerator(), {
       name,
       contactEmail: values.email,

@@ -2,23 +2,20 @@
 
 import { createFaultPoints } from '@steadfast/toolkit/faults';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
-import { migrateJobs } from '@steadfast/toolkit/jobs';
 import { createLogger } from '@steadfast/toolkit/observability';
-import { migrate, readMigrations } from '@steadfast/toolkit/postgres';
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
+import { migrateApp } from '../migrations.ts';
 import { createPartners } from '../partners/index.ts';
 import { openDatabase } from '../runtime/database.ts';
 import { onShutdownSignal } from '../runtime/shutdown.ts';
 import { createOrdersWorker } from '../worker.ts';
-import { MIGRATIONS_DIR } from './serve.ts';
 
 export async function runWorker(config: Config): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
   const db = await openDatabase(config, logger, { role: 'tool' });
-  await migrate(db.pool, readMigrations(MIGRATIONS_DIR));
-  await migrateJobs(db.pool);
+  await migrateApp(db.pool);
   const registry = new Registry();
   const clock = { now: () => Date.now() };
   const partners = createPartners(config.partners, { log: logger, registry, clock });

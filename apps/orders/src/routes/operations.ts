@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { OrderRouteDeps } from './deps.ts';
+import { operationLocation } from './operation-location.ts';
 
 const OperationParams = Type.Object({ id: Type.String({ pattern: idPattern('op') }) });
 const ListQuery = Type.Object(
@@ -52,7 +53,7 @@ export function registerOperationRoutes(app: FastifyInstance, deps: OrderRouteDe
         ? await deps.waiter.wait(request.params.id, tenantId, waitS * 1000)
         : await findOperation(deps.db, request.params.id, tenantId);
       if (!op) throw new ProblemError('not-found', { detail: `No operation ${request.params.id}.` });
-      return sendOperation(reply, op, waitS);
+      return sendOperation(reply, op, { location: operationLocation(op.id), waitedS: waitS });
     },
   );
   typed.get(

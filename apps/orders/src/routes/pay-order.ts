@@ -19,6 +19,7 @@ import { problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance } from 'fastify';
 import { findOrder, startPayment } from '../store/orders-store.ts';
 import type { OrderRouteDeps } from './deps.ts';
+import { operationLocation } from './operation-location.ts';
 import { invalidTransition } from './order-actions.ts';
 import { orderNotFound } from './read-orders.ts';
 import { IfMatchHeader, OrderParams } from './schemas.ts';
@@ -85,13 +86,15 @@ export function registerPayOrder(app: FastifyInstance, deps: OrderRouteDeps): vo
             },
             { key: `take-payment:${op.id}` },
           );
-          return operationResult(op);
+          return operationResult(op, { location: operationLocation(op.id) });
         },
         {
           afterCommit: waitS
             ? async (result) => {
                 const op = await deps.waiter.wait((result.body as { id: string }).id, tenantId, waitS * 1000);
-                return op ? operationResult(op, waitS) : undefined;
+                return op
+                  ? operationResult(op, { location: operationLocation(op.id), waitedS: waitS })
+                  : undefined;
               }
             : undefined,
         },

@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { OrderRouteDeps } from './deps.ts';
+import { operationLocation } from './operation-location.ts';
 
 const EventSchema = Type.Object({
   id: Type.String(),
@@ -127,7 +128,7 @@ export function registerWebhookEventRoutes(app: FastifyInstance, deps: OrderRout
       return deps.idempotency.run(request, reply, async (tx) => {
         const op = await createOperation(tx, { id: deps.ids.next('op'), tenantId, kind: 'reconciliation' });
         await enqueueJob(tx, 'reconcile-now', { operationId: op.id }, { key: `reconcile-now:${op.id}` });
-        return operationResult(op);
+        return operationResult(op, { location: operationLocation(op.id) });
       });
     },
   );

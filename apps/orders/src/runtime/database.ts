@@ -5,13 +5,8 @@
  */
 import path from 'node:path';
 import type { Logger } from '@steadfast/toolkit/observability';
-import {
-  createPool,
-  type EmbeddedCluster,
-  freePort,
-  type Pool,
-  startEmbeddedCluster,
-} from '@steadfast/toolkit/postgres';
+import { createPool, type Pool } from '@steadfast/toolkit/postgres';
+import { type EmbeddedCluster, freePort, startEmbeddedCluster } from '@steadfast/toolkit/testing';
 import type { Config } from '../config.ts';
 import { claimOwnership, liveOwnerPid, readHomeState, releaseOwnership, updateHomeState } from './home.ts';
 

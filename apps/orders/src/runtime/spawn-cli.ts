@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@steadfast/toolkit/postgres';
+import { freePort } from '@steadfast/toolkit/testing';
 
 export const CLI_PATH = path.resolve(import.meta.dirname, '..', 'cli.ts');
 

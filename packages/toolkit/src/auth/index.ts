@@ -7,6 +7,7 @@ export {
   generateApiKey,
   hashApiKey,
 } from './api-keys.ts';
+export { authMigrations } from './migrations.ts';
 export type { ApiKeyAuthOptions } from './plugin.ts';
 export { apiKeyAuth, principalOf, requireScope } from './plugin.ts';
 export type { CreatedTenant, CreateTenantInput } from './tenants.ts';

@@ -1,6 +1,6 @@
 /**
  * Fastify plugin: `Authorization: Bearer <api key>` on every route under the
- * protected prefixes (default `/v1/`). Missing, malformed, unknown or revoked
+ * protected prefixes you name (e.g. `['/api/']`). Missing, malformed, unknown or revoked
  * keys get a 401 problem; the principal is on `request.principal`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -16,7 +16,8 @@ declare module 'fastify' {
 
 export interface ApiKeyAuthOptions {
   verifier: ApiKeyVerifier;
-  protectedPrefixes?: string[];
+  /** route prefixes that need a key; routes outside them (health, docs, signed webhooks) stay open */
+  protectedPrefixes: string[];
 }
 
 function unauthorized(detail: string): ProblemError {
@@ -24,7 +25,9 @@ function unauthorized(detail: string): ProblemError {
 }
 
 async function apiKeyAuthPlugin(app: FastifyInstance, options: ApiKeyAuthOptions) {
-  const prefixes = options.protectedPrefixes ?? ['/v1/'];
+  const prefixes = options.protectedPrefixes;
+  if (!prefixes?.length)
+    throw new Error('apiKeyAuth: protectedPrefixes must name at least one prefix, e.g. ["/api/"]');
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url;

@@ -1,19 +1,17 @@
 /**
- * steadfast/faults: named fault points, designed into the code paths that
- * must survive a crash (e.g. `after-claim-before-commit`). Tests arm one
- * through configuration (`STEADFAST_FAULTS=name[:action],...`); when the code
- * reaches it, the action runs: `kill` (the default) SIGKILLs the process on
- * the spot, `throw` throws. Unarmed points cost one Set lookup.
+ * @steadfast/toolkit/faults: named fault points, designed into the code paths
+ * that must survive a crash. Each block declares the points it has (the
+ * idempotency engine: `after-claim-before-commit`) and an app adds its own;
+ * tests arm one through configuration (e.g. an env var holding
+ * `name[:action],...`). When the code reaches an armed point the action runs:
+ * `kill` (the default) SIGKILLs the process on the spot, `throw` throws.
+ * Unarmed points cost one Map lookup.
  */
 
 export type FaultAction = 'kill' | 'throw';
 
-export const FAULT_POINTS = [
-  'after-claim-before-commit',
-  'after-charge-before-commit',
-  'after-commit-before-ack',
-] as const;
-export type FaultPoint = (typeof FAULT_POINTS)[number];
+/** a fault point's name, e.g. `after-claim-before-commit` */
+export type FaultPoint = string;
 
 export interface FaultPoints {
   hit(point: FaultPoint): void;
@@ -24,15 +22,19 @@ export class FaultInjected extends Error {
   override name = 'FaultInjected';
 }
 
-/** Parse `name[:action],...`; throws on an unknown point or action. */
-export function parseFaultSpec(spec: string | undefined): Map<FaultPoint, FaultAction> {
+/** Parse `name[:action],...` against the points that exist; throws on an unknown point or action. */
+export function parseFaultSpec(
+  spec: string | undefined,
+  known: readonly FaultPoint[],
+): Map<FaultPoint, FaultAction> {
   const armed = new Map<FaultPoint, FaultAction>();
   for (const part of (spec ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
     const [name, action = 'kill'] = part.split(':');
-    if (!(FAULT_POINTS as readonly string[]).includes(name)) throw new Error(`unknown fault point "${name}"`);
+    if (!known.includes(name))
+      throw new Error(`unknown fault point "${name}" (known: ${known.join(', ') || 'none'})`);
     if (action !== 'kill' && action !== 'throw') throw new Error(`unknown fault action "${action}"`);
     armed.set(name as FaultPoint, action);
   }

@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import { type FaultPoints, noFaults } from '../faults/index.ts';
-import type { Pool, PoolClient } from '../postgres/index.ts';
+import type { BackgroundErrors } from '../observability/index.ts';
+import { type Pool, type PoolClient, withTransaction } from '../postgres/index.ts';
 import {
   buildProblem,
   isProblemError,
@@ -53,6 +54,9 @@ export interface HandlerResult {
   contentType?: string;
 }
 
+/** The engine's fault point: the key's answer is written, its transaction not yet committed. */
+export const IDEMPOTENCY_FAULT_POINTS = ['after-claim-before-commit'] as const;
+
 export interface EngineOptions {
   db: Pool;
   registry: ProblemRegistry;
@@ -64,6 +68,17 @@ export interface EngineOptions {
   maxStoredBytes?: number;
   faults?: FaultPoints;
   instanceId?: string;
+  /** lease renewals and key releases happen off the request path: their failures go here */
+  errors: BackgroundErrors;
+}
+
+/** A handler's business problem (404/409/422): rolled back, then stored as the key's answer. */
+class BusinessOutcome extends Error {
+  readonly result: HandlerResult;
+  constructor(result: HandlerResult) {
+    super('business outcome');
+    this.result = result;
+  }
 }
 
 export interface RunOptions {
@@ -102,7 +117,7 @@ export interface IdempotencyEngine {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngine {
-  const { db, counter } = options;
+  const { db, counter, errors } = options;
   const waitMs = options.waitMs ?? 1000;
   const maxStoredBytes = options.maxStoredBytes ?? 1024 * 1024;
   const faults = options.faults ?? noFaults;
@@ -183,50 +198,54 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
   ): Promise<FastifyReply> {
     const renew = setInterval(
       () => {
-        renewLease(db, ctx.scope, owner, options.leaseS).catch(() => {});
+        renewLease(db, ctx.scope, owner, options.leaseS).catch((error) =>
+          errors.report('idempotency-lease-renewal', error, { route: ctx.scope.route }),
+        );
       },
       (options.leaseS * 1000) / 3,
     );
     renew.unref();
-    const client = await db.connect();
-    let broken = false;
     try {
-      await client.query('BEGIN');
-      let result: HandlerResult;
-      try {
-        result = await handler(client);
-      } catch (error) {
-        await client.query('ROLLBACK');
-        if (!storable(error)) throw error;
-        result = problemResult(request, error); // a business outcome: remember it
+      const done = await withTransaction(db, async (client) => {
+        let result: HandlerResult;
+        try {
+          result = await handler(client);
+        } catch (error) {
+          if (!storable(error)) throw error;
+          throw new BusinessOutcome(problemResult(request, error));
+        }
         const { stored, bytes } = toStored(result, maxStoredBytes);
-        await completeKey(db, ctx.scope, owner, stored);
-        return send(reply, result, bytes);
-      }
-      const { stored, bytes } = toStored(result, maxStoredBytes);
-      faults.hit('after-claim-before-commit');
-      if (!(await completeKey(client, ctx.scope, owner, stored))) {
-        await client.query('ROLLBACK');
-        counter.inc({ outcome: 'in_flight_conflict' });
-        throw new ProblemError('idempotency-request-in-flight', {
-          detail: 'This request took longer than its lease and another request took it over; retry shortly.',
-          headers: { 'Retry-After': '1' },
-        });
-      }
-      await client.query('COMMIT');
-      const shown = await afterCommit?.(result);
-      return shown ? send(reply, shown, Buffer.from(JSON.stringify(shown.body))) : send(reply, result, bytes);
+        faults.hit(IDEMPOTENCY_FAULT_POINTS[0]);
+        if (!(await completeKey(client, ctx.scope, owner, stored))) {
+          counter.inc({ outcome: 'in_flight_conflict' });
+          throw new ProblemError('idempotency-request-in-flight', {
+            detail:
+              'This request took longer than its lease and another request took it over; retry shortly.',
+            headers: { 'Retry-After': '1' },
+          });
+        }
+        return { result, bytes };
+      });
+      const shown = await afterCommit?.(done.result);
+      return shown
+        ? send(reply, shown, Buffer.from(JSON.stringify(shown.body)))
+        : send(reply, done.result, done.bytes);
     } catch (error) {
+      if (error instanceof BusinessOutcome) {
+        // the handler's work is rolled back; its answer (a 404/409/422) is remembered
+        const { stored, bytes } = toStored(error.result, maxStoredBytes);
+        await completeKey(db, ctx.scope, owner, stored);
+        return send(reply, error.result, bytes);
+      }
       if (!isProblemError(error) || !storable(error)) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        await releaseKey(db, ctx.scope, owner).catch(() => {});
+        await releaseKey(db, ctx.scope, owner).catch((e) =>
+          // the lease expires by itself: a retry after it takes the key over
+          errors.report('idempotency-key-release', e, { route: ctx.scope.route }),
+        );
       }
       throw error;
     } finally {
       clearInterval(renew);
-      client.release(broken);
     }
   }
 
@@ -234,19 +253,9 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
     async run(request, reply, handler, runOptions = {}) {
       const ctx = request.idempotency;
       if (!ctx) {
-        const client = await db.connect();
-        try {
-          await client.query('BEGIN');
-          const result = await handler(client);
-          await client.query('COMMIT');
-          const shown = (await runOptions.afterCommit?.(result)) ?? result;
-          return send(reply, shown, Buffer.from(JSON.stringify(shown.body)));
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
+        const result = await withTransaction(db, handler);
+        const shown = (await runOptions.afterCommit?.(result)) ?? result;
+        return send(reply, shown, Buffer.from(JSON.stringify(shown.body)));
       }
       const deadline = Date.now() + waitMs;
       const owner = `${instanceId}:${request.id}`;

@@ -6,14 +6,14 @@ export type {
   IdempotencyEngine,
   RunOptions,
 } from './engine.ts';
-export { createIdempotencyEngine } from './engine.ts';
+export { createIdempotencyEngine, IDEMPOTENCY_FAULT_POINTS } from './engine.ts';
 export { canonicalJson, requestFingerprint } from './fingerprint.ts';
 export { parseIdempotencyKey } from './key-header.ts';
 export { createIdempotencyMetrics } from './metrics.ts';
+export { idempotencyMigrations } from './migrations.ts';
 export type { IdempotencyPluginOptions } from './plugin.ts';
 export { IDEMPOTENCY_KEY_HEADER, idempotency } from './plugin.ts';
 export { idempotencyProblems } from './problems.ts';
-export type { Reaper } from './reaper.ts';
 export { startKeyReaper } from './reaper.ts';
 export type { KeyScope, StoredResponse } from './store.ts';
 export { reapExpiredKeys } from './store.ts';

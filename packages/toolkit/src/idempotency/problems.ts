@@ -9,7 +9,7 @@ export const idempotencyProblems: ProblemType[] = [
     category: 'idempotency',
     retryable: false,
     description:
-      'Every POST under /v1 needs `Idempotency-Key`: a unique value per intended operation (a UUID is ideal), reused unchanged when you retry that operation. Nothing was done.',
+      'This request needs `Idempotency-Key`: a unique value per intended operation (a UUID is ideal), reused unchanged when you retry that operation. Nothing was done.',
   },
   {
     slug: 'idempotency-key-invalid',

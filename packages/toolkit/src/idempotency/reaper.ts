@@ -1,27 +1,20 @@
-/** Periodically delete expired idempotency records (small batches, no long locks). */
-import type { Counter } from 'prom-client';
-import type { Queryable } from '../postgres/index.ts';
+/** Periodically delete expired idempotency records (small batches, no long locks) in a process without a job runner. */
+import type { BackgroundErrors } from '../observability/index.ts';
+import { type PeriodicCleanup, type Queryable, startPeriodicCleanup } from '../postgres/index.ts';
 import { reapExpiredKeys } from './store.ts';
-
-export interface Reaper {
-  runOnce(): Promise<number>;
-  stop(): void;
-}
 
 export function startKeyReaper(options: {
   db: Queryable;
+  errors: BackgroundErrors;
   intervalMs?: number;
-  counter?: Counter;
-  onError?: (error: unknown) => void;
-}): Reaper {
-  const runOnce = async () => {
-    const n = await reapExpiredKeys(options.db);
-    if (n) options.counter?.inc(n);
-    return n;
-  };
-  const timer = setInterval(() => {
-    runOnce().catch(options.onError ?? (() => {}));
-  }, options.intervalMs ?? 60_000);
-  timer.unref();
-  return { runOnce, stop: () => clearInterval(timer) };
+  /** counts deleted records */
+  counter?: { inc(n: number): void };
+}): PeriodicCleanup {
+  return startPeriodicCleanup({
+    name: 'idempotency-key-reaper',
+    run: () => reapExpiredKeys(options.db),
+    errors: options.errors,
+    intervalMs: options.intervalMs,
+    onDeleted: (n) => options.counter?.inc(n),
+  });
 }

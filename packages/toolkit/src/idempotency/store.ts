@@ -3,7 +3,7 @@
  * is an upsert that succeeds for a new key, for an expired record, and — with
  * the same fingerprint — for an in-flight claim whose lease ran out (takeover).
  */
-import type { Queryable } from '../postgres/index.ts';
+import { deleteInBatches, type Queryable } from '../postgres/index.ts';
 
 export interface KeyScope {
   tenantId: string;
@@ -201,16 +201,12 @@ export async function renewLease(
 }
 
 /** Delete expired records in small batches (short statements, no long locks); returns how many. */
-export async function reapExpiredKeys(db: Queryable, batchSize = 500, maxBatches = 100): Promise<number> {
-  let total = 0;
-  for (let i = 0; i < maxBatches; i++) {
-    const result = await db.query(
-      `DELETE FROM idempotency_keys WHERE ctid IN (
-         SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
-      [batchSize],
-    );
-    total += result.rowCount ?? 0;
-    if ((result.rowCount ?? 0) < batchSize) break;
-  }
-  return total;
+/** Delete expired key records in small batches. */
+export function reapExpiredKeys(db: Queryable, batchSize = 500, maxBatches = 100): Promise<number> {
+  return deleteInBatches(db, {
+    table: 'idempotency_keys',
+    where: 'expires_at <= now()',
+    batchSize,
+    maxBatches,
+  });
 }

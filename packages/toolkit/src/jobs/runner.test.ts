@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { createIdGenerator } from '../ids/index.ts';
-import { createLogger } from '../observability/index.ts';
+import { createBackgroundErrors, createLogger } from '../observability/index.ts';
 import { createTestDatabase, eventually, type TestDatabase } from '../testing/index.ts';
 import { enqueueJob } from './enqueue.ts';
 import { createJobMetrics } from './metrics.ts';
@@ -24,6 +24,7 @@ function runnerWith(
     pool: db.pool,
     tasks,
     log: createLogger({ level: 'silent' }),
+    errors: createBackgroundErrors({ log: createLogger({ level: 'silent' }) }),
     metrics: createJobMetrics(new Registry(), db.pool),
     newId: (p) => ids.next(p),
     defaultMaxAttempts: 3,

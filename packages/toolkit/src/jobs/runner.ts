@@ -14,12 +14,14 @@ import {
   type TaskList,
   type WorkerEvents,
 } from 'graphile-worker';
-import type { Logger } from '../observability/index.ts';
-import { type Pool, withTransaction } from '../postgres/index.ts';
+import type { BackgroundErrors, Logger } from '../observability/index.ts';
+import { assertMigrated, type Pool, withTransaction } from '../postgres/index.ts';
+import { backoffDelayMs } from '../resilience/index.ts';
 import { insertDeadLetter } from './dead-letters.ts';
 import { enqueueJob } from './enqueue.ts';
 import type { JobMetrics } from './metrics.ts';
-import { type JobMeta, PermanentJobError, retryDelayMs, type TaskDefinition, userPayload } from './task.ts';
+import { jobsMigrations } from './migrations.ts';
+import { type JobMeta, PermanentJobError, type TaskDefinition, userPayload } from './task.ts';
 
 export interface JobRunnerOptions {
   pool: Pool;
@@ -35,6 +37,8 @@ export interface JobRunnerOptions {
   periodic?: { task: string; everyMs: number }[];
   newId: (prefix: string) => string;
   random?: () => number;
+  /** heartbeats, scheduler ticks and clean-up run off any request: their failures go here */
+  errors: BackgroundErrors;
 }
 
 /** graphile-worker's own schema (its migrations are idempotent and locked). */
@@ -83,7 +87,11 @@ export function createJobRunner(options: JobRunnerOptions) {
         const firstFailedAt = payload.__firstFailedAt ?? new Date().toISOString();
         const permanent = error instanceof PermanentJobError;
         if (!permanent && attempt < maxAttempts) {
-          const delay = retryDelayMs(attempt, def.baseDelayMs ?? 1000, maxDelayMs, options.random);
+          const delay = backoffDelayMs(attempt, {
+            baseMs: def.baseDelayMs ?? 1000,
+            maxMs: maxDelayMs,
+            random: options.random,
+          });
           metrics.retries.inc({ task: def.name });
           log.warn({ task: def.name, attempt, delayMs: delay, err: error }, 'job failed; retrying');
           await enqueueJob(
@@ -127,6 +135,10 @@ export function createJobRunner(options: JobRunnerOptions) {
     );
   }
 
+  function beat(): void {
+    heartbeat().catch((error) => options.errors.report('worker-heartbeat', error));
+  }
+
   async function heartbeat(): Promise<void> {
     if (workerIds.size > 0) {
       await pool.query(
@@ -149,6 +161,7 @@ export function createJobRunner(options: JobRunnerOptions) {
 
   return {
     async start(): Promise<void> {
+      await assertMigrated(pool, jobsMigrations, 'jobsMigrations');
       await migrateJobs(pool);
       const taskList: TaskList = {};
       for (const def of options.tasks) taskList[def.name] = wrap(def) as TaskList[string];
@@ -156,13 +169,13 @@ export function createJobRunner(options: JobRunnerOptions) {
       const events = new EventEmitter() as WorkerEvents;
       events.on('worker:create', ({ worker }) => {
         workerIds.add(worker.workerId);
-        void heartbeat().catch(() => {});
+        beat();
       });
       events.on('worker:stop', ({ worker }) => workerIds.delete(worker.workerId));
       // jobs are locked by the pool's id (graphile-worker ≥ 0.16 locks per pool), so beat for it too
       events.on('pool:create', ({ workerPool }) => {
         workerIds.add(workerPool.id);
-        void heartbeat().catch(() => {});
+        beat();
       });
       runner = await run({
         pgPool: pool,
@@ -173,15 +186,17 @@ export function createJobRunner(options: JobRunnerOptions) {
         logger: graphileLogger(log),
         events,
       });
-      const beat = setInterval(
-        () => void heartbeat().catch((error) => log.warn({ err: error }, 'heartbeat failed')),
-        options.heartbeatMs ?? 2000,
-      );
-      timers.push(beat);
+      timers.push(setInterval(beat, options.heartbeatMs ?? 2000));
       for (const p of options.periodic ?? []) {
         await schedule(p.task, p.everyMs);
         timers.push(
-          setInterval(() => void schedule(p.task, p.everyMs).catch(() => {}), Math.max(1000, p.everyMs)),
+          setInterval(
+            () =>
+              void schedule(p.task, p.everyMs).catch((error) =>
+                options.errors.report('job-scheduler', error, { task: p.task }),
+              ),
+            Math.max(1000, p.everyMs),
+          ),
         );
       }
     },
@@ -191,7 +206,7 @@ export function createJobRunner(options: JobRunnerOptions) {
       if (workerIds.size)
         await pool
           .query('DELETE FROM worker_heartbeats WHERE worker_id = ANY($1)', [[...workerIds]])
-          .catch(() => {});
+          .catch((error) => options.errors.report('worker-heartbeat', error)); // the rows expire by themselves
     },
     workerIds: () => [...workerIds],
   };

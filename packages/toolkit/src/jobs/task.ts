@@ -38,13 +38,3 @@ export function userPayload<P>(payload: P & JobMeta): P {
   const { __attempt: _a, __key: _k, __firstFailedAt: _f, ...rest } = payload;
   return rest as P;
 }
-
-/** Full-jitter exponential backoff: a random delay in [0, min(max, base × 2^(attempt−1))]. */
-export function retryDelayMs(
-  attempt: number,
-  baseMs: number,
-  maxMs: number,
-  random: () => number = Math.random,
-): number {
-  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** (attempt - 1)));
-}

@@ -1,5 +1,7 @@
 /** steadfast/observability: request ids, trace context, logs and metrics. */
 
+export type { BackgroundErrors, BackgroundErrorsOptions } from './background-errors.ts';
+export { createBackgroundErrors } from './background-errors.ts';
 export type { HealthOptions } from './health.ts';
 export { registerHealthRoutes } from './health.ts';
 export type { Logger, LoggerOptions } from './logger.ts';

@@ -31,18 +31,31 @@ export function publicOperation(op: Operation) {
   };
 }
 
-/** 200 once the operation has ended, else 202 with where to look and when. */
-export function operationResult(op: Operation, waitedS?: number) {
+export interface OperationAnswerOptions {
+  /** where the client polls the operation, e.g. `/operations/${op.id}` under your API's base path */
+  location: string;
+  /** the `Prefer: wait` honoured, for `Preference-Applied` */
+  waitedS?: number;
+  /** seconds the client should wait before polling (default 1) */
+  retryAfterS?: number;
+}
+
+/** 200 once the operation has ended, else 202 with where to look (`Location`) and when (`Retry-After`). */
+export function operationResult(op: Operation, options: OperationAnswerOptions) {
   const ended = TERMINAL.includes(op.status);
   const headers: Record<string, string> = ended
     ? {}
-    : { Location: `/v1/operations/${op.id}`, 'Retry-After': '1' };
-  if (waitedS !== undefined) headers['Preference-Applied'] = `wait=${waitedS}`;
+    : { Location: options.location, 'Retry-After': String(options.retryAfterS ?? 1) };
+  if (options.waitedS !== undefined) headers['Preference-Applied'] = `wait=${options.waitedS}`;
   return { status: ended ? 200 : 202, body: publicOperation(op), headers };
 }
 
-export function sendOperation(reply: FastifyReply, op: Operation, waitedS?: number): FastifyReply {
-  const { status, body, headers } = operationResult(op, waitedS);
+export function sendOperation(
+  reply: FastifyReply,
+  op: Operation,
+  options: OperationAnswerOptions,
+): FastifyReply {
+  const { status, body, headers } = operationResult(op, options);
   return reply.code(status).headers(headers).send(body);
 }
 

@@ -1,4 +1,5 @@
 /** steadfast/operations: async operation resources, 202 answers and Prefer: wait. */
+export type { OperationAnswerOptions } from './http.ts';
 export {
   MAX_WAIT_S,
   OperationSchema,
@@ -7,6 +8,7 @@ export {
   publicOperation,
   sendOperation,
 } from './http.ts';
+export { operationsMigrations } from './migrations.ts';
 export type { Operation, OperationStatus } from './store.ts';
 export {
   createOperation,

@@ -3,7 +3,7 @@
  * Every status change notifies `steadfast_operations` in the same
  * transaction, so waiters wake when it commits (LISTEN/NOTIFY, no polling).
  */
-import type { Queryable } from '../postgres/index.ts';
+import { deleteInBatches, type Queryable } from '../postgres/index.ts';
 
 export type OperationStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'canceled';
 export const TERMINAL: OperationStatus[] = ['succeeded', 'failed', 'canceled'];
@@ -118,11 +118,11 @@ export async function updateOperation(
 }
 
 /** Delete finished operations older than the retention, in batches. */
-export async function reapOperations(db: Queryable, retentionS: number, batch = 500): Promise<number> {
-  const { rowCount } = await db.query(
-    `DELETE FROM operations WHERE id IN (
-       SELECT id FROM operations WHERE finished_at < now() - make_interval(secs => $1) LIMIT $2)`,
-    [retentionS, batch],
-  );
-  return rowCount ?? 0;
+export function reapOperations(db: Queryable, retentionS: number, batchSize = 500): Promise<number> {
+  return deleteInBatches(db, {
+    table: 'operations',
+    where: `finished_at < now() - make_interval(secs => $1)`,
+    params: [retentionS],
+    batchSize,
+  });
 }

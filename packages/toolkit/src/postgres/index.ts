@@ -1,9 +1,18 @@
-/** steadfast/postgres: pool, transactions, migrations and the embedded cluster. */
-export type { EmbeddedCluster, EmbeddedClusterOptions } from './embedded.ts';
-export { checkReachableByPostgres, freePort, readPostmasterPid, startEmbeddedCluster } from './embedded.ts';
+/** @steadfast/toolkit/postgres: pool, transactions, namespaced migrations and batched clean-up. */
+
+export type { BatchedDelete, PeriodicCleanup } from './cleanup.ts';
+export { deleteInBatches, startPeriodicCleanup } from './cleanup.ts';
 export { isDatabaseUnavailable } from './errors.ts';
-export type { Migration } from './migrate.ts';
-export { isMigrated, MigrationError, migrate, readMigrations } from './migrate.ts';
+export type { Migration, MigrationSource } from './migrate.ts';
+export {
+  assertMigrated,
+  defineMigrations,
+  isMigrated,
+  MigrationError,
+  migrate,
+  pendingMigrations,
+  readMigrations,
+} from './migrate.ts';
 export type { Pool, PoolClient, PoolOptions, Queryable } from './pool.ts';
 export { createPool } from './pool.ts';
 export { withTransaction } from './tx.ts';

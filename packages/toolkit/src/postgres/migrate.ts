@@ -1,101 +1,185 @@
 /**
- * Numbered plain-SQL migrations (`0001_name.sql`, ...), each applied once in
- * its own transaction and recorded with a SHA-256 checksum. A changed applied
- * file stops the run. An advisory lock makes concurrent runners safe: the
- * second waits, then finds nothing left to do.
+ * Plain-SQL migrations, namespaced per owner: every toolkit block ships its
+ * own (`idempotency/0001_idempotency_keys`, ...) and an app adds its files
+ * (`0001_invoices.sql` read as `billing/0001_invoices`), so ids never collide.
+ * Each migration runs once in its own transaction and is recorded with a
+ * SHA-256 checksum; a changed applied migration stops the run. An advisory
+ * lock makes concurrent runners safe: the second waits, then finds nothing
+ * left to do.
+ *
+ * Databases created before migrations were namespaced recorded integer ids in
+ * `steadfast_migrations`; a migration that declares `legacy: N` is adopted
+ * (recorded, not run) when that old migration N was applied.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Pool } from './pool.ts';
+import type { Pool, Queryable } from './pool.ts';
 
 export interface Migration {
-  id: number;
-  name: string;
+  /** `<namespace>/<NNNN_name>`, e.g. `idempotency/0001_idempotency_keys` */
+  id: string;
   sql: string;
   checksum: string;
+  /** number of the pre-namespace migration that already created this schema */
+  legacy?: number;
 }
 
-const FILE_PATTERN = /^(\d{4})_[a-z0-9_-]+\.sql$/;
+export interface MigrationSource {
+  /** `NNNN_name` (four digits, lowercase words) */
+  name: string;
+  sql: string;
+  legacy?: number;
+}
+
+const NAME_PATTERN = /^\d{4}_[a-z0-9_-]+$/;
+const NAMESPACE_PATTERN = /^[a-z][a-z0-9-]*$/;
 const LOCK_KEY = 7_461_726_301; // arbitrary, constant: "steadfast migrations"
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
-export function readMigrations(dir: string): Migration[] {
+/** One owner's migrations, in order; names must be unique and look like `0001_some_name`. */
+export function defineMigrations(namespace: string, sources: MigrationSource[]): Migration[] {
+  if (!NAMESPACE_PATTERN.test(namespace))
+    throw new MigrationError(`migration namespace "${namespace}" is invalid`);
+  const seen = new Set<string>();
+  return sources.map(({ name, sql, legacy }) => {
+    if (!NAME_PATTERN.test(name))
+      throw new MigrationError(`migration name ${name} must look like 0001_some_name`);
+    const number = name.slice(0, 4);
+    if (seen.has(number)) throw new MigrationError(`two ${namespace} migrations share number ${number}`);
+    seen.add(number);
+    const checksum = createHash('sha256').update(sql).digest('hex');
+    return { id: `${namespace}/${name}`, sql, checksum, ...(legacy === undefined ? {} : { legacy }) };
+  });
+}
+
+/** An app's own `NNNN_name.sql` files, under `namespace`; `legacy` maps a file's name to an old number. */
+export function readMigrations(
+  dir: string,
+  namespace: string,
+  legacy: Record<string, number> = {},
+): Migration[] {
   const files = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort();
-  const seen = new Set<number>();
-  return files.map((name) => {
-    const match = FILE_PATTERN.exec(name);
-    if (!match) throw new MigrationError(`migration file name ${name} must look like 0001_some_name.sql`);
-    const id = Number(match[1]);
-    if (seen.has(id)) throw new MigrationError(`two migrations share number ${match[1]}`);
-    seen.add(id);
-    const sql = fs.readFileSync(path.join(dir, name), 'utf8');
-    return { id, name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
-  });
+  return defineMigrations(
+    namespace,
+    files.map((file) => {
+      const name = file.slice(0, -'.sql'.length);
+      if (!NAME_PATTERN.test(name))
+        throw new MigrationError(`migration file name ${file} must look like 0001_some_name.sql`);
+      return { name, sql: fs.readFileSync(path.join(dir, file), 'utf8'), legacy: legacy[name] };
+    }),
+  );
 }
 
 const CREATE_TABLE = `
-  CREATE TABLE IF NOT EXISTS steadfast_migrations (
-    id integer PRIMARY KEY,
-    name text NOT NULL,
+  CREATE TABLE IF NOT EXISTS steadfast_schema_migrations (
+    id text PRIMARY KEY,
     checksum text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    adopted_from text
   )`;
 
-/** Apply every pending migration; returns the names applied by this call. */
+async function legacyApplied(client: Queryable): Promise<Map<number, string>> {
+  const { rows: exists } = await client.query<{ t: string | null }>(
+    `SELECT to_regclass('steadfast_migrations')::text AS t`,
+  );
+  if (!exists[0].t) return new Map();
+  const { rows } = await client.query<{ id: number; name: string }>(
+    'SELECT id, name FROM steadfast_migrations',
+  );
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** Apply every pending migration, in the order given; returns the ids applied (or adopted) by this call. */
 export async function migrate(pool: Pool, migrations: Migration[]): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const m of migrations) {
+    if (ids.has(m.id)) throw new MigrationError(`migration ${m.id} is listed twice`);
+    ids.add(m.id);
+  }
   const client = await pool.connect();
   const applied: string[] = [];
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(CREATE_TABLE);
-    const { rows } = await client.query<{ id: number; name: string; checksum: string }>(
-      'SELECT id, name, checksum FROM steadfast_migrations',
+    const { rows } = await client.query<{ id: string; checksum: string }>(
+      'SELECT id, checksum FROM steadfast_schema_migrations',
     );
-    const done = new Map(rows.map((r) => [r.id, r]));
+    const done = new Map(rows.map((r) => [r.id, r.checksum]));
+    const legacy = await legacyApplied(client);
     for (const m of migrations) {
-      const previous = done.get(m.id);
-      if (previous) {
-        if (previous.checksum !== m.checksum) {
+      const checksum = done.get(m.id);
+      if (checksum !== undefined) {
+        if (checksum !== m.checksum) {
           throw new MigrationError(
-            `migration ${m.name} was changed after it was applied (checksum differs); add a new migration instead`,
+            `migration ${m.id} was changed after it was applied (checksum differs); add a new migration instead`,
           );
         }
         continue;
       }
+      const adoptedFrom = m.legacy === undefined ? undefined : legacy.get(m.legacy);
       try {
         await client.query('BEGIN');
-        await client.query(m.sql);
-        await client.query('INSERT INTO steadfast_migrations (id, name, checksum) VALUES ($1, $2, $3)', [
-          m.id,
-          m.name,
-          m.checksum,
-        ]);
+        if (adoptedFrom === undefined) await client.query(m.sql);
+        await client.query(
+          'INSERT INTO steadfast_schema_migrations (id, checksum, adopted_from) VALUES ($1, $2, $3)',
+          [m.id, m.checksum, adoptedFrom ?? null],
+        );
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new MigrationError(`migration ${m.name} failed: ${(error as Error).message}`);
+        throw new MigrationError(`migration ${m.id} failed: ${(error as Error).message}`);
       }
-      applied.push(m.name);
+      applied.push(m.id);
     }
     return applied;
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
-    client.release();
+    // the lock is the session's: releasing it can only fail with the connection, which is then discarded
+    await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).then(
+      () => client.release(),
+      (error: Error) => client.release(error),
+    );
   }
 }
 
-/** True when every known migration is applied (used by readiness checks). */
-export async function isMigrated(pool: Pool, migrations: Migration[]): Promise<boolean> {
-  const { rows } = await pool.query<{ n: string }>(
-    `SELECT count(*) AS n FROM steadfast_migrations WHERE id = ANY($1::int[])`,
+/** The ids of the given migrations that are not applied to this database. */
+export async function pendingMigrations(db: Queryable, migrations: Migration[]): Promise<string[]> {
+  const { rows } = await db.query<{ t: string | null }>(
+    `SELECT to_regclass('steadfast_schema_migrations')::text AS t`,
+  );
+  if (!rows[0].t) return migrations.map((m) => m.id);
+  const { rows: done } = await db.query<{ id: string }>(
+    'SELECT id FROM steadfast_schema_migrations WHERE id = ANY($1::text[])',
     [migrations.map((m) => m.id)],
   );
-  return Number(rows[0].n) === migrations.length;
+  const applied = new Set(done.map((r) => r.id));
+  return migrations.map((m) => m.id).filter((id) => !applied.has(id));
+}
+
+/** True when every given migration is applied (used by readiness checks). */
+export async function isMigrated(db: Queryable, migrations: Migration[]): Promise<boolean> {
+  return (await pendingMigrations(db, migrations)).length === 0;
+}
+
+/**
+ * Throws one clear MigrationError naming the first missing migration: blocks
+ * call it when they start, so a forgotten migration fails at start instead of
+ * as a SQL error on the first request.
+ */
+export async function assertMigrated(
+  db: Queryable,
+  migrations: Migration[],
+  exportName: string,
+): Promise<void> {
+  const pending = await pendingMigrations(db, migrations);
+  if (pending.length === 0) return;
+  throw new MigrationError(
+    `the database is missing migration ${pending[0]}${pending.length > 1 ? ` (and ${pending.length - 1} more)` : ''}: apply it at start with migrate(pool, [...${exportName}])`,
+  );
 }

@@ -1,8 +1,7 @@
 /** What every policy passes down to the work it wraps. */
 
-export interface Clock {
-  now(): number;
-}
+export type { Clock } from '../ids/index.ts';
+export { systemClock } from '../ids/index.ts';
 
 export interface ExecContext {
   signal: AbortSignal;
@@ -39,5 +38,3 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-export const systemClock: Clock = { now: () => Date.now() };

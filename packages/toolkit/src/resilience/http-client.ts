@@ -53,7 +53,7 @@ export interface DependencyOptions {
 export interface RequestOptions {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
-  /** the path template, for logs and metrics (`/v1/prices/{sku}`) */
+  /** the path template, for logs and metrics (`/prices/{sku}`) */
   route: string;
   query?: Record<string, string>;
   body?: unknown;
@@ -98,7 +98,7 @@ export function createDependencyClient(options: DependencyOptions) {
     bodyTimeout: attemptTimeoutMs,
   });
   const budget: RetryBudget = retryBudget({ clock, ...options.budget });
-  // attempts by outcome over the last minute, for /v1/dependencies
+  // attempts by outcome over the last minute, for an operator's dependency view
   const OUTCOMES = ['success', 'transient', 'rate-limited', 'permanent', 'unknown-outcome'] as const;
   const outcomes = createSlidingWindow({ windowMs: 60_000, buckets: 6, series: OUTCOMES.length, clock });
   const isRateLimited = (e: unknown) => e instanceof HttpStatusError && e.status === 429;

@@ -1,4 +1,6 @@
 /** steadfast/resilience: policies, classification, a resilient HTTP client, and dependency problems. */
+export type { BackoffOptions } from './backoff.ts';
+export { backoffDelayMs } from './backoff.ts';
 export type { BreakerOptions, BreakerState } from './breaker.ts';
 export { circuitBreaker } from './breaker.ts';
 export type { RetryBudget, RetryBudgetOptions } from './budget.ts';

@@ -5,6 +5,7 @@
  * caller's deadline, nor starts an attempt that could not finish before it.
  */
 
+import { backoffDelayMs } from './backoff.ts';
 import type { RetryBudget } from './budget.ts';
 import {
   abortableSleep,
@@ -56,7 +57,7 @@ export function retry(options: RetryOptions) {
     if (error instanceof HttpStatusError && error.retryAfterMs !== undefined) {
       return error.retryAfterMs <= maxRetryAfter ? error.retryAfterMs : undefined;
     }
-    return random() * Math.min(max, base * 2 ** (attempt - 1)); // full jitter
+    return backoffDelayMs(attempt, { baseMs: base, maxMs: max, random });
   }
 
   const policy: Policy = {

@@ -1,46 +1,58 @@
 /**
- * `node --test --test-global-setup=<this file>`: one embedded Postgres cluster
- * per test run (throwaway: fsync off), with a template database migrated once.
- * Test files get its address through the environment and clone the template.
+ * One embedded Postgres cluster per test run (throwaway: fsync off), with a
+ * template database migrated once; test files clone the template
+ * (`createTestDatabase`). An app's global-setup file for
+ * `node --test --test-global-setup=<file>` is two lines:
+ *
+ *   export const { globalSetup, globalTeardown } =
+ *     createGlobalSetup({ migrate: (pool) => migrate(pool, [...idempotencyMigrations, ...myMigrations]) });
+ *
+ * Test files get the cluster's address through the environment.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrateJobs } from '../jobs/index.ts';
-import type { EmbeddedCluster } from '../postgres/index.ts';
-import { createPool, freePort, migrate, readMigrations, startEmbeddedCluster } from '../postgres/index.ts';
+import { createPool, type Pool } from '../postgres/index.ts';
+import { type EmbeddedCluster, freePort, startEmbeddedCluster } from './embedded-cluster.ts';
 
 export const TEMPLATE_DATABASE = 'steadfast_template';
 export const ADMIN_URL_ENV = 'STEADFAST_TEST_ADMIN_URL';
 
-let cluster: EmbeddedCluster | undefined;
-let dir: string | undefined;
-
-export async function globalSetup(): Promise<void> {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-test-'));
-  fs.chmodSync(dir, 0o755); // reachable by the postgres user when we run as root
-  cluster = await startEmbeddedCluster({
-    dataDir: path.join(dir, 'pg'),
-    port: await freePort(),
-    password: 'test',
-    settings: {
-      fsync: 'off',
-      synchronous_commit: 'off',
-      full_page_writes: 'off',
-      max_connections: '300',
-    },
-  });
-  const admin = createPool({ connectionString: cluster.url('postgres'), max: 1 });
-  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
-  await admin.end();
-  const template = createPool({ connectionString: cluster.url(TEMPLATE_DATABASE), max: 1 });
-  await migrate(template, readMigrations(path.resolve(process.env.STEADFAST_MIGRATIONS_DIR ?? 'migrations')));
-  await migrateJobs(template);
-  await template.end();
-  process.env[ADMIN_URL_ENV] = cluster.url('postgres');
+export interface GlobalSetupOptions {
+  /** creates the schema every test database starts from */
+  migrate: (pool: Pool) => Promise<unknown>;
 }
 
-export async function globalTeardown(): Promise<void> {
-  await cluster?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+export function createGlobalSetup(options: GlobalSetupOptions): {
+  globalSetup(): Promise<void>;
+  globalTeardown(): Promise<void>;
+} {
+  let cluster: EmbeddedCluster | undefined;
+  let dir: string | undefined;
+  return {
+    async globalSetup() {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-test-'));
+      fs.chmodSync(dir, 0o755); // reachable by the postgres user when we run as root
+      cluster = await startEmbeddedCluster({
+        dataDir: path.join(dir, 'pg'),
+        port: await freePort(),
+        password: 'test',
+        settings: {
+          fsync: 'off',
+          synchronous_commit: 'off',
+          full_page_writes: 'off',
+          max_connections: '300',
+        },
+      });
+      const admin = createPool({ connectionString: cluster.url('postgres'), max: 1 });
+      await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`).finally(() => admin.end());
+      const template = createPool({ connectionString: cluster.url(TEMPLATE_DATABASE), max: 1 });
+      await options.migrate(template).finally(() => template.end());
+      process.env[ADMIN_URL_ENV] = cluster.url('postgres');
+    },
+    async globalTeardown() {
+      await cluster?.stop();
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

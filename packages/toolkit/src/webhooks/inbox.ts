@@ -1,14 +1,16 @@
 /**
- * Processing the inbox: claim `received` rows in batches (FOR UPDATE SKIP
- * LOCKED, a short lease), hand each to the source's handler, record
- * processed / ignored with a reason; failures retry with jittered backoff,
- * then the row is `failed` (and the caller's hook records a dead letter).
+ * Processing the inbox with the shared batch dispatcher: claim `received`
+ * rows in batches (FOR UPDATE SKIP LOCKED, a short lease), hand each to the
+ * source's handler, record processed / ignored with a reason in one statement
+ * per batch; failures retry with jittered backoff, then the row is `failed`
+ * (and the caller's hook records a dead letter).
  */
-import { createPollLoop } from '../jobs/poll-loop.ts';
-import { retryDelayMs } from '../jobs/task.ts';
-import type { Logger } from '../observability/index.ts';
-import type { Queryable } from '../postgres/index.ts';
+import { type Clock, systemClock } from '../ids/index.ts';
+import { createBatchDispatcher } from '../jobs/index.ts';
+import type { BackgroundErrors, Logger } from '../observability/index.ts';
+import { deleteInBatches, type Queryable } from '../postgres/index.ts';
 import type { WebhookMetrics } from './metrics.ts';
+import { webhooksMigrations } from './migrations.ts';
 
 export interface InboxRow {
   id: string;
@@ -25,6 +27,7 @@ export type HandlerOutcome = { status: 'processed' | 'ignored'; reason?: string 
 export interface InboxProcessorOptions {
   db: Queryable;
   log: Logger;
+  errors: BackgroundErrors;
   metrics: WebhookMetrics;
   handle: (row: InboxRow) => Promise<HandlerOutcome>;
   onFailed?: (row: InboxRow, error: unknown) => Promise<void>;
@@ -33,17 +36,15 @@ export interface InboxProcessorOptions {
   maxDelayMs?: number;
   idleMs?: number;
   random?: () => number;
+  clock?: Clock;
 }
 
 export function createInboxProcessor(options: InboxProcessorOptions) {
-  const batchSize = options.batchSize ?? 50;
-  const maxAttempts = options.maxAttempts ?? 8;
-  const maxDelayMs = options.maxDelayMs ?? 60_000;
+  const clock = options.clock ?? systemClock;
 
   /** Record many outcomes with one statement (one commit per batch, not per row). */
-  async function finish(done: { row: InboxRow; status: string; reason: string | null }[]) {
-    if (done.length === 0) return;
-    await options.db.query(
+  async function finish(db: Queryable, done: { row: InboxRow; status: string; reason: string | null }[]) {
+    await db.query(
       `UPDATE webhook_inbox w SET status = v.status, reason = v.reason, processed_at = now()
        FROM unnest($1::text[], $2::text[], $3::text[]) AS v(id, status, reason) WHERE w.id = v.id`,
       [done.map((d) => d.row.id), done.map((d) => d.status), done.map((d) => d.reason)],
@@ -51,68 +52,51 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
     for (const d of done) {
       options.metrics.lag.observe(
         { source: d.row.source, outcome: d.status },
-        (Date.now() - d.row.receivedAt.getTime()) / 1000,
+        (clock.now() - d.row.receivedAt.getTime()) / 1000,
       );
     }
   }
 
-  async function runOnce(): Promise<number> {
-    const { rows } = await options.db.query<{
-      id: string;
-      source: string;
-      webhook_id: string;
-      event_type: string | null;
-      payload: Record<string, unknown> | null;
-      attempts: number;
-      received_at: Date;
-    }>(
-      `UPDATE webhook_inbox SET attempts = attempts + 1, next_attempt_at = now() + interval '30 seconds'
-       WHERE id IN (SELECT id FROM webhook_inbox WHERE status = 'received' AND next_attempt_at <= now()
-                    ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING id, source, webhook_id, event_type, payload, attempts, received_at`,
-      [batchSize],
-    );
-    const done: { row: InboxRow; status: string; reason: string | null }[] = [];
-    await Promise.all(
-      rows.map(async (r) => {
-        const row: InboxRow = {
-          id: r.id,
-          source: r.source,
-          webhookId: r.webhook_id,
-          eventType: r.event_type,
-          payload: r.payload,
-          attempts: r.attempts,
-          receivedAt: r.received_at,
-        };
-        try {
-          const outcome = await options.handle(row);
-          done.push({ row, status: outcome.status, reason: outcome.reason ?? null });
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          if (row.attempts >= maxAttempts) {
-            await finish([{ row, status: 'failed', reason: message }]);
-            await options.onFailed?.(row, error);
-          } else {
-            const delay = retryDelayMs(row.attempts, 500, maxDelayMs, options.random);
-            await options.db.query(
-              `UPDATE webhook_inbox SET next_attempt_at = now() + make_interval(secs => $2), reason = $3 WHERE id = $1`,
-              [row.id, delay / 1000, message],
-            );
-          }
-        }
-      }),
-    );
-    await finish(done);
-    return rows.length;
-  }
-
-  const poll = createPollLoop({
-    runOnce,
-    batchSize,
+  return createBatchDispatcher<InboxRow, HandlerOutcome>({
+    db: options.db,
+    errors: options.errors,
+    name: 'webhook-inbox',
+    table: 'webhook_inbox',
+    claimable: `status = 'received'`,
+    columns: 'id, source, webhook_id, event_type, payload, attempts, received_at',
+    errorColumn: 'reason',
+    toItem: (r) => ({
+      id: r.id as string,
+      source: r.source as string,
+      webhookId: r.webhook_id as string,
+      eventType: r.event_type as string | null,
+      payload: r.payload as Record<string, unknown> | null,
+      attempts: r.attempts as number,
+      receivedAt: r.received_at as Date,
+    }),
+    handle: options.handle,
+    complete: (db, done) =>
+      finish(
+        db,
+        done.map(({ item, outcome }) => ({
+          row: item,
+          status: outcome.status,
+          reason: outcome.reason ?? null,
+        })),
+      ),
+    exhausted: async (db, row, error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      await finish(db, [{ row, status: 'failed', reason: message }]);
+      options.log.error({ inboxId: row.id, source: row.source, err: error }, 'webhook event failed');
+      await options.onFailed?.(row, error);
+    },
+    batchSize: options.batchSize,
+    maxAttempts: options.maxAttempts,
+    maxDelayMs: options.maxDelayMs,
     idleMs: options.idleMs ?? 100,
-    onError: (error) => options.log.warn({ err: error }, 'webhook inbox processing failed'),
+    random: options.random,
+    requires: { migrations: webhooksMigrations, exportName: 'webhooksMigrations' },
   });
-  return { runOnce, start: poll.start, stop: poll.stop };
 }
 
 /** Put an inbox row back in the queue (replay); undefined when unknown. */
@@ -129,11 +113,11 @@ export async function requeueInboxRow(
 }
 
 /** Delete handled rows older than the retention, in batches. */
-export async function reapInbox(db: Queryable, retentionS: number, batch = 500): Promise<number> {
-  const { rowCount } = await db.query(
-    `DELETE FROM webhook_inbox WHERE id IN (SELECT id FROM webhook_inbox
-       WHERE status <> 'received' AND received_at < now() - make_interval(secs => $1) LIMIT $2)`,
-    [retentionS, batch],
-  );
-  return rowCount ?? 0;
+export function reapInbox(db: Queryable, retentionS: number, batchSize = 500): Promise<number> {
+  return deleteInBatches(db, {
+    table: 'webhook_inbox',
+    where: `status <> 'received' AND received_at < now() - make_interval(secs => $1)`,
+    params: [retentionS],
+    batchSize,
+  });
 }

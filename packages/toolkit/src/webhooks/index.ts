@@ -5,6 +5,7 @@ export type { IntakeOptions } from './intake.ts';
 export { registerWebhookIntake } from './intake.ts';
 export type { WebhookMetrics } from './metrics.ts';
 export { createWebhookMetrics } from './metrics.ts';
+export { webhooksMigrations } from './migrations.ts';
 export { webhookProblems } from './problems.ts';
 export type { Verdict, WebhookVerifier } from './verify.ts';
 export { createWebhookVerifier } from './verify.ts';

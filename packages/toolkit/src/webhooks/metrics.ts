@@ -1,4 +1,4 @@
-/** Webhook metrics: deliveries received / duplicated / rejected, processing lag, sweep corrections. */
+/** Webhook metrics: deliveries received / duplicated / rejected, and processing lag. */
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export function createWebhookMetrics(registry: Registry) {
@@ -26,12 +26,6 @@ export function createWebhookMetrics(registry: Registry) {
       help: 'From receipt to processed',
       labelNames: ['source', 'outcome'] as const,
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60],
-      registers: [registry],
-    }),
-    sweepCorrections: new Counter({
-      name: 'steadfast_reconciliation_corrections_total',
-      help: 'States the reconciliation sweep corrected',
-      labelNames: ['outcome'] as const,
       registers: [registry],
     }),
   };

@@ -1,0 +1,117 @@
+/**
+ * The app's schema: a fresh database migrates to exactly the template's schema,
+ * and a database created by the pre-split migrations (0001–0004, integer ids)
+ * upgrades in place — nothing re-run, nothing lost, the API still works on it.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { createTenant } from '@steadfast/toolkit/auth';
+import { createIdGenerator } from '@steadfast/toolkit/ids';
+import { pendingMigrations, type Queryable } from '@steadfast/toolkit/postgres';
+import { createTestDatabase } from '@steadfast/toolkit/testing';
+import { appMigrations, migrateApp } from './migrations.ts';
+import { buildTestApp, createOrder } from './testing.ts';
+
+const LEGACY_DIR = path.resolve(import.meta.dirname, 'testing-fixtures', 'legacy-migrations');
+
+async function schemaOf(db: Queryable) {
+  const columns = await db.query(`SELECT table_name, column_name, data_type, is_nullable, column_default
+    FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE 'steadfast_%'
+    ORDER BY table_name, column_name`);
+  const indexes = await db.query(`SELECT tablename, indexname, indexdef FROM pg_indexes
+    WHERE schemaname = 'public' AND tablename NOT LIKE 'steadfast_%' ORDER BY tablename, indexname`);
+  const checks =
+    await db.query(`SELECT conrelid::regclass::text AS t, conname, pg_get_constraintdef(oid) AS def
+    FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text NOT LIKE 'steadfast_%'
+    ORDER BY t, conname`);
+  return { columns: columns.rows, indexes: indexes.rows, constraints: checks.rows };
+}
+
+/** what the pre-split `steadfast migrate` did: each file in a transaction, recorded by number */
+async function applyLegacyMigrations(db: Queryable): Promise<void> {
+  await db.query(`CREATE TABLE steadfast_migrations (id integer PRIMARY KEY, name text NOT NULL,
+    checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  for (const name of fs.readdirSync(LEGACY_DIR).sort()) {
+    const sql = fs.readFileSync(path.join(LEGACY_DIR, name), 'utf8');
+    await db.query(sql);
+    await db.query('INSERT INTO steadfast_migrations (id, name, checksum) VALUES ($1, $2, $3)', [
+      Number(name.slice(0, 4)),
+      name,
+      createHash('sha256').update(sql).digest('hex'),
+    ]);
+  }
+}
+
+describe('the app schema', () => {
+  test('a fresh database migrates to the template schema', async () => {
+    const empty = await createTestDatabase({ template: 'template0' });
+    const template = await createTestDatabase();
+    try {
+      const applied = await migrateApp(empty.pool);
+      assert.deepEqual(
+        applied,
+        appMigrations().map((m) => m.id),
+      );
+      assert.deepEqual(await schemaOf(empty.pool), await schemaOf(template.pool));
+      assert.deepEqual(await migrateApp(empty.pool), []);
+    } finally {
+      await empty.close();
+      await template.close();
+    }
+  });
+
+  test('a database at the pre-split schema upgrades in place and keeps its data', async () => {
+    const legacy = await createTestDatabase({ template: 'template0' });
+    const template = await createTestDatabase();
+    try {
+      await applyLegacyMigrations(legacy.pool);
+      const ids = createIdGenerator();
+      const tenant = await createTenant(legacy.pool, ids, { name: 'Old tenant', scopes: ['ops'] });
+      const orderId = ids.next('ord');
+      await legacy.pool.query(
+        `INSERT INTO orders (id, tenant_id, status, currency, items, total_amount, priced_at, created_at, updated_at, payment_attempts)
+         VALUES ($2, $1, 'approved', 'EUR', '[{"sku":"SKU-1","quantity":1,"unitAmount":500,"amount":500}]', 500, now(), now(), now(), 2)`,
+        [tenant.tenantId, orderId],
+      );
+      await legacy.pool.query(
+        `INSERT INTO idempotency_keys (tenant_id, method, route, key, fingerprint, state, response_status, expires_at)
+         VALUES ($1, 'POST', '/v1/orders', 'old-key', '\\x00', 'completed', 201, now() + interval '1 day')`,
+        [tenant.tenantId],
+      );
+      const before = await schemaOf(legacy.pool);
+
+      const adopted = await migrateApp(legacy.pool);
+      assert.deepEqual(
+        adopted,
+        appMigrations().map((m) => m.id),
+      );
+      const { rows } = await legacy.pool.query(
+        'SELECT count(*)::int AS n FROM steadfast_schema_migrations WHERE adopted_from IS NOT NULL',
+      );
+      assert.equal(rows[0].n, appMigrations().length, 'every migration was adopted, none re-run');
+      assert.deepEqual(await pendingMigrations(legacy.pool, appMigrations()), []);
+      assert.deepEqual(await schemaOf(legacy.pool), before, 'the upgrade changed no table');
+      assert.deepEqual(await schemaOf(legacy.pool), await schemaOf(template.pool));
+      const kept = await legacy.pool.query(`SELECT payment_attempts FROM orders WHERE id = $1`, [orderId]);
+      assert.equal(kept.rows[0].payment_attempts, 2);
+
+      const app = await buildTestApp({ database: legacy });
+      try {
+        const old = await app.inject({ method: 'GET', url: `/v1/orders/${orderId}`, apiKey: tenant.apiKey });
+        assert.equal(old.statusCode, 200);
+        assert.equal(old.json().totalAmount, 500);
+        const created = await createOrder(app, undefined, tenant.apiKey);
+        assert.equal(created.status, 'draft');
+        const ready = await app.inject({ method: 'GET', url: '/readyz', apiKey: null });
+        assert.equal(ready.statusCode, 200);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await template.close();
+    }
+  });
+});

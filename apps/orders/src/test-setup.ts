@@ -1,0 +1,5 @@
+/** `node --test --test-global-setup=apps/orders/src/test-setup.ts`: one cluster per run, its template migrated like the app. */
+import { createGlobalSetup } from '@steadfast/toolkit/testing';
+import { migrateApp } from './migrations.ts';
+
+export const { globalSetup, globalTeardown } = createGlobalSetup({ migrate: migrateApp });

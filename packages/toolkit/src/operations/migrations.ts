@@ -1,0 +1,28 @@
+/** The operations block's table. Apply with `migrate(pool, [...operationsMigrations])`. */
+import { defineMigrations } from '../postgres/index.ts';
+
+export const operationsMigrations = defineMigrations('operations', [
+  {
+    name: '0001_operations',
+    legacy: 3,
+    sql: `
+-- Async operations: the resource a 202 points at.
+
+CREATE TABLE operations (
+  id text PRIMARY KEY,
+  tenant_id text NOT NULL,
+  kind text NOT NULL,
+  status text NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed', 'canceled')),
+  resource text,
+  result jsonb,
+  error jsonb,
+  last_error jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz
+);
+CREATE INDEX operations_tenant_id_idx ON operations (tenant_id, id DESC);
+CREATE INDEX operations_finished_at_idx ON operations (finished_at) WHERE finished_at IS NOT NULL;
+`,
+  },
+]);

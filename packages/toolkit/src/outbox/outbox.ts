@@ -1,0 +1,103 @@
+/**
+ * The transactional outbox: an event is a row written in the same transaction
+ * as the change it announces (one cheap INSERT — never a job per event), and
+ * a dispatcher (the shared batch dispatcher) delivers due rows in batches,
+ * retries failures with jittered backoff, and finally marks them dead —
+ * counted, logged and visible for replay.
+ */
+import { createBatchDispatcher } from '../jobs/index.ts';
+import type { BackgroundErrors, Logger } from '../observability/index.ts';
+import { deleteInBatches, type Queryable } from '../postgres/index.ts';
+import { outboxMigrations } from './migrations.ts';
+
+export interface OutboxEvent {
+  id: string;
+  tenantId: string;
+  type: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  createdAt: string;
+}
+
+export async function writeOutboxEvent(
+  db: Queryable,
+  event: { id: string; tenantId: string; type: string; payload: Record<string, unknown> },
+): Promise<void> {
+  await db.query('INSERT INTO outbox (id, tenant_id, type, payload) VALUES ($1, $2, $3, $4)', [
+    event.id,
+    event.tenantId,
+    event.type,
+    JSON.stringify(event.payload),
+  ]);
+}
+
+export interface DispatcherOptions {
+  db: Queryable;
+  deliver: (event: OutboxEvent) => Promise<void>;
+  log: Logger;
+  errors: BackgroundErrors;
+  batchSize?: number;
+  maxAttempts?: number;
+  maxDelayMs?: number;
+  /** how long a claimed row stays invisible to other dispatchers */
+  claimMs?: number;
+  idleMs?: number;
+  random?: () => number;
+  onDead?: (event: OutboxEvent, error: unknown) => Promise<void>;
+  /** failures that never reached the partner (open breaker, full bulkhead): wait, without spending an attempt */
+  isBackPressure?: (error: unknown) => boolean;
+  backPressureDelayMs?: number;
+}
+
+export function createOutboxDispatcher(options: DispatcherOptions) {
+  return createBatchDispatcher<OutboxEvent, void>({
+    db: options.db,
+    errors: options.errors,
+    name: 'outbox',
+    table: 'outbox',
+    claimable: `status = 'pending'`,
+    columns: 'id, tenant_id, type, payload, attempts, created_at',
+    errorColumn: 'last_error',
+    toItem: (row) => ({
+      id: row.id as string,
+      tenantId: row.tenant_id as string,
+      type: row.type as string,
+      payload: row.payload as Record<string, unknown>,
+      attempts: row.attempts as number,
+      createdAt: (row.created_at as Date).toISOString(),
+    }),
+    handle: options.deliver,
+    // one statement (one commit) for the whole batch's successes
+    complete: async (db, done) => {
+      await db.query(
+        `UPDATE outbox SET status = 'delivered', delivered_at = now(), last_error = NULL WHERE id = ANY($1)`,
+        [done.map((d) => d.item.id)],
+      );
+    },
+    exhausted: async (db, event, error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      await db.query(`UPDATE outbox SET status = 'dead', last_error = $2 WHERE id = $1`, [event.id, message]);
+      options.log.error({ eventId: event.id, type: event.type, err: error }, 'outbox event dead');
+      await options.onDead?.(event, error);
+    },
+    isBackPressure: options.isBackPressure,
+    backPressureDelayMs: options.backPressureDelayMs,
+    batchSize: options.batchSize,
+    maxAttempts: options.maxAttempts,
+    maxDelayMs: options.maxDelayMs,
+    leaseMs: options.claimMs,
+    idleMs: options.idleMs,
+    random: options.random,
+    requires: { migrations: outboxMigrations, exportName: 'outboxMigrations' },
+  });
+}
+
+/** Delete delivered events older than the retention, in batches. */
+export function reapOutbox(db: Queryable, retentionS: number, batchSize = 500): Promise<number> {
+  return deleteInBatches(db, {
+    table: 'outbox',
+    where: `status = 'delivered' AND delivered_at < now() - make_interval(secs => $1)`,
+    params: [retentionS],
+    batchSize,
+  });
+}

@@ -1,0 +1,33 @@
+/** The webhooks block's table: the inbox. Apply with `migrate(pool, [...webhooksMigrations])`. */
+import { defineMigrations } from '../postgres/index.ts';
+
+export const webhooksMigrations = defineMigrations('webhooks', [
+  {
+    name: '0001_webhook_inbox',
+    legacy: 4,
+    sql: `
+-- The webhook inbox: every verified delivery, unique per (source, webhook id).
+-- The row is the durable queue entry: a dispatcher in the worker role claims
+-- "received" rows in batches; nothing is enqueued per delivery.
+
+CREATE TABLE webhook_inbox (
+  id text PRIMARY KEY,
+  source text NOT NULL,
+  webhook_id text NOT NULL,
+  event_type text,
+  payload jsonb,
+  raw_body text NOT NULL,
+  headers jsonb NOT NULL,
+  status text NOT NULL DEFAULT 'received' CHECK (status IN ('received', 'processed', 'ignored', 'failed')),
+  reason text,
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL DEFAULT now(),
+  received_at timestamptz NOT NULL DEFAULT now(),
+  processed_at timestamptz,
+  UNIQUE (source, webhook_id)
+);
+CREATE INDEX webhook_inbox_due_idx ON webhook_inbox (next_attempt_at) WHERE status = 'received';
+CREATE INDEX webhook_inbox_status_idx ON webhook_inbox (status, id DESC);
+`,
+  },
+]);
