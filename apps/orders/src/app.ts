@@ -132,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await server.register(observability, { metrics });
   await server.register(apiKeyAuth, { verifier, protectedPrefixes: ['/v1/'] });
   await server.register(idempotency, {
+    db: deps.db,
     enabled: deps.idempotency?.enabled,
     tenantOf: (request) => request.principal?.tenantId ?? '',
   });

@@ -6,7 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../ids/index.ts';
-import type { Queryable } from '../postgres/index.ts';
+import { assertMigratedIfReachable, type Queryable } from '../postgres/index.ts';
+import { authMigrations } from './migrations.ts';
 
 export const API_KEY_PATTERN = /^[A-Za-z0-9_-]{20,200}$/;
 
@@ -39,6 +40,8 @@ export interface ApiKeyVerifier {
   verify(key: string): Promise<Principal | undefined>;
   /** forget cached verifications (e.g. right after revoking a key in this process) */
   clear(): void;
+  /** rejects, naming the missing migration, when the auth tables are not there; false: the database did not answer */
+  ready(): Promise<boolean>;
 }
 
 const LOOKUP = `
@@ -81,5 +84,6 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
       return pending;
     },
     clear: () => cache.clear(),
+    ready: () => assertMigratedIfReachable(options.db, authMigrations, 'authMigrations'),
   };
 }

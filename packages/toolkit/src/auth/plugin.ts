@@ -29,6 +29,10 @@ async function apiKeyAuthPlugin(app: FastifyInstance, options: ApiKeyAuthOptions
   if (!prefixes?.length)
     throw new Error('apiKeyAuth: protectedPrefixes must name at least one prefix, e.g. ["/api/"]');
   app.decorateRequest('principal', undefined);
+  app.addHook('onReady', async () => {
+    if (!(await options.verifier.ready()))
+      app.log.warn('database unreachable at start: auth schema not checked');
+  });
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url;
     if (route === undefined || !prefixes.some((p) => route.startsWith(p))) return;

@@ -6,9 +6,11 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { type Queryable, schemaCheckHook } from '../postgres/index.ts';
 import { ProblemError } from '../problems/index.ts';
 import { requestFingerprint } from './fingerprint.ts';
 import { parseIdempotencyKey } from './key-header.ts';
+import { idempotencyMigrations } from './migrations.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -18,6 +20,8 @@ declare module 'fastify' {
 }
 
 export interface IdempotencyPluginOptions {
+  /** where the keys live: checked for the block's migration when the app starts */
+  db: Queryable;
   /** false turns the protection off (for benchmarks): the header is then ignored */
   enabled?: boolean;
   /** the tenant a request belongs to; keys are scoped by it */
@@ -27,6 +31,10 @@ export interface IdempotencyPluginOptions {
 async function idempotencyPlugin(app: FastifyInstance, options: IdempotencyPluginOptions) {
   app.decorateRequest('idempotency', undefined);
   if (options.enabled === false) return;
+  app.addHook(
+    'onReady',
+    schemaCheckHook(app.log, options.db, idempotencyMigrations, 'idempotencyMigrations'),
+  );
   app.addHook('preValidation', async (request) => {
     if (!request.routeOptions.config.idempotency) return;
     const parsed = parseIdempotencyKey(request.headers['idempotency-key']);

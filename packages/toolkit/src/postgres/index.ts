@@ -6,12 +6,14 @@ export { isDatabaseUnavailable } from './errors.ts';
 export type { Migration, MigrationSource } from './migrate.ts';
 export {
   assertMigrated,
+  assertMigratedIfReachable,
   defineMigrations,
   isMigrated,
   MigrationError,
   migrate,
   pendingMigrations,
   readMigrations,
+  schemaCheckHook,
 } from './migrate.ts';
 export type { Pool, PoolClient, PoolOptions, Queryable } from './pool.ts';
 export { createPool } from './pool.ts';

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDatabaseUnavailable } from './errors.ts';
 import type { Pool, Queryable } from './pool.ts';
 
 export interface Migration {
@@ -182,4 +183,38 @@ export async function assertMigrated(
   throw new MigrationError(
     `the database is missing migration ${pending[0]}${pending.length > 1 ? ` (and ${pending.length - 1} more)` : ''}: apply it at start with migrate(pool, [...${exportName}])`,
   );
+}
+
+/**
+ * `assertMigrated` for start-up hooks: a database that does not answer is not
+ * a schema problem — the process starts, readiness reports the outage, and the
+ * first request after recovery works — so only an answering database that
+ * lacks a migration fails the start. Resolves false when it could not check
+ * (log that: the caller has the logger).
+ */
+export async function assertMigratedIfReachable(
+  db: Queryable,
+  migrations: Migration[],
+  exportName: string,
+): Promise<boolean> {
+  try {
+    await assertMigrated(db, migrations, exportName);
+    return true;
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    return false;
+  }
+}
+
+/** The onReady hook of a block's plugin: check the schema, or log that the database could not be asked. */
+export function schemaCheckHook(
+  log: { warn(obj: object, msg: string): void },
+  db: Queryable,
+  migrations: Migration[],
+  exportName: string,
+): () => Promise<void> {
+  return async () => {
+    if (!(await assertMigratedIfReachable(db, migrations, exportName)))
+      log.warn({ migrations: exportName }, 'database unreachable at start: schema not checked');
+  };
 }

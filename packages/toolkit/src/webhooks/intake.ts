@@ -5,9 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../ids/index.ts';
-import type { Queryable } from '../postgres/index.ts';
+import { type Queryable, schemaCheckHook } from '../postgres/index.ts';
 import { ProblemError, problemResponses } from '../problems/index.ts';
 import type { WebhookMetrics } from './metrics.ts';
+import { webhooksMigrations } from './migrations.ts';
 import type { WebhookVerifier } from './verify.ts';
 
 export interface IntakeOptions {
@@ -26,6 +27,10 @@ const KEPT_HEADERS = ['webhook-id', 'webhook-timestamp', 'content-type', 'user-a
 export async function registerWebhookIntake(app: FastifyInstance, options: IntakeOptions): Promise<void> {
   const { source, metrics } = options;
   await app.register(async (scope) => {
+    scope.addHook(
+      'onReady',
+      schemaCheckHook(scope.log, options.db, webhooksMigrations, 'webhooksMigrations'),
+    );
     // the signature covers the exact bytes: keep the body raw
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(
