@@ -10,7 +10,7 @@ export interface PoolOptions {
   connectionString: string;
   max?: number;
   applicationName?: string;
-  /** called with errors of idle clients (e.g. the server went away); default: ignore */
+  /** called with errors of idle clients (e.g. the server went away); default: a process warning */
   onError?: (error: Error) => void;
 }
 
@@ -22,7 +22,9 @@ export function createPool(options: PoolOptions): Pool {
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
   });
-  const onError = options.onError ?? (() => {});
+  const onError =
+    options.onError ??
+    ((error: Error) => process.emitWarning(`postgres pool: ${error.message}`, 'SteadfastPoolWarning'));
   pool.on('error', onError);
   // an idle or checked-out client whose connection dies must not crash the process
   pool.on('connect', (client) => client.on('error', onError));
