@@ -73,7 +73,7 @@ export async function buildTestApp(
     createTenant(db.pool, ids, { name: options.name ?? 'Test tenant', scopes: options.ops ? ['ops'] : [] });
   const tenant = await makeTenant({ ops: true, name: 'Tenant A' });
   const spec = (await server.inject({ method: 'GET', url: '/openapi.json' })).json();
-  const checker = createContractChecker(spec);
+  const checker = await createContractChecker(spec);
   const violations: string[] = [];
 
   const testApp: TestApp = {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** steadfast-check <baseUrl> [options]: the checker's command line (see runCheck for the options). */
+/** steadfast-check <base-url> [options]: the checker's command line (`--help` lists the options; see command.ts). */
 import { runCheck } from './command.ts';
 
 runCheck(process.argv.slice(2), { apiKey: process.env.STEADFAST_CHECK_API_KEY }).then(
@@ -7,7 +7,8 @@ runCheck(process.argv.slice(2), { apiKey: process.env.STEADFAST_CHECK_API_KEY })
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`steadfast-check: ${(error as Error)?.message ?? String(error)}\n`);
+    const message = (error as Error)?.message ?? String(error);
+    process.stderr.write(`steadfast-check: ${message.split('\n')[0]}\n`);
     process.exitCode = 2;
   },
 );

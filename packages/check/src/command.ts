@@ -1,8 +1,7 @@
 /**
- * steadfast-check <baseUrl> [--openapi <url|file>] [--api-key <key>] [--other-api-key <key>]
- *   [--only contract,problems,idempotency,concurrency,load] [--seed <n>] [--json <file>] [--junit <file>]
- *   [--max-requests <n>] [--load-rps <n> --load-duration <s> --p99-ms <n>]
- * Exit 0: every check passed or was skipped; 1: a check failed; 2: usage or configuration error.
+ * The steadfast-check command line: parse the options (see USAGE), run the
+ * checks, print the report, write JSON/JUnit files. Bad input exits 2 with
+ * one line on stderr.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -10,8 +9,40 @@ import { toJson, toJunit, toTerminal } from './report.ts';
 import { GROUPS, type Group, runChecks } from './run.ts';
 import { SpecError } from './spec.ts';
 
+export const USAGE = `Usage: steadfast-check <base-url> [options]
+
+Tests a running HTTP API against its OpenAPI 3.0/3.1 document (JSON): documented
+answers, problem details, idempotency keys, optimistic concurrency, load.
+
+Options:
+  --openapi <url|file>     the OpenAPI document (default: <base-url>/openapi.json)
+  --api-key <key>          sent as "Authorization: Bearer <key>" (default: $STEADFAST_CHECK_API_KEY)
+  --other-api-key <key>    a second tenant's key, for the tenant-scope check (skipped without it)
+  --only <groups>          comma-separated groups: ${GROUPS.join(',')} (default: all; load needs --load-rps)
+  --seed <n>               seed for generated requests; the same seed sends the same requests (default: 1)
+  --max-requests <n>       request budget; checks beyond it are skipped (default: 5000)
+  --load-rps <n>           run the load check at n requests/s on GET operations (off unless given)
+  --load-duration <s>      how long the load check runs, in seconds (default: 10)
+  --p99-ms <n>             the load check fails above this p99 latency in ms (default: 500)
+  --json <file>            also write the report as JSON (API keys redacted)
+  --junit <file>           also write the report as JUnit XML, for CI test reports
+  -h, --help               print this help and exit
+  -v, --version            print the version and exit
+
+Exit codes:
+  0  every check passed or was skipped
+  1  at least one check failed
+  2  bad usage or configuration: no/invalid URL, target unreachable, no usable OpenAPI document
+`;
+
+/** the version in this package's own package.json (the same path from src/ and dist/) */
+export function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  return String(pkg.version);
+}
+
 function usage(message: string): number {
-  process.stderr.write(`steadfast-check: ${message}\n`);
+  process.stderr.write(`steadfast-check: ${message.split('\n')[0]}\n`);
   return 2;
 }
 
@@ -28,6 +59,8 @@ export async function runCheck(argv: string[], env: { apiKey?: string }): Promis
       args: argv,
       allowPositionals: true,
       options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
         openapi: { type: 'string' },
         'api-key': { type: 'string' },
         'other-api-key': { type: 'string' },
@@ -42,15 +75,26 @@ export async function runCheck(argv: string[], env: { apiKey?: string }): Promis
       },
     });
   } catch (error) {
-    return usage((error as Error).message);
+    return usage(`${(error as Error).message.split('. ')[0]} (see --help)`);
   }
   const { positionals, values } = parsed as {
     positionals: string[];
-    values: Record<string, string | undefined>;
+    values: Record<string, string | undefined> & { help?: boolean; version?: boolean };
   };
-  const [baseUrl] = positionals;
-  if (!baseUrl || !/^https?:\/\/[^/]+/.test(baseUrl))
-    return usage('give the API base URL, e.g. steadfast-check http://127.0.0.1:3000');
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const [baseUrl, ...extra] = positionals;
+  if (!baseUrl)
+    return usage('give the API base URL, e.g. steadfast-check http://127.0.0.1:3000 (see --help)');
+  if (!/^https?:\/\/[^/]+/.test(baseUrl) || !URL.canParse(baseUrl))
+    return usage(`${baseUrl} is not an http(s) URL, e.g. http://127.0.0.1:3000`);
+  if (extra.length) return usage(`one base URL only; unexpected ${extra.join(' ')} (see --help)`);
   let only: Group[] | undefined;
   let seed: number | undefined;
   let maxRequests: number | undefined;
@@ -94,7 +138,8 @@ export async function runCheck(argv: string[], env: { apiKey?: string }): Promis
     });
   } catch (error) {
     if (error instanceof SpecError) return usage(error.message);
-    if (/fetch failed|ECONNREFUSED/.test((error as Error).message)) return usage(`cannot reach ${baseUrl}`);
+    if (/fetch failed|ECONNREFUSED|ECONNRESET|ENOTFOUND/.test((error as Error).message))
+      return usage(`cannot reach ${baseUrl}`);
     throw error;
   }
   if (progress) process.stderr.write('\n');

@@ -1,8 +1,7 @@
 /** What every check group gets: the client, the operations, generators, resources, effects, and where results go. */
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { generateSync } from 'json-schema-faker';
 import type { Client, Exchange, Response } from './client.ts';
+import type { OpenApiValidator } from './openapi-validator.ts';
 import type { Operation, Schema } from './spec.ts';
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
@@ -27,22 +26,22 @@ export interface CheckContext {
   report(result: Omit<CheckResult, 'evidence'> & { evidence?: Exchange[] }): void;
   nextSeed(): number;
   validSample(schema: Schema): unknown;
-  validator(schema: Schema): (value: unknown) => string | undefined;
+  /** the document's response validator */
+  openapi: OpenApiValidator;
 }
 
 export function createContext(
   client: Client,
   operations: Operation[],
+  openapi: OpenApiValidator,
   seed: number,
   otherApiKey?: string,
 ): CheckContext {
-  const ajv = new Ajv.default({ strict: false, allErrors: false, validateFormats: true });
-  addFormats.default(ajv);
-  const compiled = new Map<Schema, (value: unknown) => string | undefined>();
   let counter = seed;
   const context: CheckContext = {
     client,
     operations,
+    openapi,
     seed,
     otherApiKey,
     results: [],
@@ -60,41 +59,20 @@ export function createContext(
         });
       }
     },
-    validator(schema) {
-      let fn = compiled.get(schema);
-      if (!fn) {
-        const validate = ajv.compile(schema);
-        fn = (value) => (validate(value) ? undefined : ajv.errorsText(validate.errors));
-        compiled.set(schema, fn);
-      }
-      return fn;
-    },
   };
   return context;
 }
 
-/** Is the response documented (status or default), with its content type, and valid against its schema? */
+/** Is the response documented (status, `2XX` range or default), with its content type, and valid against its schema? */
 export function conformance(ctx: CheckContext, op: Operation, response: Response): string | undefined {
-  const documented =
-    op.responses[String(response.status)] ??
-    op.responses[`${String(response.status)[0]}XX`] ??
-    op.responses.default;
-  if (
-    !(String(response.status) in op.responses) &&
-    !op.responses.default &&
-    !op.responses[`${String(response.status)[0]}XX`]
-  ) {
-    return `status ${response.status} is not documented`;
-  }
-  if (!documented || response.body === '') return undefined;
-  const type = (response.headers['content-type'] ?? '').split(';')[0].trim();
-  if (!(type in documented))
-    return `content type ${type || '(none)'} is not documented for ${response.status}`;
-  const schema = documented[type];
-  if (!schema || !type.includes('json')) return undefined;
-  if (response.json === undefined) return `the ${response.status} body is not JSON`;
-  const error = ctx.validator(schema)(response.json);
-  return error ? `the ${response.status} body does not match its schema: ${error}` : undefined;
+  const violation = ctx.openapi.validateResponse({
+    method: op.method,
+    path: op.path,
+    status: response.status,
+    contentType: response.headers['content-type'],
+    body: response.body,
+  });
+  return violation ? `→ ${violation.status}: ${violation.message}` : undefined;
 }
 
 /** `report(id, status, detail, evidence)` for one group and operation. */

@@ -7,9 +7,16 @@
 export type { Exchange } from './client.ts';
 export { runCheck } from './command.ts';
 export type { CheckResult, CheckStatus } from './context.ts';
+export type {
+  OpenApiResponse,
+  OpenApiValidator,
+  OpenApiViolation,
+  OpenApiViolationKind,
+} from './openapi-validator.ts';
+export { createOpenApiValidator, formatViolation } from './openapi-validator.ts';
 export type { Report } from './report.ts';
 export { toJson, toJunit, toTerminal } from './report.ts';
 export type { CheckOptions, Group } from './run.ts';
 export { GROUPS, runChecks } from './run.ts';
 export type { Operation, Schema } from './spec.ts';
-export { listOperations, loadSpec, SpecError } from './spec.ts';
+export { listOperations, loadSpec, readSpec, resolveSpec, SpecError } from './spec.ts';

@@ -7,8 +7,9 @@ import { runLoadCheck } from './checks/load.ts';
 import { runProblemChecks } from './checks/problems.ts';
 import { type Client, createClient } from './client.ts';
 import { createContext } from './context.ts';
+import { createOpenApiValidator } from './openapi-validator.ts';
 import { type Report, summarize } from './report.ts';
-import { listOperations, loadSpec } from './spec.ts';
+import { listOperations, readSpec, resolveSpec } from './spec.ts';
 
 export const GROUPS = ['contract', 'problems', 'idempotency', 'concurrency', 'load'] as const;
 export type Group = (typeof GROUPS)[number];
@@ -29,13 +30,20 @@ export async function runChecks(
   options: CheckOptions,
 ): Promise<Report & { requestsByGroup: Record<string, number> }> {
   const started = Date.now();
-  const doc = await loadSpec(options.openapi ?? new URL('/openapi.json', options.baseUrl).toString());
+  const written = await readSpec(options.openapi ?? new URL('/openapi.json', options.baseUrl).toString());
+  const doc = resolveSpec(written);
   const client: Client = createClient({
     baseUrl: options.baseUrl,
     apiKey: options.apiKey,
     maxRequests: options.maxRequests ?? 5000,
   });
-  const ctx = createContext(client, listOperations(doc), options.seed ?? 1, options.otherApiKey);
+  const ctx = createContext(
+    client,
+    listOperations(doc),
+    createOpenApiValidator(written),
+    options.seed ?? 1,
+    options.otherApiKey,
+  );
   const only = new Set(options.only ?? GROUPS);
   const requestsByGroup: Record<string, number> = {};
   const step = async (group: Group, work: () => Promise<void> | void) => {

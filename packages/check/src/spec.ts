@@ -22,30 +22,70 @@ export class SpecError extends Error {
   override name = 'SpecError';
 }
 
+/** The document with its local `$ref`s resolved (a cycle is cut to `{}`). */
 export async function loadSpec(
   source: string,
   fetchImpl: typeof fetch = fetch,
 ): Promise<Record<string, unknown>> {
+  return resolveSpec(await readSpec(source, fetchImpl));
+}
+
+/** Why a fetch failed, in a word: ECONNREFUSED, ENOTFOUND, a timeout… */
+function reason(error: Error): string {
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  return cause?.code ?? cause?.message ?? error.message;
+}
+
+/** The document as written: fetched or read, parsed, and checked to be OpenAPI 3.0 or 3.1. */
+export async function readSpec(
+  source: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Record<string, unknown>> {
   let text: string;
+  const hint = ' (give the document with --openapi <url|file>)';
   if (/^https?:\/\//.test(source)) {
-    const response = await fetchImpl(source).catch((error: Error) => {
-      throw new SpecError(`cannot reach ${source}: ${error.message}`);
-    });
-    if (!response.ok) throw new SpecError(`${source} answered ${response.status}`);
+    const response = await fetchImpl(source, { signal: AbortSignal.timeout(30_000) }).catch(
+      (error: Error) => {
+        throw new SpecError(`cannot reach ${source} (${reason(error)})`);
+      },
+    );
     text = await response.text();
+    if (response.status === 401 || response.status === 403)
+      throw new SpecError(`${source} answered ${response.status}: the document is not public${hint}`);
+    if (!response.ok)
+      throw new SpecError(`${source} answered ${response.status}: no OpenAPI document there${hint}`);
+    const type = response.headers.get('content-type') ?? '';
+    if (/html/i.test(type) || /^\s*</.test(text))
+      throw new SpecError(`${source} answered an HTML page, not an OpenAPI document: is this an API?${hint}`);
   } else {
     if (!fs.existsSync(source)) throw new SpecError(`no such file: ${source}`);
     text = fs.readFileSync(source, 'utf8');
   }
-  let doc: Record<string, unknown>;
+  let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch {
-    throw new SpecError(`${source} is not JSON (only JSON OpenAPI documents are supported)`);
+  } catch (error) {
+    if (!/^\s*[{[]/.test(text) && /^\s*(openapi|swagger|info|paths)\s*:/m.test(text))
+      throw new SpecError(
+        `${source} is YAML: only JSON OpenAPI documents are supported (convert it to JSON)`,
+      );
+    throw new SpecError(`${source} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (typeof doc.openapi !== 'string' || !/^3\.[01]\./.test(doc.openapi) || typeof doc.paths !== 'object') {
-    throw new SpecError(`${source} is not an OpenAPI 3.0 or 3.1 document`);
-  }
+  const version = (doc as { openapi?: unknown; swagger?: unknown } | null) ?? {};
+  if (typeof version.swagger === 'string')
+    throw new SpecError(`${source} is Swagger ${version.swagger}: steadfast-check needs OpenAPI 3.0 or 3.1`);
+  if (typeof version.openapi !== 'string' || !/^3\.[01]\./.test(version.openapi))
+    throw new SpecError(
+      `${source} is not an OpenAPI 3.0 or 3.1 document (its "openapi" field is ${JSON.stringify(version.openapi) ?? 'missing'})`,
+    );
+  const paths = (doc as { paths?: unknown }).paths;
+  if (!paths || typeof paths !== 'object' || Array.isArray(paths))
+    throw new SpecError(`${source} has no "paths": nothing to check`);
+  return doc as Record<string, unknown>;
+}
+
+/** Resolve the local `$ref`s of a document (throws SpecError on one that points nowhere). */
+export function resolveSpec(doc: Record<string, unknown>): Record<string, unknown> {
   return resolveRefs(doc, doc) as Record<string, unknown>;
 }
 

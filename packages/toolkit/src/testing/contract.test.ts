@@ -22,7 +22,7 @@ const doc = {
     },
   },
 };
-const checker = createContractChecker(doc);
+const checker = await createContractChecker(doc);
 const base = { method: 'GET', path: '/things/1', contentType: 'application/json; charset=utf-8' };
 
 test('a conforming response has no violations', () => {

@@ -1,18 +1,9 @@
 /**
- * Check real responses against an OpenAPI 3.1 document: the path and method
- * must be documented, the status documented (or a `default`), the content
- * type listed and the body valid against its schema. Used by the test app so
- * every response the suite produces is checked.
+ * Check real responses against an OpenAPI 3.0/3.1 document, so a test app can
+ * check every response its suite produces. A thin adapter over the checker's
+ * validator (`@steadfast/check/openapi`): one implementation of "documented
+ * status, content type and schema" for the tests and for steadfast-check.
  */
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-
-interface OpenApiDoc {
-  paths: Record<string, Record<string, { responses?: Record<string, OpenApiResponse> }>>;
-}
-interface OpenApiResponse {
-  content?: Record<string, { schema?: object }>;
-}
 
 export interface ContractResponse {
   method: string;
@@ -27,53 +18,26 @@ export interface ContractChecker {
   check(response: ContractResponse): string[];
 }
 
-function templateToRegex(template: string): RegExp {
-  const source = template
-    .split('/')
-    .map((part) => (/^\{.+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-    .join('/');
-  return new RegExp(`^${source}$`);
-}
-
-export function createContractChecker(doc: OpenApiDoc): ContractChecker {
-  const ajv = new Ajv.default({ strict: false, allErrors: true });
-  addFormats.default(ajv);
-  const paths = Object.keys(doc.paths).map((template) => ({ template, regex: templateToRegex(template) }));
-  const compiled = new Map<object, ValidateFunction>();
-  const validator = (schema: object) => {
-    let fn = compiled.get(schema);
-    if (!fn) {
-      fn = ajv.compile(schema);
-      compiled.set(schema, fn);
-    }
-    return fn;
-  };
-
+/**
+ * `doc` is the OpenAPI document as JSON (`$ref`s inside it are followed).
+ * Async because the validator is loaded on first use: `@steadfast/check` is an
+ * optional peer dependency, needed only by this function.
+ */
+export async function createContractChecker(doc: object): Promise<ContractChecker> {
+  let openapi: typeof import('@steadfast/check/openapi');
+  try {
+    openapi = await import('@steadfast/check/openapi');
+  } catch (error) {
+    throw new Error(
+      `createContractChecker needs the optional peer dependency @steadfast/check (npm install --save-dev @steadfast/check): ${(error as Error).message}`,
+    );
+  }
+  const { createOpenApiValidator, formatViolation } = openapi;
+  const validator = createOpenApiValidator(doc);
   return {
-    check({ method, path, status, contentType, body }) {
-      const match = paths.find((p) => p.regex.test(path.split('?')[0]));
-      if (!match) return [];
-      const where = `${method} ${match.template} → ${status}`;
-      const operation = doc.paths[match.template][method.toLowerCase()];
-      // 405 is the right answer to an undocumented method
-      if (!operation) return method === 'HEAD' || status === 405 ? [] : [`${where}: method not documented`];
-      const responses = operation.responses ?? {};
-      const documented = responses[String(status)] ?? responses.default;
-      if (!documented) return [`${where}: status not documented`];
-      if (!documented.content || status === 204) return [];
-      const mediaType = (contentType ?? '').split(';')[0].trim();
-      const media = documented.content[mediaType];
-      if (!media) return [`${where}: content type ${mediaType} not documented`];
-      if (!media.schema) return [];
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        return [`${where}: body is not JSON`];
-      }
-      const validate = validator(media.schema);
-      if (validate(parsed)) return [];
-      return [`${where}: ${ajv.errorsText(validate.errors)}`];
+    check(response) {
+      const violation = validator.validateResponse(response);
+      return violation ? [formatViolation(violation)] : [];
     },
   };
 }

@@ -92,7 +92,7 @@ describe('testing', () => {
         },
       },
     };
-    const checker = createContractChecker(doc);
+    const checker = await createContractChecker(doc);
     const check = async (url: string) => {
       const response = await app.inject({ method: 'GET', url });
       return checker.check({
