@@ -13,15 +13,21 @@ import { createSlidingWindow } from './sliding-window.ts';
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export interface BreakerOptions {
+  /** failures ÷ calls in the window at which it opens */
   failureRateThreshold?: number;
+  /** calls in the window before the rate is judged */
   minimumRequests?: number;
+  /** length of the sliding window */
   windowMs?: number;
+  /** how long it stays open before letting probes through */
   openMs?: number;
+  /** probes allowed at once while half-open */
   halfOpenProbes?: number;
   /** does this error count as a failure of the dependency? (default: every error) */
   isFailure?: (error: unknown) => boolean;
   /** errors that count neither way (e.g. 429) */
   isIgnored?: (error: unknown) => boolean;
+  /** the time source (default: the system clock) */
   clock?: Clock;
 }
 

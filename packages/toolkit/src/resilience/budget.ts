@@ -8,9 +8,13 @@ import { type Clock, systemClock } from './context.ts';
 import { createSlidingWindow } from './sliding-window.ts';
 
 export interface RetryBudgetOptions {
+  /** retries allowed per request in the window */
   ratio?: number;
+  /** retries allowed whatever the traffic */
   minRetriesPerSecond?: number;
+  /** length of the sliding window */
   windowMs?: number;
+  /** the time source (default: the system clock) */
   clock?: Clock;
 }
 

@@ -8,7 +8,9 @@ import { BulkheadRejectedError } from './errors.ts';
 import { createEmitter } from './events.ts';
 
 export interface BulkheadOptions {
+  /** calls running at once */
   maxConcurrent: number;
+  /** calls waiting for a slot; beyond that, rejected at once */
   maxQueue?: number;
 }
 

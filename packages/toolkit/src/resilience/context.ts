@@ -13,8 +13,13 @@ export interface ExecContext {
 
 export type Work<T> = (context: ExecContext) => Promise<T>;
 
-export interface Policy {
-  execute<T>(work: Work<T>, context?: Partial<ExecContext>): Promise<T>;
+/**
+ * Runs work on the caller's behalf. `Alt` is what it may answer instead of the
+ * work's own value — a fallback's substitute — and `never` for the policies that
+ * only pass the value or the error on, so `Policy` alone is `T` in, `T` out.
+ */
+export interface Policy<out Alt = never> {
+  execute<T>(work: Work<T>, context?: Partial<ExecContext>): Promise<T | Alt>;
 }
 
 const NEVER = new AbortController().signal;

@@ -26,17 +26,19 @@ export type {
   Criticality,
   DependencyClient,
   DependencyOptions,
+  EgressLogger,
   HttpResult,
   RequestOptions,
 } from './http-client.ts';
 export { createDependencyClient } from './http-client.ts';
 export type { EgressMetrics } from './metrics.ts';
 export { createEgressMetrics } from './metrics.ts';
+export type { AltOf } from './pipeline.ts';
 export { pipeline } from './pipeline.ts';
 export { dependencyProblem, dependencyProblems } from './problems.ts';
 export type { RetryEvent, RetryOptions } from './retry.ts';
 export { retry } from './retry.ts';
-export type { Cached, StaleIfErrorOptions } from './stale-if-error.ts';
+export type { Cached, KeyedPolicy, StaleIfError, StaleIfErrorOptions } from './stale-if-error.ts';
 export { staleIfError } from './stale-if-error.ts';
 export type { TimeoutOptions } from './timeout.ts';
 export { timeout } from './timeout.ts';

@@ -1,7 +1,7 @@
-/** Egress metrics of every dependency, on the app's registry. */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+/** Egress metrics of every dependency, on the app's registry (or a registry of their own). */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export function createEgressMetrics(registry: Registry) {
+export function createEgressMetrics(registry: Registry = new Registry()) {
   return {
     duration: new Histogram({
       name: 'steadfast_egress_duration_seconds',

@@ -20,17 +20,25 @@ import { HttpStatusError } from './errors.ts';
 import { createEmitter } from './events.ts';
 
 export interface RetryOptions {
+  /** attempts, the first included */
   maxAttempts: number;
+  /** first backoff step's upper bound */
   baseDelayMs?: number;
+  /** cap on any backoff step */
   maxDelayMs?: number;
   /** the longest Retry-After we wait for (default: maxDelayMs); a longer one ends the retries */
   maxRetryAfterMs?: number;
   /** an attempt needs at least this long before the deadline to be worth starting */
   minAttemptMs?: number;
+  /** is this failure worth another attempt? (attempt: 1 for the first try) */
   shouldRetry: (error: unknown, attempt: number) => boolean;
+  /** shared by every call to the dependency; a retry it refuses ends the retries */
   budget?: RetryBudget;
+  /** the time source (default: the system clock) */
   clock?: Clock;
+  /** [0, 1) for the backoff jitter */
   random?: () => number;
+  /** the pause between attempts (default: a timer the signal cancels) */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 

@@ -8,7 +8,9 @@ import { TimeoutError } from './errors.ts';
 import { createEmitter } from './events.ts';
 
 export interface TimeoutOptions {
+  /** the longest the work may run; a nearer caller deadline cuts it shorter */
   timeoutMs: number;
+  /** the time source (default: the system clock) */
   clock?: Clock;
 }
 
