@@ -2,7 +2,7 @@
  * The toolkit's boundaries, checked on its sources: one `exports` subpath per
  * block folder (and back), no app knowledge, no import from outside the
  * package but its declared dependencies, blocks reach each other only
- * through their index.ts.
+ * through their index.ts, and every block has a usage test on its public import.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -106,5 +106,25 @@ describe('@steadfast/toolkit', () => {
         });
     });
     assert.deepEqual(bad, []);
+  });
+
+  test('every block has a usage test that imports only its public subpath (and the supporting ones)', () => {
+    const supporting = ['testing', 'postgres', 'observability', 'problems', 'ids'].map(
+      (b) => `@steadfast/toolkit/${b}`,
+    );
+    const wrong = blocks.flatMap((block) => {
+      const usage = path.join(SRC, block, 'usage.test.ts');
+      if (!fs.existsSync(usage)) return [`${block}: no usage.test.ts`];
+      return specifiersOf(usage)
+        .filter(
+          (spec) =>
+            spec.startsWith('.') ||
+            (spec.startsWith('@steadfast/') &&
+              spec !== `@steadfast/toolkit/${block}` &&
+              !supporting.includes(spec)),
+        )
+        .map((spec) => `${block}/usage.test.ts imports ${spec}`);
+    });
+    assert.deepEqual(wrong, []);
   });
 });

@@ -32,7 +32,9 @@ export function parseFaultSpec(
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const [name, action = 'kill'] = part.split(':');
+    const [name, action = 'kill', ...extra] = part.split(':');
+    if (extra.length) throw new Error(`fault "${part}" must be name or name:action`);
+    if (armed.has(name)) throw new Error(`fault point "${name}" is armed twice`);
     if (!known.includes(name))
       throw new Error(`unknown fault point "${name}" (known: ${known.join(', ') || 'none'})`);
     if (action !== 'kill' && action !== 'throw') throw new Error(`unknown fault action "${action}"`);

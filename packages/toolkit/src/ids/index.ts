@@ -48,6 +48,8 @@ export interface IdGenerator {
   next(prefix: string): string;
 }
 
+const PREFIX = /^[a-z][a-z0-9]{0,15}$/;
+
 export function createIdGenerator(options: { clock?: Clock; random?: RandomBytes } = {}): IdGenerator {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? createRandomPool();
@@ -55,6 +57,8 @@ export function createIdGenerator(options: { clock?: Clock; random?: RandomBytes
   let lastRandom = 0n;
   return {
     next(prefix) {
+      if (!PREFIX.test(prefix))
+        throw new Error(`id prefix "${prefix}" must be lowercase letters and digits, starting with a letter`);
       const ms = Math.max(clock.now(), lastMs);
       if (ms === lastMs) {
         lastRandom = (lastRandom + 1n) & ((1n << 80n) - 1n);
@@ -69,5 +73,7 @@ export function createIdGenerator(options: { clock?: Clock; random?: RandomBytes
 
 /** `prefix_` followed by 26 base32 characters, as made by createIdGenerator. */
 export function idPattern(prefix: string): string {
+  if (!PREFIX.test(prefix))
+    throw new Error(`id prefix "${prefix}" must be lowercase letters and digits, starting with a letter`);
   return `^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`;
 }

@@ -10,9 +10,9 @@ export interface TaskContext {
 
 export interface TaskDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
   name: string;
-  /** default: JOB_MAX_ATTEMPTS */
+  /** default: the runner's `defaultMaxAttempts` (8) */
   maxAttempts?: number;
-  /** default: JOB_MAX_DELAY_MS */
+  /** default: the runner's `defaultMaxDelayMs` (60 000) */
   maxDelayMs?: number;
   /** first backoff step (full jitter): default 1000 ms */
   baseDelayMs?: number;

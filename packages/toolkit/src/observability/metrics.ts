@@ -11,6 +11,8 @@ export function createHttpMetrics(
 ): HttpMetrics {
   const registry = options.registry ?? new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'steadfast_' });
+  const existing = registry.getSingleMetric('steadfast_http_request_duration_seconds');
+  if (existing) return { registry, httpDuration: existing as Histogram<'method' | 'route' | 'status'> };
   const httpDuration = new Histogram({
     name: 'steadfast_http_request_duration_seconds',
     help: 'HTTP request duration by route template and status',

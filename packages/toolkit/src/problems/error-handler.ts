@@ -39,9 +39,13 @@ export function sendProblem(
   reply: FastifyReply,
   problem: ProblemError,
 ): FastifyReply {
+  const known = registry.get(problem.slug) !== undefined;
+  // a slug nobody registered is a bug: answer 500 without the developer's detail, and say so in the log
+  if (!known)
+    request.log.error({ slug: problem.slug, detail: problem.detail }, 'problem type is not registered');
   const body = buildProblem(registry, {
     slug: problem.slug,
-    detail: problem.detail,
+    detail: known ? problem.detail : undefined,
     instance: request.url.split('?')[0],
     requestId: String(request.id),
     errors: problem.errors,

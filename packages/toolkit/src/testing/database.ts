@@ -34,12 +34,21 @@ export async function createTestDatabase(
     await admin.end();
   }
   const url = withDatabase(adminUrl(), name);
-  const pool = createPool({ connectionString: url, max: options.poolMax ?? 10 });
+  let dropping = false;
+  const pool = createPool({
+    connectionString: url,
+    max: options.poolMax ?? 10,
+    // DROP … WITH (FORCE) terminates connections the pool has not closed yet: expected then, a warning otherwise
+    onError: (error) => {
+      if (!dropping) process.emitWarning(`test database ${name}: ${error.message}`, 'SteadfastPoolWarning');
+    },
+  });
   return {
     name,
     url,
     pool,
     async close() {
+      dropping = true;
       await pool.end();
       const drop = createPool({ connectionString: adminUrl(), max: 1 });
       await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => drop.end());

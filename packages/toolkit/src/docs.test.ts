@@ -1,0 +1,89 @@
+/**
+ * The block docs' code samples are the usage tests' code: every fenced block
+ * that follows a `<!-- snippet: <file>#<name> -->` line in docs/ must equal,
+ * line for line, the region between `// docs:start <name>` and
+ * `// docs:end <name>` in that file (paths relative to the repository root),
+ * and every block has its page in docs/toolkit/ with at least one snippet.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+
+const REPO = path.resolve(import.meta.dirname, '..', '..', '..');
+const DOCS = path.join(REPO, 'docs');
+const SRC = path.resolve(import.meta.dirname);
+
+function markdownFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const full = path.join(dir, d.name);
+    return d.isDirectory() ? markdownFiles(full) : d.name.endsWith('.md') ? [full] : [];
+  });
+}
+
+function dedent(lines: string[]): string {
+  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
+  return lines.map((l) => l.slice(Number.isFinite(indent) ? indent : 0)).join('\n');
+}
+
+function region(file: string, name: string): string | undefined {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.trim() === `// docs:start ${name}`);
+  const end = lines.findIndex((l, i) => i > start && l.trim() === `// docs:end ${name}`);
+  return start < 0 || end < 0 ? undefined : dedent(lines.slice(start + 1, end));
+}
+
+const SNIPPET = /^<!-- snippet: (\S+)#(\S+) -->$/;
+
+interface Snippet {
+  doc: string;
+  file: string;
+  name: string;
+  code: string;
+}
+
+function snippetsOf(doc: string): Snippet[] {
+  const lines = fs.readFileSync(doc, 'utf8').split('\n');
+  const found: Snippet[] = [];
+  lines.forEach((line, i) => {
+    const m = SNIPPET.exec(line.trim());
+    if (!m) return;
+    const open = i + 1;
+    assert.match(
+      lines[open] ?? '',
+      /^```/,
+      `${path.relative(REPO, doc)}:${open + 1}: a code fence follows the snippet line`,
+    );
+    const close = lines.findIndex((l, j) => j > open && l.startsWith('```'));
+    found.push({ doc, file: m[1], name: m[2], code: lines.slice(open + 1, close).join('\n') });
+  });
+  return found;
+}
+
+describe('docs', () => {
+  const docs = fs.existsSync(DOCS) ? markdownFiles(DOCS) : [];
+
+  test('every snippet equals its region in the tested source', () => {
+    const wrong = docs.flatMap(snippetsOf).flatMap((s) => {
+      const file = path.join(REPO, s.file);
+      const where = `${path.relative(REPO, s.doc)} → ${s.file}#${s.name}`;
+      if (!fs.existsSync(file)) return [`${where}: no such file`];
+      const code = region(file, s.name);
+      if (code === undefined) return [`${where}: no docs:start/docs:end region`];
+      return code === s.code ? [] : [`${where}: the sample differs from the code`];
+    });
+    assert.deepEqual(wrong, []);
+  });
+
+  test('every block has its page in docs/toolkit with a tested sample', () => {
+    const blocks = fs
+      .readdirSync(SRC, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+    const missing = blocks.filter((block) => {
+      const page = path.join(DOCS, 'toolkit', `${block}.md`);
+      return !fs.existsSync(page) || snippetsOf(page).length === 0;
+    });
+    assert.deepEqual(missing, []);
+  });
+});
