@@ -8,7 +8,7 @@ import type { IdGenerator } from '@steadfast/toolkit/ids';
 import { createJobMetrics, createJobRunner, insertDeadLetter } from '@steadfast/toolkit/jobs';
 import { createBackgroundErrors, type Logger } from '@steadfast/toolkit/observability';
 import { reapOperations, updateOperation } from '@steadfast/toolkit/operations';
-import { createOutboxDispatcher, reapOutbox } from '@steadfast/toolkit/outbox';
+import { createOutboxDispatcher, reapOutbox, requeueOutboxEvent } from '@steadfast/toolkit/outbox';
 import type { Pool } from '@steadfast/toolkit/postgres';
 import { BrokenCircuitError, BulkheadRejectedError } from '@steadfast/toolkit/resilience';
 import {
@@ -100,10 +100,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
       {
         name: 'outbox-redeliver',
         async run(p: { eventId?: string }) {
-          await pool.query(
-            `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status = 'dead'`,
-            [p.eventId],
-          );
+          if (p.eventId) await requeueOutboxEvent(pool, p.eventId);
         },
       },
     ] as never[],

@@ -1,4 +1,4 @@
 /** @steadfast/toolkit/outbox: events written with the change they announce, delivered in batches, dead-lettered after retries. */
 export { outboxMigrations } from './migrations.ts';
 export type { DispatcherOptions, OutboxEvent } from './outbox.ts';
-export { createOutboxDispatcher, reapOutbox, writeOutboxEvent } from './outbox.ts';
+export { createOutboxDispatcher, reapOutbox, requeueOutboxEvent, writeOutboxEvent } from './outbox.ts';

@@ -92,6 +92,16 @@ export function createOutboxDispatcher(options: DispatcherOptions) {
   });
 }
 
+/** Put a dead event back in the queue with fresh attempts (replay); undefined when it is unknown or not dead. */
+export async function requeueOutboxEvent(db: Queryable, id: string): Promise<{ id: string } | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status = 'dead'
+     RETURNING id`,
+    [id],
+  );
+  return rows[0];
+}
+
 /** Delete delivered events older than the retention, in batches. */
 export function reapOutbox(db: Queryable, retentionS: number, batchSize = 500): Promise<number> {
   return deleteInBatches(db, {

@@ -8,6 +8,7 @@ import {
   type OutboxEvent,
   outboxMigrations,
   reapOutbox,
+  requeueOutboxEvent,
   writeOutboxEvent,
 } from '@steadfast/toolkit/outbox';
 import { migrate, withTransaction } from '@steadfast/toolkit/postgres';
@@ -155,6 +156,24 @@ describe('outbox', () => {
     assert.equal(await reapOutbox(db.pool, 7 * 86_400), 1);
     assert.equal(await rowOf('evt_old'), undefined);
     assert.equal((await rowOf('evt_doomed')).status, 'dead');
+  });
+
+  test('a dead event can be replayed once: requeued with fresh attempts, then delivered', async () => {
+    await writeOutboxEvent(db.pool, { id: 'evt_replayed', tenantId: 'default', type: 'x', payload: {} });
+    await db.pool.query(`UPDATE outbox SET status = 'dead', attempts = 3 WHERE id = 'evt_replayed'`);
+    assert.deepEqual(await requeueOutboxEvent(db.pool, 'evt_replayed'), { id: 'evt_replayed' });
+    assert.equal(
+      await requeueOutboxEvent(db.pool, 'evt_replayed'),
+      undefined,
+      'only a dead event is requeued',
+    );
+    assert.equal(await requeueOutboxEvent(db.pool, 'evt_unknown'), undefined);
+    assert.deepEqual(await rowOf('evt_replayed'), { status: 'pending', attempts: 0, last_error: null });
+    const delivered: string[] = [];
+    const healthy = failingDispatcher(async (event) => void delivered.push(event.id), {});
+    await healthy.runOnce();
+    assert.ok(delivered.includes('evt_replayed'));
+    assert.equal((await rowOf('evt_replayed')).status, 'delivered');
   });
 
   test('forgot the migration: start() fails, naming it', async () => {
