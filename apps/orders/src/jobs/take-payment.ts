@@ -10,7 +10,7 @@ import type { FaultPoints } from '@steadfast/toolkit/faults';
 import type { IdGenerator } from '@steadfast/toolkit/ids';
 import { PermanentJobError, type TaskDefinition } from '@steadfast/toolkit/jobs';
 import { findOperation, TERMINAL, updateOperation } from '@steadfast/toolkit/operations';
-import type { Pool } from '@steadfast/toolkit/postgres';
+import { ALL_TENANTS, type Pool } from '@steadfast/toolkit/postgres';
 import type { ProblemRegistry } from '@steadfast/toolkit/problems';
 import { PaymentRejectedError, type PaymentsAdapter } from '../partners/payments.ts';
 import { settlePayment } from '../payments/settle.ts';
@@ -44,7 +44,7 @@ export function takePaymentTask(deps: TakePaymentDeps): TaskDefinition<TakePayme
   return {
     name: 'take-payment',
     async run(p) {
-      const op = await findOperation(deps.db, p.operationId);
+      const op = await findOperation(deps.db, p.operationId, ALL_TENANTS); // system work: the job carries the id
       if (!op || TERMINAL.includes(op.status)) return; // settled already (e.g. by a webhook)
       if (op.status === 'pending') await updateOperation(deps.db, p.operationId, { status: 'running' });
       let outcome: Awaited<ReturnType<PaymentsAdapter['charge']>>;

@@ -14,7 +14,7 @@ import {
   findDeadLetter,
   listDeadLetters,
 } from '@steadfast/toolkit/jobs';
-import type { PoolClient } from '@steadfast/toolkit/postgres';
+import { ALL_TENANTS, type PoolClient, type TenantScope } from '@steadfast/toolkit/postgres';
 import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -55,9 +55,9 @@ const KEY_HEADERS = {
 } as const;
 
 /** undefined = every tenant (ops scope) */
-function visibleTenant(request: FastifyRequest): string | undefined {
+function visibleTenant(request: FastifyRequest): TenantScope {
   const principal = principalOf(request);
-  return principal.scopes.includes('ops') ? undefined : principal.tenantId;
+  return principal.scopes.includes('ops') ? ALL_TENANTS : principal.tenantId;
 }
 
 async function close(

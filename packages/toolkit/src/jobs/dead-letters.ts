@@ -1,5 +1,5 @@
 /** Dead letters: jobs that failed permanently or ran out of attempts, kept for inspection and replay. */
-import type { Queryable } from '../postgres/index.ts';
+import { type Queryable, type TenantScope, tenantParam } from '../postgres/index.ts';
 
 export interface DeadLetter {
   id: string;
@@ -69,14 +69,14 @@ export async function insertDeadLetter(
 /** A tenant sees its own; `ops` (tenantId undefined) sees everything, including system jobs. */
 export async function listDeadLetters(
   db: Queryable,
-  q: { tenantId: string | undefined; task?: string; status?: string; beforeId?: string; limit: number },
+  q: { tenantId: TenantScope; task?: string; status?: string; beforeId?: string; limit: number },
 ): Promise<DeadLetter[]> {
   const { rows } = await db.query<Row>(
     `SELECT * FROM dead_letters
      WHERE ($1::text IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR task = $2)
        AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR id < $4)
      ORDER BY id DESC LIMIT $5`,
-    [q.tenantId ?? null, q.task ?? null, q.status ?? null, q.beforeId ?? null, q.limit + 1],
+    [tenantParam(q.tenantId), q.task ?? null, q.status ?? null, q.beforeId ?? null, q.limit + 1],
   );
   return rows.map(toDeadLetter);
 }
@@ -84,11 +84,11 @@ export async function listDeadLetters(
 export async function findDeadLetter(
   db: Queryable,
   id: string,
-  tenantId: string | undefined,
+  scope: TenantScope,
 ): Promise<DeadLetter | undefined> {
   const { rows } = await db.query<Row>(
     'SELECT * FROM dead_letters WHERE id = $1 AND ($2::text IS NULL OR tenant_id = $2)',
-    [id, tenantId ?? null],
+    [id, tenantParam(scope)],
   );
   return rows[0] ? toDeadLetter(rows[0]) : undefined;
 }

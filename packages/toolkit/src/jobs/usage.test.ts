@@ -14,7 +14,7 @@ import {
   type TaskDefinition,
 } from '@steadfast/toolkit/jobs';
 import { createBackgroundErrors, createHttpMetrics, createLogger } from '@steadfast/toolkit/observability';
-import { migrate, type Pool, withTransaction } from '@steadfast/toolkit/postgres';
+import { ALL_TENANTS, migrate, type Pool, withTransaction } from '@steadfast/toolkit/postgres';
 import { createTestDatabase, eventually, type TestDatabase } from '@steadfast/toolkit/testing';
 
 let db: TestDatabase;
@@ -48,7 +48,7 @@ function runnerFor(pool: Pool, tasks: TaskDefinition<never>[]) {
   return { runner, registry };
 }
 
-const deadLettersOf = (task: string) => listDeadLetters(db.pool, { tenantId: undefined, task, limit: 10 });
+const deadLettersOf = (task: string) => listDeadLetters(db.pool, { tenantId: ALL_TENANTS, task, limit: 10 });
 
 describe('jobs', () => {
   test('a job enqueued in a committed transaction runs; workers heartbeat', async (t) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { reapOutbox, writeOutboxEvent } from '../outbox/index.ts';
+import { ALL_TENANTS } from '../postgres/index.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
 import { createOperation, findOperation, reapOperations, updateOperation } from './store.ts';
 import { createOperationWaiter } from './waiter.ts';
@@ -47,7 +48,7 @@ test('terminal states are final', async () => {
   const op = await newOp();
   await updateOperation(db.pool, op.id, { status: 'failed', error: { type: '/problems/x' } });
   assert.equal(await updateOperation(db.pool, op.id, { status: 'succeeded' }), undefined);
-  assert.equal((await findOperation(db.pool, op.id))?.status, 'failed');
+  assert.equal((await findOperation(db.pool, op.id, ALL_TENANTS))?.status, 'failed');
 });
 
 test('finished operations and delivered outbox rows are reaped after the retention, nothing else', async () => {
@@ -66,7 +67,7 @@ test('finished operations and delivered outbox rows are reaped after the retenti
   const thirtyDays = 30 * 86400;
   assert.equal(await reapOperations(db.pool, thirtyDays), 1);
   assert.equal(await reapOutbox(db.pool, thirtyDays), 1);
-  assert.ok(await findOperation(db.pool, running.id));
+  assert.ok(await findOperation(db.pool, running.id, ALL_TENANTS));
   const { rows } = await db.pool.query('SELECT id FROM outbox');
   assert.deepEqual(
     rows.map((r) => r.id),

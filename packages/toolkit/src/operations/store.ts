@@ -3,7 +3,7 @@
  * Every status change notifies `steadfast_operations` in the same
  * transaction, so waiters wake when it commits (LISTEN/NOTIFY, no polling).
  */
-import { deleteInBatches, type Queryable } from '../postgres/index.ts';
+import { deleteInBatches, type Queryable, type TenantScope, tenantParam } from '../postgres/index.ts';
 
 export type OperationStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'canceled';
 export const TERMINAL: OperationStatus[] = ['succeeded', 'failed', 'canceled'];
@@ -63,11 +63,11 @@ export async function createOperation(
 export async function findOperation(
   db: Queryable,
   id: string,
-  tenantId?: string,
+  scope: TenantScope,
 ): Promise<Operation | undefined> {
   const { rows } = await db.query<Row>(
     'SELECT * FROM operations WHERE id = $1 AND ($2::text IS NULL OR tenant_id = $2)',
-    [id, tenantId ?? null],
+    [id, tenantParam(scope)],
   );
   return rows[0] ? toOperation(rows[0]) : undefined;
 }

@@ -13,7 +13,14 @@ import {
   sendOperation,
   updateOperation,
 } from '@steadfast/toolkit/operations';
-import { migrate, type Pool, schemaCheckHook, withTransaction } from '@steadfast/toolkit/postgres';
+import {
+  ALL_TENANTS,
+  migrate,
+  type Pool,
+  schemaCheckHook,
+  tenantParam,
+  withTransaction,
+} from '@steadfast/toolkit/postgres';
 import { coreProblems, createProblemRegistry, ProblemError, problems } from '@steadfast/toolkit/problems';
 import { createTestDatabase, type TestDatabase } from '@steadfast/toolkit/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -154,8 +161,14 @@ describe('operations', () => {
       done,
     ]);
     assert.equal(await reapOperations(db.pool, 7 * 86_400), 1);
-    assert.equal(await findOperation(db.pool, done), undefined);
-    assert.ok(await findOperation(db.pool, running));
+    assert.equal(await findOperation(db.pool, done, ALL_TENANTS), undefined);
+    assert.ok(await findOperation(db.pool, running, ALL_TENANTS));
+    assert.equal(
+      await findOperation(db.pool, running, 'another-tenant'),
+      undefined,
+      'a tenant sees only its own',
+    );
+    assert.throws(() => tenantParam(''), /tenant scope/);
   });
 
   test('forgot the migration: the app does not start, and says which one', async () => {

@@ -3,12 +3,12 @@
  * process on `steadfast_operations`; each waiter re-reads the operation when
  * its id is notified, and gives up after its time.
  */
-import type { Pool, PoolClient } from '../postgres/index.ts';
+import type { Pool, PoolClient, TenantScope } from '../postgres/index.ts';
 import { findOperation, NOTIFY_CHANNEL, type Operation, TERMINAL } from './store.ts';
 
 export interface OperationWaiter {
   /** the operation once it has ended, or its state when `waitMs` ran out */
-  wait(id: string, tenantId: string, waitMs: number): Promise<Operation | undefined>;
+  wait(id: string, scope: TenantScope, waitMs: number): Promise<Operation | undefined>;
   close(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ export function createOperationWaiter(pool: Pool): OperationWaiter {
   }
 
   return {
-    async wait(id, tenantId, waitMs) {
+    async wait(id, scope, waitMs) {
       await connect();
       const deadline = Date.now() + waitMs;
       let wake: () => void = () => {};
@@ -43,7 +43,7 @@ export function createOperationWaiter(pool: Pool): OperationWaiter {
             wake = resolve;
             set.add(wake);
           });
-          const op = await findOperation(pool, id, tenantId); // after subscribing: no lost wake-up
+          const op = await findOperation(pool, id, scope); // after subscribing: no lost wake-up
           const left = deadline - Date.now();
           if (!op || TERMINAL.includes(op.status) || left <= 0) return op;
           let timer: NodeJS.Timeout | undefined;

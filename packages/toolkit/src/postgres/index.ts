@@ -17,4 +17,6 @@ export {
 } from './migrate.ts';
 export type { Pool, PoolClient, PoolOptions, Queryable } from './pool.ts';
 export { createPool } from './pool.ts';
+export type { TenantScope } from './tenant-scope.ts';
+export { ALL_TENANTS, tenantParam } from './tenant-scope.ts';
 export { withTransaction } from './tx.ts';
