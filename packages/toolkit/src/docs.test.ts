@@ -1,6 +1,6 @@
 /**
- * The block docs' code samples are the usage tests' code: every fenced block
- * that follows a `<!-- snippet: <file>#<name> -->` line in docs/ must equal,
+ * The docs' code samples are tested code: every fenced block that follows a
+ * `<!-- snippet: <file>#<name> -->` line in docs/ or README.md must equal,
  * line for line, the region between `// docs:start <name>` and
  * `// docs:end <name>` in that file (paths relative to the repository root),
  * and every block has its page in docs/toolkit/ with at least one snippet.
@@ -61,7 +61,7 @@ function snippetsOf(doc: string): Snippet[] {
 }
 
 describe('docs', () => {
-  const docs = fs.existsSync(DOCS) ? markdownFiles(DOCS) : [];
+  const docs = [...(fs.existsSync(DOCS) ? markdownFiles(DOCS) : []), path.join(REPO, 'README.md')];
 
   test('every snippet equals its region in the tested source', () => {
     const wrong = docs.flatMap(snippetsOf).flatMap((s) => {
