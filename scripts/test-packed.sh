@@ -137,6 +137,16 @@ step "type-checking the example against the toolkit's .d.ts"
 on_node 24 npm run --silent typecheck
 note "typecheck (tsc against the packed .d.ts): ok"
 
+step "a subpath that does not exist fails at import, as Node does"
+for major in 22 24; do
+  out="$(on_node "$major" node --input-type=module -e "await import('@steadfast/toolkit/no-such-block')" 2>&1)" &&
+    fail "Node $major: importing @steadfast/toolkit/no-such-block succeeded"
+  grep -q ERR_PACKAGE_PATH_NOT_EXPORTED <<<"$out" || fail "Node $major: unexpected import error: $out"
+  on_node "$major" node --input-type=module -e "const m = await import('@steadfast/toolkit/idempotency'); if (typeof m.idempotency !== 'function') process.exit(1)" ||
+    fail "Node $major: @steadfast/toolkit/idempotency does not load from the tarball"
+done
+echo "  Node 22 and 24: @steadfast/toolkit/no-such-block → ERR_PACKAGE_PATH_NOT_EXPORTED; /idempotency loads"
+
 for major in 24 22; do
   step "example tests on Node $major"
   log="$SCRATCH/tests-node$major.log"
