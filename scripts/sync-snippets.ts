@@ -26,7 +26,13 @@ function region(file: string, name: string): string {
 }
 
 let changed = 0;
-for (const doc of [...markdownFiles(path.join(REPO, 'docs')), path.join(REPO, 'README.md')]) {
+const readmes = ['packages', 'examples'].flatMap((top) =>
+  fs
+    .readdirSync(path.join(REPO, top))
+    .map((d) => path.join(REPO, top, d, 'README.md'))
+    .filter((f) => fs.existsSync(f)),
+);
+for (const doc of [...markdownFiles(path.join(REPO, 'docs')), path.join(REPO, 'README.md'), ...readmes]) {
   const lines = fs.readFileSync(doc, 'utf8').split('\n');
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {

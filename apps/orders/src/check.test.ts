@@ -21,6 +21,7 @@ describe('against the reference service', () => {
 
   test('every check passes or is skipped with a reason', async () => {
     const other = await app.createTenant();
+    // docs:start run-checks
     const report = await runChecks({
       baseUrl: url,
       apiKey: app.tenant.apiKey,
@@ -28,6 +29,7 @@ describe('against the reference service', () => {
       seed: 3,
     });
     const failed = report.checks.filter((c) => c.status === 'failed');
+    // docs:end run-checks
     assert.deepEqual(
       failed.map((c) => `${c.id} ${c.operation}: ${c.detail}`),
       [],

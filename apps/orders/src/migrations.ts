@@ -1,7 +1,8 @@
 /**
  * Every migration the reference app needs, in order: the toolkit blocks'
  * tables, then the app's own files in `apps/orders/migrations` (namespace
- * `orders`). Databases created before the split (integer ids 1–4) are adopted.
+ * `orders`). Databases created before the split (0.1's files 0001–0004) are
+ * adopted: what those files created is recorded, not run again.
  */
 import path from 'node:path';
 import { authMigrations } from '@steadfast/toolkit/auth';
@@ -14,8 +15,18 @@ import { webhooksMigrations } from '@steadfast/toolkit/webhooks';
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', 'migrations');
 
-/** what the pre-split numbering called the app's files */
-const LEGACY = { '0001_orders': 1, '0002_payment_attempts': 3 };
+/** 0.1's migration files, and the migrations whose schema each of them created */
+const ADOPT_FROM_0_1: Record<string, string[]> = {
+  '0001_tenants_and_orders.sql': ['auth/0001_tenants_and_api_keys', 'orders/0001_orders'],
+  '0002_idempotency_keys.sql': ['idempotency/0001_idempotency_keys'],
+  '0003_durable_work.sql': [
+    'operations/0001_operations',
+    'outbox/0001_outbox',
+    'jobs/0001_dead_letters_and_heartbeats',
+    'orders/0002_payment_attempts',
+  ],
+  '0004_webhook_inbox.sql': ['webhooks/0001_webhook_inbox'],
+};
 
 export function appMigrations(): Migration[] {
   return [
@@ -25,13 +36,13 @@ export function appMigrations(): Migration[] {
     ...outboxMigrations,
     ...jobsMigrations,
     ...webhooksMigrations,
-    ...readMigrations(MIGRATIONS_DIR, 'orders', LEGACY),
+    ...readMigrations(MIGRATIONS_DIR, 'orders'),
   ];
 }
 
 /** Our tables and graphile-worker's schema; returns the ids applied by this call. */
 export async function migrateApp(pool: Pool): Promise<string[]> {
-  const applied = await migrate(pool, appMigrations());
+  const applied = await migrate(pool, appMigrations(), { adopt: ADOPT_FROM_0_1 });
   await migrateJobs(pool);
   return applied;
 }

@@ -157,8 +157,16 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
   return {
     async start() {
       await runner.start();
-      await dispatcher.start();
-      await inbox.start();
+      try {
+        await dispatcher.start();
+        await inbox.start();
+      } catch (error) {
+        // one role, one fate: a dispatcher that cannot start stops the whole worker
+        await inbox.stop();
+        await dispatcher.stop();
+        await runner.stop();
+        throw error;
+      }
     },
     async stop() {
       await inbox.stop();

@@ -3,7 +3,8 @@
  * `<!-- snippet: <file>#<name> -->` line in docs/ or README.md must equal,
  * line for line, the region between `// docs:start <name>` and
  * `// docs:end <name>` in that file (paths relative to the repository root),
- * and every block has its page in docs/toolkit/ with at least one snippet.
+ * every TypeScript fence is such a snippet, and every block has its page in
+ * docs/toolkit/ with at least one snippet. (Also the packages' and examples' READMEs.)
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -61,7 +62,25 @@ function snippetsOf(doc: string): Snippet[] {
 }
 
 describe('docs', () => {
-  const docs = [...(fs.existsSync(DOCS) ? markdownFiles(DOCS) : []), path.join(REPO, 'README.md')];
+  const readmes = ['packages', 'examples'].flatMap((top) =>
+    fs
+      .readdirSync(path.join(REPO, top))
+      .map((d) => path.join(REPO, top, d, 'README.md'))
+      .filter((f) => fs.existsSync(f)),
+  );
+  const docs = [...markdownFiles(DOCS), path.join(REPO, 'README.md'), ...readmes];
+
+  test('every TypeScript sample is a snippet of tested code', () => {
+    const untested = docs.flatMap((doc) => {
+      const lines = fs.readFileSync(doc, 'utf8').split('\n');
+      return lines.flatMap((line, i) =>
+        /^```(ts|typescript|js|javascript)\s*$/.test(line) && !SNIPPET.test((lines[i - 1] ?? '').trim())
+          ? [`${path.relative(REPO, doc)}:${i + 1}`]
+          : [],
+      );
+    });
+    assert.deepEqual(untested, []);
+  });
 
   test('every snippet equals its region in the tested source', () => {
     const wrong = docs.flatMap(snippetsOf).flatMap((s) => {

@@ -59,6 +59,7 @@ export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps):
         createdAt: now,
         updatedAt: now,
       };
+      // docs:start insert-once
       return deps.idempotency.insertOnce(request, reply, {
         result: {
           status: 201,
@@ -75,6 +76,7 @@ export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps):
             at: now,
           }),
       });
+      // docs:end insert-once
     },
   );
 }

@@ -71,6 +71,7 @@ export function registerOrderActions(app: FastifyInstance, deps: OrderRouteDeps)
         const versions = ifMatch && !ifMatch.any ? ifMatch.versions : undefined;
         const now = new Date(deps.clock.now()).toISOString();
         const id = request.params.id;
+        // docs:start run
         return deps.idempotency.run(request, reply, async (tx) => {
           for (let attempt = 0; attempt < 3; attempt++) {
             const moved = await transitionOrder(tx, { tenantId, id, from, to, versions, now });
@@ -94,6 +95,7 @@ export function registerOrderActions(app: FastifyInstance, deps: OrderRouteDeps)
           }
           throw new ProblemError('internal-error', { detail: 'The order kept changing; try again.' });
         });
+        // docs:end run
       },
     );
   }

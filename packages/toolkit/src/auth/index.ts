@@ -1,4 +1,4 @@
-/** steadfast/auth: tenants, hashed API keys with scopes, and the Bearer-key Fastify plugin. */
+/** @steadfast/toolkit/auth: tenants, hashed API keys with scopes, and the Bearer-key Fastify plugin. */
 export type { ApiKeyVerifier, ApiKeyVerifierOptions, Principal } from './api-keys.ts';
 export {
   API_KEY_PATTERN,

@@ -4,7 +4,6 @@ import { defineMigrations } from '../postgres/index.ts';
 export const authMigrations = defineMigrations('auth', [
   {
     name: '0001_tenants_and_api_keys',
-    legacy: 1,
     sql: `
 -- Tenants and their API keys (stored as SHA-256 hashes, never in clear).
 

@@ -8,7 +8,7 @@ export interface CreateTenantInput {
   name: string;
   contactEmail?: string;
   scopes?: string[];
-  /** use this key instead of generating one (e.g. STEADFAST_DEMO_API_KEY) */
+  /** use this key instead of generating one (e.g. a demo key from your configuration) */
   apiKey?: string;
   tenantId?: string;
 }

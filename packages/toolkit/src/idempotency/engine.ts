@@ -11,17 +11,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Counter } from 'prom-client';
-import { type FaultPoints, noFaults } from '../faults/index.ts';
-import type { BackgroundErrors } from '../observability/index.ts';
-import { type Pool, type PoolClient, withTransaction } from '../postgres/index.ts';
+import { noFaults } from '../faults/index.ts';
+import { type PoolClient, withTransaction } from '../postgres/index.ts';
+import { buildProblem, isProblemError, PROBLEM_CONTENT_TYPE, ProblemError } from '../problems/index.ts';
 import {
-  buildProblem,
-  isProblemError,
-  PROBLEM_CONTENT_TYPE,
-  ProblemError,
-  type ProblemRegistry,
-} from '../problems/index.ts';
+  type EngineOptions,
+  type HandlerResult,
+  IDEMPOTENCY_FAULT_POINTS,
+  type IdempotencyContext,
+  type IdempotencyEngine,
+  type RunOptions,
+} from './engine-types.ts';
 import { NEVER_STORED_CATEGORIES, replay, send, toStored } from './responses.ts';
 import {
   claimKey,
@@ -30,47 +30,10 @@ import {
   completeKey,
   deleteExpiredKey,
   findKey,
-  type KeyScope,
   releaseKey,
   renewLease,
   takeOverKey,
 } from './store.ts';
-
-export interface IdempotencyContext {
-  scope: KeyScope;
-  fingerprint: Buffer;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    idempotency: IdempotencyContext | undefined;
-  }
-}
-
-export interface HandlerResult {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-  contentType?: string;
-}
-
-/** The engine's fault point: the key's answer is written, its transaction not yet committed. */
-export const IDEMPOTENCY_FAULT_POINTS = ['after-claim-before-commit'] as const;
-
-export interface EngineOptions {
-  db: Pool;
-  registry: ProblemRegistry;
-  counter: Counter<'outcome'>;
-  retentionS: number;
-  leaseS: number;
-  /** how long a duplicate waits for an in-flight first request before answering 409 */
-  waitMs?: number;
-  maxStoredBytes?: number;
-  faults?: FaultPoints;
-  instanceId?: string;
-  /** lease renewals and key releases happen off the request path: their failures go here */
-  errors: BackgroundErrors;
-}
 
 /** A handler's business problem (404/409/422): rolled back, then stored as the key's answer. */
 class BusinessOutcome extends Error {
@@ -79,39 +42,6 @@ class BusinessOutcome extends Error {
     super('business outcome');
     this.result = result;
   }
-}
-
-export interface RunOptions {
-  /**
-   * After the commit, the answer to show this time (e.g. after `Prefer: wait`);
-   * the stored answer — what replays get — stays the handler's result.
-   */
-  afterCommit?: (result: HandlerResult) => Promise<HandlerResult | undefined>;
-}
-
-export interface IdempotencyEngine {
-  run(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    handler: (tx: PoolClient) => Promise<HandlerResult>,
-    options?: RunOptions,
-  ): Promise<FastifyReply>;
-  insertOnce(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    spec: {
-      result: HandlerResult;
-      effect: { name: string; text: string; values: unknown[] };
-      /** runs once when the effect was written by this request (not on replays) */
-      onExecuted?: () => void;
-    },
-  ): Promise<FastifyReply>;
-  /**
-   * When preparing the effect failed (e.g. a dependency is down), a retry of a
-   * request that already completed must still get its stored answer: replay it
-   * if there is one (422 if the key was used for another request), else undefined.
-   */
-  replayIfCompleted(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -188,6 +118,13 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
     return 'wait';
   }
 
+  /** Give the key up after a failure that did nothing; the lease expires anyway if even this fails. */
+  async function release(ctx: IdempotencyContext, owner: string): Promise<void> {
+    await releaseKey(db, ctx.scope, owner).catch((e) =>
+      errors.report('idempotency-key-release', e, { route: ctx.scope.route }),
+    );
+  }
+
   async function execute(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -234,15 +171,15 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
       if (error instanceof BusinessOutcome) {
         // the handler's work is rolled back; its answer (a 404/409/422) is remembered
         const { stored, bytes } = toStored(error.result, maxStoredBytes);
-        await completeKey(db, ctx.scope, owner, stored);
+        try {
+          await completeKey(db, ctx.scope, owner, stored);
+        } catch (storeError) {
+          await release(ctx, owner); // nothing was done: a retry may run again at once
+          throw storeError;
+        }
         return send(reply, error.result, bytes);
       }
-      if (!isProblemError(error) || !storable(error)) {
-        await releaseKey(db, ctx.scope, owner).catch((e) =>
-          // the lease expires by itself: a retry after it takes the key over
-          errors.report('idempotency-key-release', e, { route: ctx.scope.route }),
-        );
-      }
+      if (!isProblemError(error) || !storable(error)) await release(ctx, owner);
       throw error;
     } finally {
       clearInterval(renew);

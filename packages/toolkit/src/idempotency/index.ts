@@ -1,12 +1,13 @@
-/** steadfast/idempotency: Idempotency-Key for Fastify routes on Postgres. */
+/** @steadfast/toolkit/idempotency: Idempotency-Key for Fastify routes on Postgres. */
+export { createIdempotencyEngine } from './engine.ts';
 export type {
   EngineOptions,
   HandlerResult,
   IdempotencyContext,
   IdempotencyEngine,
   RunOptions,
-} from './engine.ts';
-export { createIdempotencyEngine, IDEMPOTENCY_FAULT_POINTS } from './engine.ts';
+} from './engine-types.ts';
+export { IDEMPOTENCY_FAULT_POINTS } from './engine-types.ts';
 export { canonicalJson, requestFingerprint } from './fingerprint.ts';
 export { parseIdempotencyKey } from './key-header.ts';
 export { createIdempotencyMetrics } from './metrics.ts';

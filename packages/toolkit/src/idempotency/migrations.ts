@@ -4,7 +4,6 @@ import { defineMigrations } from '../postgres/index.ts';
 export const idempotencyMigrations = defineMigrations('idempotency', [
   {
     name: '0001_idempotency_keys',
-    legacy: 2,
     sql: `
 -- Idempotency keys: one row per (tenant, method, route template, key).
 -- A row is either claimed ("in_flight", with an owner and a lease) or

@@ -1,6 +1,6 @@
 /** How stored answers are built, sent and replayed (byte for byte). */
 import type { FastifyReply } from 'fastify';
-import type { HandlerResult } from './engine.ts';
+import type { HandlerResult } from './engine-types.ts';
 import type { StoredResponse } from './store.ts';
 
 /**

@@ -102,7 +102,14 @@ export function createBatchDispatcher<Item extends DispatchItem, Outcome>(
     const done: { item: Item; outcome: Outcome }[] = [];
     await Promise.all(
       rows.map(async (row) => {
-        const item = options.toItem(row);
+        let item: Item;
+        try {
+          item = options.toItem(row);
+        } catch (error) {
+          // a row we cannot read is reported; its lease brings it back, and the batch's successes still count
+          options.errors.report(options.name, error, { id: row.id });
+          return;
+        }
         try {
           done.push({ item, outcome: await options.handle(item) });
         } catch (error) {

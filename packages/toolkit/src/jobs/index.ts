@@ -1,4 +1,4 @@
-/** steadfast/jobs: durable tasks on graphile-worker with our retry policy, dead letters and heartbeats. */
+/** @steadfast/toolkit/jobs: durable tasks on graphile-worker with our retry policy, dead letters and heartbeats. */
 
 export type { BatchDispatcher, BatchDispatcherOptions, DispatchItem } from './batch-dispatcher.ts';
 export { createBatchDispatcher } from './batch-dispatcher.ts';

@@ -4,7 +4,6 @@ import { defineMigrations } from '../postgres/index.ts';
 export const jobsMigrations = defineMigrations('jobs', [
   {
     name: '0001_dead_letters_and_heartbeats',
-    legacy: 3,
     sql: `
 -- Dead letters of durable jobs, and worker heartbeats (jobs themselves live in graphile-worker's schema).
 

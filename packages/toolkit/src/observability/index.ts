@@ -1,4 +1,4 @@
-/** steadfast/observability: request ids, trace context, logs and metrics. */
+/** @steadfast/toolkit/observability: request ids, trace context, logs and metrics. */
 
 export type { BackgroundErrors, BackgroundErrorsOptions } from './background-errors.ts';
 export { createBackgroundErrors } from './background-errors.ts';

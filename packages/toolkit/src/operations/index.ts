@@ -1,4 +1,4 @@
-/** steadfast/operations: async operation resources, 202 answers and Prefer: wait. */
+/** @steadfast/toolkit/operations: async operation resources, 202 answers and Prefer: wait. */
 export type { OperationAnswerOptions } from './http.ts';
 export {
   MAX_WAIT_S,

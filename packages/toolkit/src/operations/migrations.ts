@@ -4,7 +4,6 @@ import { defineMigrations } from '../postgres/index.ts';
 export const operationsMigrations = defineMigrations('operations', [
   {
     name: '0001_operations',
-    legacy: 3,
     sql: `
 -- Async operations: the resource a 202 points at.
 

@@ -4,7 +4,6 @@ import { defineMigrations } from '../postgres/index.ts';
 export const outboxMigrations = defineMigrations('outbox', [
   {
     name: '0001_outbox',
-    legacy: 3,
     sql: `
 -- The transactional outbox: one row per event, written in the state change's transaction.
 

@@ -3,7 +3,7 @@
 export type { BatchedDelete, PeriodicCleanup } from './cleanup.ts';
 export { deleteInBatches, startPeriodicCleanup } from './cleanup.ts';
 export { isDatabaseUnavailable } from './errors.ts';
-export type { Migration, MigrationSource } from './migrate.ts';
+export type { MigrateOptions, Migration, MigrationSource } from './migrate.ts';
 export {
   assertMigrated,
   assertMigratedIfReachable,

@@ -118,6 +118,28 @@ describe('migrations', () => {
     await assertMigrated(db.pool, forgotten, 'forgottenMigrations');
   });
 
+  test('an old table of another app adopts nothing: only the files named in `adopt` count', async () => {
+    const other = await createTestDatabase({ template: 'template0' });
+    try {
+      // an app of its own that also numbered 0001, 0002: its files say nothing about the toolkit's tables
+      await other.pool.query(`
+        CREATE TABLE steadfast_migrations (id integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL);
+        INSERT INTO steadfast_migrations VALUES (1, '0001_invoices.sql', 'x'), (2, '0002_lines.sql', 'y');`);
+      const block = defineMigrations('block', [
+        { name: '0001_keys', sql: 'CREATE TABLE block_keys (id int);' },
+      ]);
+      assert.deepEqual(
+        await migrate(other.pool, block, { adopt: { '0002_idempotency_keys.sql': ['block/0001_keys'] } }),
+        ['block/0001_keys'],
+      );
+      assert.deepEqual(await applied(other.pool), [{ id: 'block/0001_keys', adopted_from: null }]);
+      const { rows } = await other.pool.query(`SELECT to_regclass('block_keys') AS t`);
+      assert.equal(rows[0].t, 'block_keys', 'run, not adopted');
+    } finally {
+      await other.close();
+    }
+  });
+
   test('a database migrated before namespacing adopts what it already has and runs only the rest', async () => {
     const old = await createTestDatabase({ template: 'template0' });
     try {
@@ -126,10 +148,14 @@ describe('migrations', () => {
         INSERT INTO steadfast_migrations VALUES (1, '0001_things.sql', 'x');
         CREATE TABLE things (id int);`);
       const migrations = defineMigrations('things', [
-        { name: '0001_things', sql: 'CREATE TABLE things (id int);', legacy: 1 },
-        { name: '0002_more', sql: 'CREATE TABLE more_things (id int);', legacy: 2 },
+        { name: '0001_things', sql: 'CREATE TABLE things (id int);' },
+        { name: '0002_more', sql: 'CREATE TABLE more_things (id int);' },
       ]);
-      assert.deepEqual(await migrate(old.pool, migrations), ['things/0001_things', 'things/0002_more']);
+      const adopt = { '0001_things.sql': ['things/0001_things'], '0002_more.sql': ['things/0002_more'] };
+      assert.deepEqual(await migrate(old.pool, migrations, { adopt }), [
+        'things/0001_things',
+        'things/0002_more',
+      ]);
       assert.deepEqual(await applied(old.pool), [
         { id: 'things/0001_things', adopted_from: '0001_things.sql' },
         { id: 'things/0002_more', adopted_from: null },

@@ -7,9 +7,10 @@
  * lock makes concurrent runners safe: the second waits, then finds nothing
  * left to do.
  *
- * Databases created before migrations were namespaced recorded integer ids in
- * `steadfast_migrations`; a migration that declares `legacy: N` is adopted
- * (recorded, not run) when that old migration N was applied.
+ * Databases created before migrations were namespaced recorded integer ids and
+ * file names in `steadfast_migrations`; the app that owned those files says
+ * which new migrations each old file already created (`adopt`), and those are
+ * recorded as adopted instead of run.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -22,15 +23,12 @@ export interface Migration {
   id: string;
   sql: string;
   checksum: string;
-  /** number of the pre-namespace migration that already created this schema */
-  legacy?: number;
 }
 
 export interface MigrationSource {
   /** `NNNN_name` (four digits, lowercase words) */
   name: string;
   sql: string;
-  legacy?: number;
 }
 
 const NAME_PATTERN = /^\d{4}_[a-z0-9_-]+$/;
@@ -46,23 +44,19 @@ export function defineMigrations(namespace: string, sources: MigrationSource[]):
   if (!NAMESPACE_PATTERN.test(namespace))
     throw new MigrationError(`migration namespace "${namespace}" is invalid`);
   const seen = new Set<string>();
-  return sources.map(({ name, sql, legacy }) => {
+  return sources.map(({ name, sql }) => {
     if (!NAME_PATTERN.test(name))
       throw new MigrationError(`migration name ${name} must look like 0001_some_name`);
     const number = name.slice(0, 4);
     if (seen.has(number)) throw new MigrationError(`two ${namespace} migrations share number ${number}`);
     seen.add(number);
     const checksum = createHash('sha256').update(sql).digest('hex');
-    return { id: `${namespace}/${name}`, sql, checksum, ...(legacy === undefined ? {} : { legacy }) };
+    return { id: `${namespace}/${name}`, sql, checksum };
   });
 }
 
-/** An app's own `NNNN_name.sql` files, under `namespace`; `legacy` maps a file's name to an old number. */
-export function readMigrations(
-  dir: string,
-  namespace: string,
-  legacy: Record<string, number> = {},
-): Migration[] {
+/** An app's own `NNNN_name.sql` files, under `namespace` (`0001_invoices.sql` → `billing/0001_invoices`). */
+export function readMigrations(dir: string, namespace: string): Migration[] {
   const files = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
@@ -73,7 +67,7 @@ export function readMigrations(
       const name = file.slice(0, -'.sql'.length);
       if (!NAME_PATTERN.test(name))
         throw new MigrationError(`migration file name ${file} must look like 0001_some_name.sql`);
-      return { name, sql: fs.readFileSync(path.join(dir, file), 'utf8'), legacy: legacy[name] };
+      return { name, sql: fs.readFileSync(path.join(dir, file), 'utf8') };
     }),
   );
 }
@@ -86,19 +80,35 @@ const CREATE_TABLE = `
     adopted_from text
   )`;
 
-async function legacyApplied(client: Queryable): Promise<Map<number, string>> {
+export interface MigrateOptions {
+  /**
+   * For databases created before namespacing: an old file name as recorded in
+   * `steadfast_migrations` (e.g. `0002_idempotency_keys.sql`) → the ids of the
+   * migrations whose schema that file already created. Those are recorded as
+   * adopted, not run, when the old file is recorded as applied.
+   */
+  adopt?: Record<string, string[]>;
+}
+
+/** Which migration ids the old table's applied files stand for. */
+async function adoptable(client: Queryable, adopt: Record<string, string[]>): Promise<Map<string, string>> {
+  const byId = new Map<string, string>();
+  if (Object.keys(adopt).length === 0) return byId;
   const { rows: exists } = await client.query<{ t: string | null }>(
     `SELECT to_regclass('steadfast_migrations')::text AS t`,
   );
-  if (!exists[0].t) return new Map();
-  const { rows } = await client.query<{ id: number; name: string }>(
-    'SELECT id, name FROM steadfast_migrations',
-  );
-  return new Map(rows.map((r) => [r.id, r.name]));
+  if (!exists[0].t) return byId;
+  const { rows } = await client.query<{ name: string }>('SELECT name FROM steadfast_migrations');
+  for (const { name } of rows) for (const id of adopt[name] ?? []) byId.set(id, name);
+  return byId;
 }
 
 /** Apply every pending migration, in the order given; returns the ids applied (or adopted) by this call. */
-export async function migrate(pool: Pool, migrations: Migration[]): Promise<string[]> {
+export async function migrate(
+  pool: Pool,
+  migrations: Migration[],
+  options: MigrateOptions = {},
+): Promise<string[]> {
   const ids = new Set<string>();
   for (const m of migrations) {
     if (ids.has(m.id)) throw new MigrationError(`migration ${m.id} is listed twice`);
@@ -113,7 +123,7 @@ export async function migrate(pool: Pool, migrations: Migration[]): Promise<stri
       'SELECT id, checksum FROM steadfast_schema_migrations',
     );
     const done = new Map(rows.map((r) => [r.id, r.checksum]));
-    const legacy = await legacyApplied(client);
+    const adopted = await adoptable(client, options.adopt ?? {});
     for (const m of migrations) {
       const checksum = done.get(m.id);
       if (checksum !== undefined) {
@@ -124,7 +134,7 @@ export async function migrate(pool: Pool, migrations: Migration[]): Promise<stri
         }
         continue;
       }
-      const adoptedFrom = m.legacy === undefined ? undefined : legacy.get(m.legacy);
+      const adoptedFrom = adopted.get(m.id);
       try {
         await client.query('BEGIN');
         if (adoptedFrom === undefined) await client.query(m.sql);

@@ -1,4 +1,4 @@
-/** steadfast/problems: one registry of problem types and the Fastify plumbing around it. */
+/** @steadfast/toolkit/problems: one registry of problem types and the Fastify plumbing around it. */
 
 export type { ProblemsPluginOptions } from './error-handler.ts';
 export { problems, sendProblem } from './error-handler.ts';

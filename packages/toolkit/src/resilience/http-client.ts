@@ -77,7 +77,7 @@ export interface RequestOptions {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** appended to baseUrl */
   path: string;
-  /** the path template, for logs and metrics (`/prices/{sku}`) */
+  /** the path template, for logs and metrics (`/items/{id}`) */
   route: string;
   /** search parameters */
   query?: Record<string, string>;

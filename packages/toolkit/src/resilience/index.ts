@@ -1,4 +1,4 @@
-/** steadfast/resilience: policies, classification, a resilient HTTP client, and dependency problems. */
+/** @steadfast/toolkit/resilience: policies, classification, a resilient HTTP client, and dependency problems. */
 export type { BackoffOptions } from './backoff.ts';
 export { backoffDelayMs } from './backoff.ts';
 export type { BreakerOptions, BreakerState } from './breaker.ts';

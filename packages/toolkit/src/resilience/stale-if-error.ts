@@ -24,7 +24,7 @@ export interface StaleIfErrorOptions {
   maxEntries?: number;
   /** the time source (default: the system clock) */
   clock?: Clock;
-  /** which failures may be answered from the cache (default: all); e.g. not "unknown SKU" */
+  /** which failures may be answered from the cache (default: all); e.g. not "no such item" */
   serveStaleOn?: (error: unknown) => boolean;
 }
 

@@ -1,4 +1,4 @@
-/** steadfast/webhooks: signed intake, a deduplicating inbox, and its processor. */
+/** @steadfast/toolkit/webhooks: signed intake, a deduplicating inbox, and its processor. */
 export type { HandlerOutcome, InboxProcessorOptions, InboxRow } from './inbox.ts';
 export { createInboxProcessor, reapInbox, requeueInboxRow } from './inbox.ts';
 export type { IntakeOptions } from './intake.ts';

@@ -4,7 +4,6 @@ import { defineMigrations } from '../postgres/index.ts';
 export const webhooksMigrations = defineMigrations('webhooks', [
   {
     name: '0001_webhook_inbox',
-    legacy: 4,
     sql: `
 -- The webhook inbox: every verified delivery, unique per (source, webhook id).
 -- The row is the durable queue entry: a dispatcher in the worker role claims
