@@ -1,44 +1,65 @@
 /** Job metrics on the app's registry: queue depth, durations, retries, dead letters by task. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { registerOnce } from '../observability/index.ts';
 import type { Queryable } from '../postgres/index.ts';
 
 export function createJobMetrics(registry: Registry, db: Queryable) {
   return {
-    duration: new Histogram({
-      name: 'steadfast_job_duration_seconds',
-      help: 'Job run duration by task and outcome',
-      labelNames: ['task', 'outcome'] as const,
-      buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30],
-      registers: [registry],
-    }),
-    retries: new Counter({
-      name: 'steadfast_job_retries_total',
-      help: 'Jobs re-enqueued by the retry policy',
-      labelNames: ['task'] as const,
-      registers: [registry],
-    }),
-    deadLetters: new Counter({
-      name: 'steadfast_dead_letters_total',
-      help: 'Jobs moved to the dead letters',
-      labelNames: ['task'] as const,
-      registers: [registry],
-    }),
-    queueDepth: new Gauge({
-      name: 'steadfast_job_queue_depth',
-      help: 'Jobs waiting or running, by task',
-      labelNames: ['task'] as const,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        const { rows } = await db
-          .query<{ task: string; n: number }>(
-            `SELECT t.identifier AS task, count(*)::int AS n FROM graphile_worker._private_jobs j
-             JOIN graphile_worker._private_tasks t ON t.id = j.task_id GROUP BY t.identifier`,
-          )
-          .catch(() => ({ rows: [] as { task: string; n: number }[] }));
-        for (const row of rows) this.set({ task: row.task }, row.n);
-      },
-    }),
+    duration: registerOnce(
+      registry,
+      'steadfast_job_duration_seconds',
+      () =>
+        new Histogram({
+          name: 'steadfast_job_duration_seconds',
+          help: 'Job run duration by task and outcome',
+          labelNames: ['task', 'outcome'] as const,
+          buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30],
+          registers: [registry],
+        }),
+    ),
+    retries: registerOnce(
+      registry,
+      'steadfast_job_retries_total',
+      () =>
+        new Counter({
+          name: 'steadfast_job_retries_total',
+          help: 'Jobs re-enqueued by the retry policy',
+          labelNames: ['task'] as const,
+          registers: [registry],
+        }),
+    ),
+    deadLetters: registerOnce(
+      registry,
+      'steadfast_dead_letters_total',
+      () =>
+        new Counter({
+          name: 'steadfast_dead_letters_total',
+          help: 'Jobs moved to the dead letters',
+          labelNames: ['task'] as const,
+          registers: [registry],
+        }),
+    ),
+    queueDepth: registerOnce(
+      registry,
+      'steadfast_job_queue_depth',
+      () =>
+        new Gauge({
+          name: 'steadfast_job_queue_depth',
+          help: 'Jobs waiting or running, by task',
+          labelNames: ['task'] as const,
+          registers: [registry],
+          async collect() {
+            this.reset();
+            const { rows } = await db
+              .query<{ task: string; n: number }>(
+                `SELECT t.identifier AS task, count(*)::int AS n FROM graphile_worker._private_jobs j
+               JOIN graphile_worker._private_tasks t ON t.id = j.task_id GROUP BY t.identifier`,
+              )
+              .catch(() => ({ rows: [] as { task: string; n: number }[] }));
+            for (const row of rows) this.set({ task: row.task }, row.n);
+          },
+        }),
+    ),
   };
 }
 

@@ -10,5 +10,6 @@ export type { HttpMetrics } from './metrics.ts';
 export { createHttpMetrics } from './metrics.ts';
 export type { ObservabilityOptions } from './plugin.ts';
 export { observability } from './plugin.ts';
+export { registerOnce } from './register-once.ts';
 export type { TraceContext } from './request-id.ts';
 export { createRequestIdGenerator, parseTraceparent } from './request-id.ts';

@@ -9,10 +9,12 @@ import {
   observability,
   parseTraceparent,
   registerHealthRoutes,
+  registerOnce,
 } from '@steadfast/toolkit/observability';
 import { coreProblems, createProblemRegistry, problems } from '@steadfast/toolkit/problems';
 import { createLogCapture } from '@steadfast/toolkit/testing';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
+import { Counter, Registry } from 'prom-client';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const logs = createLogCapture();
@@ -186,5 +188,16 @@ describe('health', () => {
     const response = await probe.inject({ method: 'GET', url: '/readyz' });
     assert.equal(response.statusCode, 503);
     assert.equal(response.json().detail, 'check failed: ECONNREFUSED 127.0.0.1:5432');
+  });
+
+  test('metric factories called twice on one registry share their metrics', () => {
+    const registry = new Registry();
+    const first = createHttpMetrics({ registry });
+    const second = createHttpMetrics({ registry });
+    assert.equal(second.httpDuration, first.httpDuration);
+    const make = () => new Counter({ name: 'shop_things_total', help: 'things', registers: [registry] });
+    const a = registerOnce(registry, 'shop_things_total', make);
+    assert.equal(registerOnce(registry, 'shop_things_total', make), a);
+    assert.throws(make, /already been registered/, 'without registerOnce prom-client refuses the second');
   });
 });
