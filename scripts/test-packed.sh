@@ -23,6 +23,7 @@ cleanup() {
   local status=$?
   # the background Node installs, if we stop before waiting for them
   for job in ${NODE22_JOB:-} ${NODE24_JOB:-}; do kill "$job" 2>/dev/null || true; done
+  if [[ -n "${REF_PID:-}" ]]; then stop_reference; fi
   if [[ "${KEEP_SCRATCH:-0}" == 1 ]]; then echo "scratch kept: $SCRATCH"; else rm -rf "$SCRATCH"; fi
   if [[ $status -ne 0 ]]; then echo "test-packed: FAILED (exit $status) after $((SECONDS - START)) s" >&2; fi
 }
@@ -199,12 +200,18 @@ REF_PORT="$(free_port)"
 REF_SANDBOX_PORT="$(free_port)"
 DEMO_KEY="sf_packed_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 REF_NODE="$ROOT/node_modules/.bin/node" # the workspace's Node 24, running the reference service from source
-ref_cli() {
-  (cd "$ROOT" && STEADFAST_HOME="$REF_HOME" STEADFAST_DEMO_API_KEY="$DEMO_KEY" PORT="$REF_PORT" SANDBOX_PORT="$REF_SANDBOX_PORT" \
-    LOG_LEVEL=warn "$REF_NODE" --conditions=steadfast-source apps/orders/src/cli.ts "$@")
-}
-ref_cli start >"$SCRATCH/reference.log" 2>&1 &
+export STEADFAST_HOME="$REF_HOME" STEADFAST_DEMO_API_KEY="$DEMO_KEY" PORT="$REF_PORT" SANDBOX_PORT="$REF_SANDBOX_PORT" LOG_LEVEL=warn
+ref_cli() { (cd "$ROOT" && "$REF_NODE" --conditions=steadfast-source apps/orders/src/cli.ts "$@"); }
+# exec in the background subshell: $! is then the CLI itself, the process to stop
+(cd "$ROOT" && exec "$REF_NODE" --conditions=steadfast-source apps/orders/src/cli.ts start) >"$SCRATCH/reference.log" 2>&1 &
 REF_PID=$!
+stop_reference() { # SIGTERM: it drains, stops its embedded Postgres and exits
+  kill -TERM "$REF_PID" 2>/dev/null || return 0
+  for _ in $(seq 1 60); do kill -0 "$REF_PID" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL "$REF_PID" 2>/dev/null || true
+  wait "$REF_PID" 2>/dev/null || true
+  REF_PID=
+}
 ready() { "$NODE24" -e "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "http://127.0.0.1:$REF_PORT/readyz"; }
 for _ in $(seq 1 120); do
   if ready; then break; fi
@@ -217,8 +224,8 @@ cd "$CHECK_DIR"
 status=0
 on_node 22 node_modules/.bin/steadfast-check "http://127.0.0.1:$REF_PORT" --api-key "$DEMO_KEY" --other-api-key "$OTHER_KEY" \
   --json "$SCRATCH/reference-check.json" >"$SCRATCH/reference-check.txt" 2>&1 || status=$?
-kill -TERM "$REF_PID" 2>/dev/null || true
-wait "$REF_PID" 2>/dev/null || true
+stop_reference
+unset STEADFAST_HOME STEADFAST_DEMO_API_KEY PORT SANDBOX_PORT LOG_LEVEL
 summary="$("$NODE24" -p "const r = require(process.argv[1]); \`\${r.summary.passed} passed, \${r.summary.failed} failed, \${r.summary.skipped} skipped\`" "$SCRATCH/reference-check.json" 2>/dev/null || echo 'no report')"
 [[ $status == 0 ]] || { tail -40 "$SCRATCH/reference-check.txt"; fail "steadfast-check on Node 22 against the reference service exited $status ($summary)"; }
 echo "  Node 22, installed checker vs reference service: exit 0, $summary"
@@ -248,5 +255,6 @@ done
 note "installed @steadfast/toolkit (npm install --omit=dev, peer fastify included): $(installed "$SIZE_DIR")"
 note "installed @steadfast/check (npm install --omit=dev): $(installed "$CHECK_DIR")"
 
+if pgrep -f "$SCRATCH" >/dev/null; then fail "processes of this run are still running: $(pgrep -af "$SCRATCH" | head -3)"; fi
 printf '\n=== test-packed: all passed in %d s\n' "$((SECONDS - START))"
 printf '  %s\n' "${SUMMARY[@]}"
