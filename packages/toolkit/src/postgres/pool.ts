@@ -22,9 +22,19 @@ export function createPool(options: PoolOptions): Pool {
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
   });
-  const onError =
+  const report =
     options.onError ??
     ((error: Error) => process.emitWarning(`postgres pool: ${error.message}`, 'SteadfastPoolWarning'));
+  // once end() was called, connections the server closes while they drain are expected, not news
+  let ending = false;
+  const end = pool.end.bind(pool);
+  pool.end = (() => {
+    ending = true;
+    return end();
+  }) as typeof pool.end;
+  const onError = (error: Error) => {
+    if (!ending) report(error);
+  };
   pool.on('error', onError);
   // an idle or checked-out client whose connection dies must not crash the process
   pool.on('connect', (client) => client.on('error', onError));

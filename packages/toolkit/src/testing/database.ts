@@ -34,21 +34,13 @@ export async function createTestDatabase(
     await admin.end();
   }
   const url = withDatabase(adminUrl(), name);
-  let dropping = false;
-  const pool = createPool({
-    connectionString: url,
-    max: options.poolMax ?? 10,
-    // DROP … WITH (FORCE) terminates connections the pool has not closed yet: expected then, a warning otherwise
-    onError: (error) => {
-      if (!dropping) process.emitWarning(`test database ${name}: ${error.message}`, 'SteadfastPoolWarning');
-    },
-  });
+  // DROP … WITH (FORCE) after pool.end() terminates connections still draining: createPool expects that
+  const pool = createPool({ connectionString: url, max: options.poolMax ?? 10 });
   return {
     name,
     url,
     pool,
     async close() {
-      dropping = true;
       await pool.end();
       const drop = createPool({ connectionString: adminUrl(), max: 1 });
       await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => drop.end());
