@@ -47,6 +47,7 @@ import { createLocalPriceList, type PriceSource } from './domain/pricing.ts';
 import { createPartners, type Partners, type PartnerTuning, type PartnerUrls } from './partners/index.ts';
 import { createRecommendationsAdapter } from './partners/recommendations.ts';
 import { orderProblems } from './problems.ts';
+import { registerApiReference } from './routes/api-reference.ts';
 import { registerOrderRoutes } from './routes/index.ts';
 
 export interface AppDeps {
@@ -207,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     });
   }
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+  await registerApiReference(server);
 
   await server.ready();
   return { server, registry, metrics, idempotencyMetrics, partners, ids, webhookMetrics, errors };

@@ -17,6 +17,7 @@ export function renderBanner(input: BannerInput): string {
     '',
     `  API            ${apiUrl}/v1/orders`,
     `  OpenAPI        ${apiUrl}/openapi.json`,
+    `  API reference  ${apiUrl}/docs`,
     `  Problem types  ${apiUrl}/problems`,
     `  Health         ${apiUrl}/healthz   ${apiUrl}/readyz   ${apiUrl}/metrics`,
     `  Demo API key   ${demoApiKey}`,
