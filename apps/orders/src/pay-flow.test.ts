@@ -71,6 +71,7 @@ async function order(id: string) {
 const ledger = async () =>
   ((await (await fetch(`${sandbox.base}/payments/ledger`)).json()) as { data: { reference: string }[] }).data;
 const onCharges = { path: '/payments/v1/charges*' };
+const postCharges = { method: 'POST', path: '/payments/v1/charges' };
 
 describe('pay', () => {
   test('happy path: 202 + operation; Prefer: wait gives the final answer; order paid; one charge; a notification', async () => {
@@ -117,6 +118,66 @@ describe('pay', () => {
     const current = await order(id);
     assert.equal(current.status, 'approved');
     assert.equal(current.lastPaymentError.code, 'card_declined');
+    assert.equal(current.lastPaymentError.type, '/problems/payment-declined');
+    assert.match(current.lastPaymentError.chargeId, /^ch_/);
+  });
+
+  test('a partner 4xx is payment-rejected (502, dependency, not retryable), not a decline: nothing charged, chargeId null, a later pay succeeds', async () => {
+    const refusal = { type: 'invalid_request_error', code: 'parameter_invalid', message: 'bad amount' };
+    await sandbox.chaos('payments', {
+      rules: [{ match: postCharges, fault: 'error', status: 400, count: 1, body: { error: refusal } }],
+    });
+    const id = await approvedOrder();
+    const opId = (await pay(id)).json().id;
+    const op = await waitForOperation(opId);
+    assert.equal(op.status, 'failed');
+    const { type, status, category, retryable, partnerStatus, partnerCode } = op.error;
+    assert.deepEqual(
+      { type, status, category, retryable, partnerStatus, partnerCode },
+      {
+        type: '/problems/payment-rejected',
+        status: 502,
+        category: 'dependency',
+        retryable: false,
+        partnerStatus: 400,
+        partnerCode: 'parameter_invalid',
+      },
+    );
+    assert.equal(op.lastError, undefined, 'no "being reconciled" message on an ended operation');
+    const current = await order(id);
+    assert.equal(current.status, 'approved');
+    assert.deepEqual(current.lastPaymentError, {
+      type: '/problems/payment-rejected',
+      code: 'rejected_by_partner',
+      chargeId: null,
+      partnerStatus: 400,
+      partnerCode: 'parameter_invalid',
+    });
+    assert.equal((await ledger()).length, 0);
+    await eventually(async () => {
+      const list = (await app.inject({ method: 'GET', url: '/v1/dead-letters?task=take-payment' })).json();
+      return list.data.some((d: { payload: { operationId: string } }) => d.payload.operationId === opId);
+    }); // an operator is told
+
+    const again = await waitForOperation((await pay(id)).json().id);
+    assert.equal(again.status, 'succeeded');
+    assert.equal((await order(id)).status, 'paid');
+    assert.equal((await ledger()).length, 1);
+  });
+
+  test('a refusal after a lost answer that did charge: the charge found by reference settles it, not a rejection', async () => {
+    await sandbox.chaos('payments', {
+      rules: [
+        { match: postCharges, fault: 'lost-response', count: 1 }, // charged, answer lost
+        { match: { method: 'GET', path: '/payments/v1/charges' }, fault: 'lost-response', count: 2 },
+        { match: postCharges, fault: 'error', status: 422 }, // then every charge request is refused
+      ],
+    });
+    const id = await approvedOrder();
+    const op = await waitForOperation((await pay(id)).json().id);
+    assert.equal(op.status, 'succeeded');
+    assert.equal((await order(id)).status, 'paid');
+    assert.equal((await ledger()).length, 1);
   });
 
   test('503s, then success: one charge', async () => {

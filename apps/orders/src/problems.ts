@@ -39,6 +39,15 @@ export const orderProblems: ProblemType[] = [
       'The payment partner declined the charge (the problem carries `failureCode`). The order is back in `approved` with `lastPaymentError`; paying again is a new attempt with a new Idempotency-Key, after the customer fixed the cause.',
   },
   {
+    slug: 'payment-rejected',
+    status: 502,
+    title: 'The payment partner rejected the charge request',
+    category: 'dependency',
+    retryable: false,
+    description:
+      'The payment partner refused the charge request itself (a 4xx answer that is not a card decline, e.g. an invalid parameter, bad credentials or a conflict); the problem carries the partner’s `partnerStatus` and `partnerCode`. Nothing was charged. The order is back in `approved` with `lastPaymentError`. Sending the same pay request again does not help: the cause is on our side or at the partner, not the card — an operator is alerted by a dead letter; pay again with a new Idempotency-Key once it is fixed.',
+  },
+  {
     slug: 'dead-letter-closed',
     status: 409,
     title: 'The dead letter was already replayed or discarded',

@@ -5,6 +5,10 @@
  * up by reference before charging again. If every attempt fails the outcome may
  * be unknown, so nothing is declared failed: the operation stays `running` with
  * `lastError`, and the dead letter can be replayed without double-charging.
+ * A refusal of the request by the partner (a 4xx that is not a decline), once
+ * the partner confirms it holds no charge for the key, fails the operation with
+ * `payment-rejected`, sends the order back to `approved` and leaves a dead
+ * letter for an operator (its replay finds the operation ended and does nothing).
  */
 import type { FaultPoints } from '@steadfast/toolkit/faults';
 import type { IdGenerator } from '@steadfast/toolkit/ids';
@@ -40,6 +44,25 @@ const lastError = (detail: string) => ({
   dependency: 'payments',
 });
 
+/**
+ * A refusal may follow an earlier attempt whose answer was lost (that attempt
+ * may have charged): ask the partner for the charge by reference before
+ * declaring that nothing was charged. Undefined when the partner has none.
+ */
+async function verifyRejection(
+  deps: TakePaymentDeps,
+  p: TakePaymentPayload,
+): Promise<Awaited<ReturnType<PaymentsAdapter['charge']>> | undefined> {
+  try {
+    return await deps.payments.lookup(p.orderId, p.n);
+  } catch (error) {
+    await updateOperation(deps.db, p.operationId, {
+      lastError: lastError(`The charge was refused and could not be verified: ${(error as Error).message}`),
+    });
+    throw error; // transient: the job retries, and asks again
+  }
+}
+
 export function takePaymentTask(deps: TakePaymentDeps): TaskDefinition<TakePaymentPayload> {
   return {
     name: 'take-payment',
@@ -56,19 +79,24 @@ export function takePaymentTask(deps: TakePaymentDeps): TaskDefinition<TakePayme
           currency: p.currency,
         });
       } catch (error) {
-        if (error instanceof PaymentRejectedError) {
-          // the partner refused the request itself: nothing was charged
-          await settlePayment(deps, p, {
-            chargeId: '',
-            status: 'failed',
-            failureCode: 'rejected_by_partner',
+        if (!(error instanceof PaymentRejectedError)) {
+          await updateOperation(deps.db, p.operationId, {
+            lastError: lastError(`Charging failed: ${(error as Error).message}`),
           });
-          throw new PermanentJobError(error.message);
+          throw error;
         }
-        await updateOperation(deps.db, p.operationId, {
-          lastError: lastError(`Charging failed: ${(error as Error).message}`),
-        });
-        throw error;
+        const found = await verifyRejection(deps, p);
+        if (!found) {
+          // the partner refused the request itself and holds no charge for it: nothing was charged
+          await settlePayment(
+            deps,
+            p,
+            { chargeId: null, status: 'failed' },
+            { rejected: { partnerStatus: error.partnerStatus, partnerCode: error.partnerCode } },
+          );
+          throw new PermanentJobError(error.message); // an operator should look: our request or setup is wrong
+        }
+        outcome = found; // an earlier attempt did charge: settle from the partner's record
       }
       deps.faults.hit('after-charge-before-commit');
       if (outcome.status === 'pending') {
@@ -81,6 +109,7 @@ export function takePaymentTask(deps: TakePaymentDeps): TaskDefinition<TakePayme
       deps.faults.hit('after-commit-before-ack');
     },
     async onDeadLetter(p, error, client) {
+      if (error instanceof PermanentJobError) return; // a rejection: the operation already failed with its problem
       await updateOperation(client, p.operationId, {
         lastError: lastError(
           `Every attempt failed (${(error as Error).message}); the payment is being reconciled.`,

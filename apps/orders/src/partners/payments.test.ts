@@ -93,10 +93,35 @@ describe('payments adapter', () => {
     );
   });
 
-  test('a 4xx from the partner is a rejection, not retried', async () => {
-    await chaos({ rules: [{ match: onCharges, fault: 'error', status: 400, count: 5 }] });
-    await assert.rejects(charge(), PaymentRejectedError);
+  test('a 4xx from the partner is a rejection carrying its status and code, not retried', async () => {
+    const body = { error: { type: 'invalid_request_error', code: 'parameter_invalid', message: 'no' } };
+    await chaos({ rules: [{ match: onCharges, fault: 'error', status: 400, count: 5, body }] });
+    await assert.rejects(charge(), (error: unknown) => {
+      assert.ok(error instanceof PaymentRejectedError);
+      assert.deepEqual([error.partnerStatus, error.partnerCode], [400, 'parameter_invalid']);
+      return true;
+    });
     const state = (await (await fetch(`${sb}/payments/_chaos`)).json()) as { requestsSeen: number };
     assert.equal(state.requestsSeen, 1);
+    assert.equal((await ledger()).length, 0);
+  });
+
+  test('401, 404 and a 409 that is not an idempotency race are rejections too', async () => {
+    for (const status of [401, 404, 409]) {
+      await chaos({ rules: [{ match: onCharges, fault: 'error', status }] });
+      const error = await charge().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof PaymentRejectedError, String(status));
+      assert.equal(error.partnerStatus, status);
+    }
+  });
+
+  test('409 request_in_progress (our own earlier request with the key) is retried with the same key', async () => {
+    const body = { error: { type: 'idempotency_error', code: 'request_in_progress', message: 'busy' } };
+    await chaos({ rules: [{ match: onCharges, fault: 'error', status: 409, count: 1, body }] });
+    assert.equal((await charge()).status, 'succeeded');
+    assert.equal((await ledger()).length, 1);
   });
 });

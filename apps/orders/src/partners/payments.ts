@@ -4,7 +4,9 @@
  * never random. Within the caller's deadline: one call plus at most two quick
  * retries; after an unknown outcome (timeout, reset, garbled answer) the charge
  * is looked up by reference before charging again. The partner's error shape
- * is translated: a decline is an answer, an outage is an error.
+ * is translated: a decline is an answer, an outage is an error, and a 4xx
+ * refusal of the request itself (not a decline, not an idempotency race) is a
+ * `PaymentRejectedError` carrying the partner's status and code.
  */
 import {
   type Clock,
@@ -32,9 +34,38 @@ export interface ChargeOutcome {
   failureCode?: string;
 }
 
-/** The partner refused the request itself (4xx other than a decline): retrying cannot help. */
+/**
+ * The partner refused the request itself (a 4xx answer to the charge, not a
+ * card decline): nothing was charged and retrying the same request cannot help.
+ */
 export class PaymentRejectedError extends Error {
   override name = 'PaymentRejectedError';
+  /** the partner's HTTP status, e.g. 400 */
+  readonly partnerStatus: number;
+  /** the partner's error code (`error.code` of its body, e.g. `parameter_invalid`), null when it sent none */
+  readonly partnerCode: string | null;
+  constructor(partnerStatus: number, partnerCode: string | null) {
+    super(`payments refused the charge (${partnerStatus}${partnerCode ? ` ${partnerCode}` : ''})`);
+    this.partnerStatus = partnerStatus;
+    this.partnerCode = partnerCode;
+  }
+}
+
+/** The partner's error code from its `{ error: { code } }` body, if it sent one. */
+function partnerCode(body: unknown): string | null {
+  const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
+  return typeof code === 'string' && code.length <= 100 ? code : null;
+}
+
+/** Answers that mean "this request is refused", as opposed to "try again" (5xx, 429, an idempotency race). */
+function rejection(error: unknown): PaymentRejectedError | undefined {
+  if (!(error instanceof HttpStatusError) || error.status < 400 || error.status >= 500) return undefined;
+  if (error.status === 429) return undefined; // back-pressure
+  const code = partnerCode(error.body);
+  // the same key is still being processed by an earlier request of ours: retry with that key
+  if (error.status === 409 && (code === 'request_in_progress' || code === 'idempotency_key_in_use'))
+    return undefined;
+  return new PaymentRejectedError(error.status, code);
 }
 
 export function paymentKey(orderId: string, n: number): string {
@@ -124,15 +155,8 @@ export function createPaymentsAdapter(options: {
           return toOutcome(body);
         } catch (error) {
           lastError = error;
-          if (
-            error instanceof HttpStatusError &&
-            error.status >= 400 &&
-            error.status < 500 &&
-            error.status !== 409 &&
-            error.status !== 429
-          ) {
-            throw new PaymentRejectedError(`payments refused the charge (${error.status})`);
-          }
+          const rejected = rejection(error);
+          if (rejected) throw rejected;
           if (unknownOutcome(error)) maybeCharged = true;
           if (options.clock.now() >= deadline) break;
           await new Promise((r) => setTimeout(r, (options.pauseMs ?? 50) * attempt));

@@ -50,7 +50,7 @@ export async function reconcilePayments(
         (await settlePayment(
           deps,
           ref,
-          { chargeId: '', status: 'failed', failureCode: 'abandoned' },
+          { chargeId: null, status: 'failed', failureCode: 'abandoned' },
           'abandoned',
         )) !== 'already-settled'
       ) {

@@ -1,9 +1,11 @@
 /**
  * The payments partner's ledger: charges with card-test-number amounts
  * (ending in 02 → declined, 05 → pending then settled), idempotency keys, and
- * status changes that become events. In memory, no HTTP.
+ * status changes that become events. In memory, no HTTP. Charge ids are
+ * time-sortable and random (never a counter), so a restarted sandbox never
+ * hands out an id that an order already points to.
  */
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ChaosConfig } from '../../chaos/config.ts';
 import { between, type Random } from '../../chaos/random.ts';
 
@@ -44,11 +46,23 @@ export type KeyedResult =
   | { kind: 'conflict' }
   | { kind: 'in-flight' };
 
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
+
+/** `ch_` + 10 characters of milliseconds + 16 random characters (80 bits), like a ULID. */
+export function newChargeId(nowMs: number): string {
+  let time = '';
+  for (let t = Math.max(0, Math.floor(nowMs)), i = 0; i < 10; i++, t = Math.floor(t / 32)) {
+    time = ALPHABET[t % 32] + time;
+  }
+  let random = '';
+  for (const byte of randomBytes(16)) random += ALPHABET[byte & 31];
+  return `ch_${time}${random}`;
+}
+
 export function createLedger(options: LedgerOptions) {
   const charges = new Map<string, Charge>();
   const order: string[] = [];
   const keys = new Map<string, { fingerprint: string; chargeId?: string }>();
-  let sequence = 0;
 
   const snapshot = (c: Charge): Charge => ({ ...c });
 
@@ -60,16 +74,16 @@ export function createLedger(options: LedgerOptions) {
   }
 
   function create(input: ChargeInput): Charge {
-    sequence++;
+    const createdAt = options.now();
     const charge: Charge = {
-      id: `ch_${String(sequence).padStart(6, '0')}${createHash('sha256').update(`${sequence}`).digest('hex').slice(0, 10)}`,
+      id: newChargeId(createdAt.getTime()),
       status: 'succeeded',
       amount: input.amount,
       currency: input.currency,
       reference: input.reference,
       ...(input.description ? { description: input.description } : {}),
       version: 1,
-      createdAt: options.now().toISOString(),
+      createdAt: createdAt.toISOString(),
     };
     const cents = input.amount % 100;
     const settlement = options.settlement() ?? {};
@@ -129,7 +143,6 @@ export function createLedger(options: LedgerOptions) {
       charges.clear();
       order.length = 0;
       keys.clear();
-      sequence = 0;
     },
   };
 }

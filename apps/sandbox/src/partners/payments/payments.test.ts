@@ -94,4 +94,33 @@ describe('payments partner', () => {
     assert.deepEqual([a.status, b.status].sort(), [201, 409]);
     assert.equal((await ledger()).length, 1);
   });
+
+  test('charge ids are unique across restarts and a reset, and sort by creation time', async () => {
+    const seen: string[] = [];
+    const three = async (at: string) => {
+      for (let i = 0; i < 3; i++) {
+        const created = await fetch(`${at}/payments/v1/charges`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ amount: 1000, currency: 'EUR', reference: `r-${i}` }),
+        });
+        seen.push(((await created.json()) as Charge).id);
+      }
+    };
+    await three(base);
+    await fetch(`${base}/_reset`, { method: 'POST' });
+    await three(base);
+    for (let run = 0; run < 2; run++) {
+      const other = await startSandbox({ chargeProcessingMs: 0 }); // a fresh process state, as after a restart
+      try {
+        await three(other.base);
+      } finally {
+        await other.close();
+      }
+    }
+    assert.equal(new Set(seen).size, seen.length, `repeated ids: ${seen.join(', ')}`);
+    for (const id of seen) assert.match(id, /^ch_[0-9a-hjkmnp-tv-z]{26}$/);
+    const times = seen.map((id) => id.slice(3, 13));
+    assert.deepEqual([...times].sort(), times, 'the time part never goes backwards');
+  });
 });
