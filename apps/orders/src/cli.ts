@@ -1,57 +1,140 @@
 #!/usr/bin/env node
-/** steadfast <command>: start | web | migrate | tenant | worker | sandbox | check */
-import { ConfigError, loadConfig } from './config.ts';
+/**
+ * steadfast <command>: start | web | worker | sandbox | migrate | tenant create | check | help.
+ *
+ * Every command's arguments are parsed strictly BEFORE anything runs: `--help`/`-h`
+ * prints that command's usage and does nothing else (no configuration, no database,
+ * no port), and an unknown option or argument is a usage error that starts nothing.
+ * Exit codes: 0 success, 1 runtime failure (one line: bad configuration, unreachable
+ * database, ...), 2 usage error (one line with a hint to the command's help).
+ */
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { MAIN_USAGE, USAGES, version } from './commands/usage.ts';
+import type { Config } from './config.ts';
 
-const USAGE = `usage: steadfast <command>
-
-  start                 embedded Postgres (unless DATABASE_URL), migrations, API, banner
-  web                   the API only (for scale-out behind a load balancer)
-  worker                durable jobs and the outbox (any number, against one Postgres)
-  sandbox               the simulated partners alone, on SANDBOX_PORT
-  migrate               apply pending database migrations
-  check <baseUrl> [--api-key K] [--other-api-key K] [--only groups] [--json F] [--junit F] ...
-                        test any API with an OpenAPI document for its promises (docs/checker.md)
-  tenant create <name> [--ops] [--email <address>]
-                        create a tenant; prints {"tenantId","apiKey"} as one JSON line
-`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE);
-    return command ? 0 : 2;
+/** a mistake in the command line; `command` ("tenant create") names the help the hint points to */
+class UsageError extends Error {
+  readonly command: string | undefined;
+  constructor(message: string, command?: string) {
+    super(message);
+    this.command = command;
   }
-  const config = loadConfig();
-  switch (command) {
-    case 'start':
-    case 'web': {
-      const { runServer } = await import('./commands/serve.ts');
-      return runServer(config, { role: command });
-    }
-    case 'migrate': {
-      const { runMigrate } = await import('./commands/migrate.ts');
-      return runMigrate(config);
-    }
-    case 'tenant': {
-      const { runTenant } = await import('./commands/tenant.ts');
-      return runTenant(config, rest);
-    }
-    case 'sandbox': {
-      const { runSandbox } = await import('./commands/sandbox.ts');
-      return runSandbox(config);
-    }
-    case 'worker': {
-      const { runWorker } = await import('./commands/worker.ts');
-      return runWorker(config);
-    }
-    case 'check': {
-      const { runCheck } = await import('@steadfast/check');
-      return runCheck(rest, { apiKey: config.checkApiKey });
-    }
-    default:
-      process.stderr.write(`steadfast: unknown command "${command}"\n${USAGE}`);
-      return 2;
+}
+
+interface Parsed {
+  positionals: string[];
+  values: Record<string, string | boolean | undefined>;
+}
+
+interface Command {
+  options?: ParseArgsOptionsConfig;
+  allowPositionals?: boolean;
+  /** which help `--help` prints (default: the command's own) */
+  helpFor?(parsed: Parsed): string;
+  /** checks the arguments (throws UsageError), then returns what runs once the configuration is loaded */
+  prepare(parsed: Parsed): (config: Config) => Promise<number>;
+}
+
+const TENANT_NAME_MAX = 200;
+
+const COMMANDS: Record<string, Command> = {
+  start: {
+    prepare: () => async (config) =>
+      (await import('./commands/serve.ts')).runServer(config, { role: 'start' }),
+  },
+  web: {
+    prepare: () => async (config) => (await import('./commands/serve.ts')).runServer(config, { role: 'web' }),
+  },
+  worker: {
+    prepare: () => async (config) => (await import('./commands/worker.ts')).runWorker(config),
+  },
+  sandbox: {
+    prepare: () => async (config) => (await import('./commands/sandbox.ts')).runSandbox(config),
+  },
+  migrate: {
+    prepare: () => async (config) => (await import('./commands/migrate.ts')).runMigrate(config),
+  },
+  tenant: {
+    allowPositionals: true,
+    options: { ops: { type: 'boolean', default: false }, email: { type: 'string' } },
+    helpFor: ({ positionals }) => (positionals[0] === 'create' ? 'tenant create' : 'tenant'),
+    prepare({ positionals, values }) {
+      const [sub, name, ...extra] = positionals;
+      if (sub === undefined) throw new UsageError('give a sub-command: create', 'tenant');
+      if (sub !== 'create') throw new UsageError(`unknown sub-command "${sub}"`, 'tenant');
+      if (!name?.trim()) throw new UsageError('give the tenant a <name>', 'tenant create');
+      if (name.length > TENANT_NAME_MAX)
+        throw new UsageError(`<name> is longer than ${TENANT_NAME_MAX} characters`, 'tenant create');
+      if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, 'tenant create');
+      const args = { name, ops: values.ops === true, email: values.email as string | undefined };
+      return async (config) => (await import('./commands/tenant.ts')).runTenantCreate(config, args);
+    },
+  },
+};
+
+/** parseArgs' messages go on: keep their first sentence */
+function firstSentence(message: string): string {
+  return message.split(/\.\s/)[0].replace(/\.$/, '');
+}
+
+function parse(argv: string[], options: ParseArgsOptionsConfig, allowPositionals: boolean, command?: string) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true }) as Parsed;
+  } catch (error) {
+    throw new UsageError(firstSentence((error as Error).message), command);
   }
+}
+
+const HELP: ParseArgsOptionsConfig = { help: { type: 'boolean', short: 'h' } };
+
+/** the checker, under its `steadfast check` name; its --help/--version never load the configuration */
+async function runChecker(argv: string[]): Promise<number> {
+  const { runCheck } = await import('@steadfast/check');
+  const apiKey = async () => (await import('./config.ts')).loadConfig().checkApiKey;
+  return runCheck(argv, { apiKey, program: 'steadfast check' });
+}
+
+/** `steadfast help [command [sub-command]]` and `steadfast [command] --help` */
+async function printHelp(path: string[]): Promise<number> {
+  if (path[0] === 'check') return runChecker(['--help']);
+  const key = path.join(' ');
+  const text = key === '' || key === 'help' ? MAIN_USAGE : USAGES[key];
+  if (text === undefined) throw new UsageError(`no command "${key}"`);
+  process.stdout.write(text);
+  return 0;
+}
+
+async function main(args: string[]): Promise<number> {
+  // `npx steadfast -- --help` (npx keeps --help for itself) passes the "--" on
+  const argv = args[0] === '--' ? args.slice(1) : args;
+  const [name, ...rest] = argv;
+  if (name === undefined) throw new UsageError('give a command, e.g. steadfast start');
+  if (name === 'help') return printHelp(rest);
+  if (name === 'check') return runChecker(rest);
+  if (name.startsWith('-')) {
+    const options = { ...HELP, version: { type: 'boolean', short: 'v' } } as const;
+    const { values, positionals } = parse(argv, options, true);
+    if (values.help) return printHelp(positionals);
+    if (values.version && positionals.length) throw new UsageError('--version takes no command');
+    if (values.version) {
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    throw new UsageError('give the command first, e.g. steadfast start --help');
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}"`);
+  const parsed = parse(rest, { ...HELP, ...command.options }, command.allowPositionals ?? false, name);
+  if (parsed.values.help) return printHelp([command.helpFor?.(parsed) ?? name]);
+  const run = command.prepare(parsed);
+  // the configuration (and everything it imports) is loaded only for a command that runs
+  const { loadConfig } = await import('./config.ts');
+  return run(loadConfig());
+}
+
+function fail(line: string, code: number): void {
+  process.stderr.write(`${line}\n`);
+  process.exit(code);
 }
 
 main(process.argv.slice(2)).then(
@@ -59,11 +142,14 @@ main(process.argv.slice(2)).then(
     if (code !== -1) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`steadfast: bad configuration: ${error.message}\n`);
-    } else {
-      process.stderr.write(`steadfast: ${(error as Error)?.message ?? String(error)}\n`);
+    if (error instanceof UsageError) {
+      const prefix = error.command ? `steadfast ${error.command}` : 'steadfast';
+      const help = error.command ? `steadfast ${error.command} --help` : 'steadfast help';
+      return fail(`${prefix}: ${error.message}; run "${help}"`, 2);
     }
-    process.exit(1);
+    const message = (error as Error)?.message ?? String(error);
+    // config.ts is imported lazily, so its ConfigError is known by name
+    if ((error as Error)?.name === 'ConfigError') return fail(`steadfast: bad configuration: ${message}`, 1);
+    fail(`steadfast: ${message.split('\n')[0]}`, 1);
   },
 );

@@ -1,7 +1,8 @@
 /**
  * The steadfast-check command line: parse the options (see USAGE), run the
  * checks, print the report, write JSON/JUnit files. Bad input exits 2 with
- * one line on stderr.
+ * one line on stderr (a usage mistake ends with a hint to --help); --help and
+ * --version do nothing else. The same command runs as `steadfast check`.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -9,7 +10,9 @@ import { toJson, toJunit, toTerminal } from './report.ts';
 import { GROUPS, type Group, runChecks } from './run.ts';
 import { SpecError } from './spec.ts';
 
-export const USAGE = `Usage: steadfast-check <base-url> [options]
+/** the help text, naming the command as the user typed it (`steadfast-check` or `steadfast check`) */
+export function renderUsage(program = 'steadfast-check'): string {
+  return `Usage: ${program} <base-url> [options]
 
 Tests a running HTTP API against its OpenAPI 3.0/3.1 document (JSON): documented
 answers, problem details, idempotency keys, optimistic concurrency, load.
@@ -34,6 +37,9 @@ Exit codes:
   1  at least one check failed
   2  bad usage or configuration: no/invalid URL, target unreachable, no usable OpenAPI document
 `;
+}
+
+export const USAGE = renderUsage();
 
 /** the version in this package's own package.json (the same path from src/ and dist/) */
 export function version(): string {
@@ -41,8 +47,10 @@ export function version(): string {
   return String(pkg.version);
 }
 
-function usage(message: string): number {
-  process.stderr.write(`steadfast-check: ${message.split('\n')[0]}\n`);
+/** exit 2 with one line on stderr; `hint` adds where the usage is explained */
+function refuse(program: string, message: string, hint = false): number {
+  const line = message.split('\n')[0];
+  process.stderr.write(`${program}: ${line}${hint ? `; run "${program} --help"` : ''}\n`);
   return 2;
 }
 
@@ -52,7 +60,16 @@ function positiveInt(value: string | undefined, name: string): number | undefine
   return Number(value);
 }
 
-export async function runCheck(argv: string[], env: { apiKey?: string }): Promise<number> {
+export interface RunCheckEnvironment {
+  /** the key sent when --api-key is not given; a function is called only when the checks run */
+  apiKey?: string | (() => string | undefined | Promise<string | undefined>);
+  /** the command's name in messages and help (default steadfast-check) */
+  program?: string;
+}
+
+export async function runCheck(argv: string[], env: RunCheckEnvironment): Promise<number> {
+  const program = env.program ?? 'steadfast-check';
+  const usage = (message: string) => refuse(program, message, true);
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -75,14 +92,14 @@ export async function runCheck(argv: string[], env: { apiKey?: string }): Promis
       },
     });
   } catch (error) {
-    return usage(`${(error as Error).message.split('. ')[0]} (see --help)`);
+    return usage((error as Error).message.split('. ')[0]);
   }
   const { positionals, values } = parsed as {
     positionals: string[];
     values: Record<string, string | undefined> & { help?: boolean; version?: boolean };
   };
   if (values.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(renderUsage(program));
     return 0;
   }
   if (values.version) {
@@ -90,11 +107,10 @@ export async function runCheck(argv: string[], env: { apiKey?: string }): Promis
     return 0;
   }
   const [baseUrl, ...extra] = positionals;
-  if (!baseUrl)
-    return usage('give the API base URL, e.g. steadfast-check http://127.0.0.1:3000 (see --help)');
+  if (!baseUrl) return usage(`give the API base URL, e.g. ${program} http://127.0.0.1:3000`);
   if (!/^https?:\/\/[^/]+/.test(baseUrl) || !URL.canParse(baseUrl))
     return usage(`${baseUrl} is not an http(s) URL, e.g. http://127.0.0.1:3000`);
-  if (extra.length) return usage(`one base URL only; unexpected ${extra.join(' ')} (see --help)`);
+  if (extra.length) return usage(`one base URL only; unexpected ${extra.join(' ')}`);
   let only: Group[] | undefined;
   let seed: number | undefined;
   let maxRequests: number | undefined;
@@ -123,12 +139,14 @@ export async function runCheck(argv: string[], env: { apiKey?: string }): Promis
     ? (done: number, sent: number) =>
         process.stderr.write(`\r  checks done: ${done}, requests sent: ${sent}   `)
     : undefined;
+  // read only now: --help, --version and usage errors never evaluate it
+  const apiKey = values['api-key'] ?? (typeof env.apiKey === 'function' ? await env.apiKey() : env.apiKey);
   let report: Awaited<ReturnType<typeof runChecks>>;
   try {
     report = await runChecks({
       baseUrl,
       openapi: values.openapi,
-      apiKey: values['api-key'] ?? env.apiKey,
+      apiKey,
       otherApiKey: values['other-api-key'],
       only,
       seed,
@@ -137,9 +155,9 @@ export async function runCheck(argv: string[], env: { apiKey?: string }): Promis
       onProgress: progress,
     });
   } catch (error) {
-    if (error instanceof SpecError) return usage(error.message);
+    if (error instanceof SpecError) return refuse(program, error.message);
     if (/fetch failed|ECONNREFUSED|ECONNRESET|ENOTFOUND/.test((error as Error).message))
-      return usage(`cannot reach ${baseUrl}`);
+      return refuse(program, `cannot reach ${baseUrl}`);
     throw error;
   }
   if (progress) process.stderr.write('\n');

@@ -2,7 +2,7 @@
 
 import { buildSandbox, type Sandbox } from '@steadfast/sandbox';
 import { createLogger, type Logger } from '@steadfast/toolkit/observability';
-import type { Config } from '../config.ts';
+import { type Config, ConfigError } from '../config.ts';
 import { onShutdownSignal } from '../runtime/shutdown.ts';
 import { paymentsWebhookSecrets } from '../runtime/webhook-secret.ts';
 
@@ -24,8 +24,7 @@ export async function runSandbox(
   logger: Logger = createLogger({ level: config.logLevel }),
 ): Promise<number> {
   if (config.sandboxPort === 0) {
-    process.stderr.write('steadfast: SANDBOX_PORT is 0 (disabled); set a port to run the sandbox\n');
-    return 2;
+    throw new ConfigError('SANDBOX_PORT', 'is 0 (disabled); set a port to run the sandbox');
   }
   const { sandbox, url } = await startSandbox(config, `http://${config.host}:${config.port}`);
   onShutdownSignal([{ name: 'sandbox', run: () => sandbox.close() }], logger);

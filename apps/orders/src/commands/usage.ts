@@ -1,0 +1,199 @@
+/**
+ * The `steadfast` CLI's help texts (one per command and sub-command) and its
+ * version. Printing them needs nothing but this file: no configuration, no
+ * database, no port.
+ */
+import fs from 'node:fs';
+
+/** the version in apps/orders/package.json, found relative to this module */
+export function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String(pkg.version);
+}
+
+const HELP_OPTION = `Options:
+  -h, --help               print this help and exit (nothing else runs)`;
+
+const DATABASE_ENV = `  DATABASE_URL             a real Postgres, postgres://...; absent: the embedded cluster
+  STEADFAST_HOME           local state: embedded cluster in <home>/pg, generated secrets (./.steadfast)
+  STEADFAST_PG_PORT        port of the embedded cluster (a free port chosen at first start, kept in the home)`;
+
+const PARTNER_ENV = `  PAYMENTS_URL, MESSAGING_URL, PRICING_URL, ANALYTICS_URL, RECOMMENDATIONS_URL
+                           partner base URLs (default: the sandbox, http://127.0.0.1:<SANDBOX_PORT>/<partner>)
+  PAYMENTS_WEBHOOK_SECRET  Standard Webhooks secret(s) whsec_..., comma-separated (generated, kept in the home)`;
+
+const WORKER_ENV = `  JOB_MAX_ATTEMPTS, JOB_MAX_DELAY_MS, WORKER_DEAD_AFTER_S, RECONCILE_INTERVAL_S,
+  RECONCILE_PENDING_AGE_S, PAYMENT_ABANDON_AFTER_S, OPERATIONS_RETENTION_S
+                           retries, worker liveness, payment reconciliation, retention`;
+
+const LOG_ENV = `  LOG_LEVEL                fatal, error, warn, info, debug, trace or silent (info)`;
+
+const MORE = 'Every variable, its default and allowed values: docs/configuration.md';
+
+export const MAIN_USAGE = `Usage: steadfast <command> [options]
+
+The Steadfast reference Orders API and its tools. From a checkout run it as
+"npx steadfast <command>". npx keeps --help for itself: ask "npx steadfast help
+[command]", or pass the flag after "--" ("npx steadfast -- migrate --help").
+
+Commands:
+  start                    embedded Postgres (unless DATABASE_URL), migrations, API + worker, sandbox, banner
+  web                      the API only (for scale-out behind a load balancer)
+  worker                   durable jobs and the outbox (any number, against one Postgres)
+  sandbox                  the simulated partners alone, on SANDBOX_PORT
+  migrate                  apply pending database migrations and exit
+  tenant create <name>     create a tenant; prints {"tenantId","apiKey"} as one JSON line
+  check <base-url>         test any API against its OpenAPI document (the steadfast-check checker)
+  help [command]           print this help, or a command's
+
+Options:
+  -h, --help               print this help (after a command: that command's help) and exit
+  -v, --version            print the version and exit
+
+Configuration comes from environment variables; each command's help names those it reads.
+${MORE}
+
+Exit codes:
+  0  success
+  1  runtime failure: bad configuration, unreachable database, a failed start
+  2  usage error: unknown command or option, missing or extra argument
+`;
+
+const START_USAGE = `Usage: steadfast start
+
+Runs the whole service on one machine: the embedded Postgres cluster in
+STEADFAST_HOME/pg (unless DATABASE_URL is set), pending migrations, the API with
+a worker in the same process, the simulated partners on SANDBOX_PORT, then a
+banner with the URLs and the demo API key. Runs until SIGINT or SIGTERM, then
+drains requests and jobs and stops the cluster it started.
+
+${HELP_OPTION}
+
+Environment:
+  PORT                     API port (3000; 0 picks a free one, the banner shows it)
+  HOST                     bind address (127.0.0.1)
+  SANDBOX_PORT             port of the simulated partners (3001; 0 = off, when partners are real)
+${DATABASE_ENV}
+  STEADFAST_DEMO_API_KEY   API key of the demo tenant (generated once, kept in the home)
+${PARTNER_ENV}
+  PAYMENTS_WEBHOOK_URL     where the sandbox sends payment webhooks (this API's /webhooks/payments)
+  IDEMPOTENCY_RETENTION_S, IDEMPOTENCY_LEASE_S
+                           how long idempotency keys are kept; how long a claim may stay silent
+${WORKER_ENV}
+${LOG_ENV}
+${MORE}
+`;
+
+const WEB_USAGE = `Usage: steadfast web
+
+Runs the API alone (no worker, no sandbox), for scale-out: any number of web
+processes behind a load balancer, against one Postgres. Applies pending
+migrations at start (concurrent starts are safe). Runs until SIGINT or SIGTERM.
+
+${HELP_OPTION}
+
+Environment:
+  PORT                     API port (3000; 0 picks a free one)
+  HOST                     bind address (127.0.0.1)
+${DATABASE_ENV}
+  STEADFAST_DEMO_API_KEY   API key of the demo tenant (generated once, kept in the home)
+${PARTNER_ENV}
+  IDEMPOTENCY_RETENTION_S, IDEMPOTENCY_LEASE_S
+                           how long idempotency keys are kept; how long a claim may stay silent
+${LOG_ENV}
+${MORE}
+`;
+
+const WORKER_USAGE = `Usage: steadfast worker
+
+Runs durable jobs (payments), the outbox dispatcher, the webhook inbox
+processor, periodic clean-up and payment reconciliation; any number of workers
+against one Postgres. Serves /healthz and /metrics on WORKER_METRICS_PORT.
+Runs until SIGINT or SIGTERM, letting running jobs finish.
+
+${HELP_OPTION}
+
+Environment:
+  WORKER_METRICS_PORT      port of /healthz and /metrics (9465; 0 = off)
+  HOST                     bind address of that port (127.0.0.1)
+${DATABASE_ENV}
+${PARTNER_ENV}
+${WORKER_ENV}
+${LOG_ENV}
+${MORE}
+`;
+
+const SANDBOX_USAGE = `Usage: steadfast sandbox
+
+Runs the simulated partners alone (payments, messaging, pricing, analytics,
+recommendations) on SANDBOX_PORT, so a crash test can kill the API while the
+partners keep their ledgers. Needs no database. Runs until SIGINT or SIGTERM.
+
+${HELP_OPTION}
+
+Environment:
+  SANDBOX_PORT             port of the partners (3001; must not be 0 here)
+  HOST                     bind address (127.0.0.1)
+  PORT                     the API's port, for the default webhook URL (3000)
+  PAYMENTS_WEBHOOK_URL     where payment webhooks go (http://<HOST>:<PORT>/webhooks/payments)
+  PAYMENTS_WEBHOOK_SECRET  the secret they are signed with (generated, kept in STEADFAST_HOME)
+  STEADFAST_HOME           local state (./.steadfast)
+${LOG_ENV}
+${MORE}
+`;
+
+const MIGRATE_USAGE = `Usage: steadfast migrate
+
+Applies pending database migrations and exits, printing {"applied":[...ids]} as
+one JSON line. Run it once per deploy (concurrent runs are safe: an advisory
+lock, each file applied once and recorded with its checksum). Without
+DATABASE_URL it joins the embedded cluster of a running "steadfast start" in the
+same home, or starts and stops that cluster itself.
+
+${HELP_OPTION}
+
+Environment:
+${DATABASE_ENV}
+${LOG_ENV}
+${MORE}
+`;
+
+const TENANT_USAGE = `Usage: steadfast tenant <sub-command>
+
+Manages tenants (the owners of API keys).
+
+Sub-commands:
+  create <name> [--ops] [--email <address>]
+                           create a tenant and its first API key (see "steadfast tenant create --help")
+
+${HELP_OPTION}
+`;
+
+const TENANT_CREATE_USAGE = `Usage: steadfast tenant create <name> [--ops] [--email <address>]
+
+Creates a tenant named <name> (at most 200 characters) with one API key and
+prints {"tenantId","apiKey"} as one JSON line; the key is shown only this once.
+Applies pending migrations first. Without DATABASE_URL it joins the embedded
+cluster of a running "steadfast start" in the same home, or starts and stops it.
+
+Options:
+  --ops                    the ops scope: operator endpoints (every tenant's dead letters, webhook events)
+  --email <address>        the tenant's contact address
+  -h, --help               print this help and exit (nothing else runs)
+
+Environment:
+${DATABASE_ENV}
+${LOG_ENV}
+${MORE}
+`;
+
+/** help texts by command path ("tenant create" for a sub-command); `check` prints the checker's own */
+export const USAGES: Record<string, string> = {
+  start: START_USAGE,
+  web: WEB_USAGE,
+  worker: WORKER_USAGE,
+  sandbox: SANDBOX_USAGE,
+  migrate: MIGRATE_USAGE,
+  tenant: TENANT_USAGE,
+  'tenant create': TENANT_CREATE_USAGE,
+};
