@@ -90,6 +90,12 @@ describe('pricing (critical, degradable)', () => {
     assert.equal(stale.statusCode, 201, stale.body);
     assert.equal(stale.json().pricing.stale, true);
     assert.equal(stale.json().totalAmount, warm.json().totalAmount);
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics', apiKey: null })).body;
+    assert.match(
+      metrics,
+      /^steadfast_egress_stale_served_total\{dependency="pricing"\} [1-9]/m,
+      'stale serves are counted',
+    );
   });
 
   test('a retried create whose first attempt succeeded replays its 201 even while pricing is down', async () => {

@@ -94,7 +94,12 @@ export function createPartners(
   const analyticsBuffer = createAnalyticsBuffer({ client: analytics, registry: deps.registry });
   const clients = [pricing, payments, messaging, recommendations, analytics];
   return {
-    prices: createPricingAdapter({ client: pricing, clock: deps.clock, ...tuning.pricing }),
+    prices: createPricingAdapter({
+      client: pricing,
+      clock: deps.clock,
+      staleServed: metrics.staleServed,
+      ...tuning.pricing,
+    }),
     payments: createPaymentsAdapter({ client: payments, clock: deps.clock }),
     messaging: createMessagingAdapter(messaging),
     recommendations: createRecommendationsAdapter(recommendations),

@@ -23,6 +23,8 @@ export interface PricingAdapterOptions {
   maxStaleMs?: number;
   /** time budget of one quote, all retries included (default 1 s) */
   deadlineMs?: number;
+  /** counts prices served stale (steadfast_egress_stale_served_total) */
+  staleServed?: { inc(labels: { dependency: string }): void };
 }
 
 interface Price {
@@ -37,6 +39,7 @@ export function createPricingAdapter(options: PricingAdapterOptions): PriceSourc
     clock: options.clock,
     serveStaleOn: (error) => !(error instanceof UnknownSkuError),
   });
+  cache.onStaleServed(() => options.staleServed?.inc({ dependency: 'pricing' }));
 
   async function load(sku: string, currency: string, deadline: number, context: CallContext): Promise<Price> {
     try {

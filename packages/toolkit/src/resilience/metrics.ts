@@ -49,6 +49,17 @@ export function createEgressMetrics(registry: Registry = new Registry()) {
           registers: [registry],
         }),
     ),
+    staleServed: registerOnce(
+      registry,
+      'steadfast_egress_stale_served_total',
+      () =>
+        new Counter({
+          name: 'steadfast_egress_stale_served_total',
+          help: 'Answers served from a stale cache entry because the dependency failed',
+          labelNames: ['dependency'] as const,
+          registers: [registry],
+        }),
+    ),
     breakerState: registerOnce(
       registry,
       'steadfast_breaker_state',
