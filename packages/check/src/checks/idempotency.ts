@@ -183,7 +183,10 @@ export async function runIdempotencyChecks(ctx: CheckContext, stormSize = 20): P
     const lostMeter = meterFor(lost) as Measure;
     const lostBefore = (await lostMeter()) ?? 0;
     const dropped = await ctx.client.sendAndDrop(lost);
-    await new Promise((r) => setTimeout(r, 100));
+    // the retry comes after the first request did its work (as a client's would, seconds later):
+    // wait for its effect (up to 2 s), so this checks replay after a lost answer, not a race (that is the storm's)
+    for (let waited = 0; waited < 2000 && ((await lostMeter()) ?? 0) === lostBefore; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
     let retry = await ctx.client.send(lost);
     for (let i = 0; i < 10 && retry.status === 409; i++) {
       await new Promise((r) => setTimeout(r, 200));
