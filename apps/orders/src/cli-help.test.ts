@@ -6,18 +6,15 @@
  * nothing. Every invocation is spawned at once in `before`; the tests read the results.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createTestDatabase, freePort } from '@steadfast/toolkit/testing';
-import { childEnv, makeHome, runCli } from './runtime/spawn-cli.ts';
+import { BIN_PATH, makeHome, runCli } from './runtime/spawn-cli.ts';
 
 type Run = Awaited<ReturnType<typeof runCli>>;
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const BIN_PATH = path.resolve(import.meta.dirname, '..', 'bin', 'steadfast.js');
 
 /** every command path, and what its usage must name */
 const COMMANDS = ['start', 'web', 'worker', 'sandbox', 'migrate', 'tenant', 'tenant create', 'check'];
@@ -43,22 +40,6 @@ async function holdPort(): Promise<{ port: number; server: net.Server }> {
   const server = net.createServer((socket) => socket.destroy());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as net.AddressInfo).port, server };
-}
-
-/** spawn the package's bin, as `npx steadfast` does */
-function runBin(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN_PATH, ...args], { env: childEnv(env), stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('steadfast --help, --version and usage errors', () => {
@@ -102,9 +83,9 @@ describe('steadfast --help, --version and usage errors', () => {
       'web --hepl (free port)',
       () => runCli(['web', '--hepl'], { ...withDb, PORT: String(freeApiPort) }),
     ]);
-    jobs.push(['bin help', () => runBin(['help'], embedded)]);
-    jobs.push(['bin -- --help', () => runBin(['--', '--help'], embedded)]);
-    jobs.push(['bin -- migrate --help', () => runBin(['--', 'migrate', '--help'], withDb)]);
+    jobs.push(['bin help', () => runCli(['help'], embedded, BIN_PATH)]);
+    jobs.push(['bin -- --help', () => runCli(['--', '--help'], embedded, BIN_PATH)]);
+    jobs.push(['bin -- migrate --help', () => runCli(['--', 'migrate', '--help'], withDb, BIN_PATH)]);
     // a few at a time, not all at once: a small machine stays responsive
     const queue = [...jobs];
     await Promise.all(

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { freePort } from '@steadfast/toolkit/testing';
 
 export const CLI_PATH = path.resolve(import.meta.dirname, '..', 'cli.ts');
+/** the package's bin, as `npx steadfast` runs it */
+export const BIN_PATH = path.resolve(import.meta.dirname, '..', '..', 'bin', 'steadfast.js');
 
 export interface RunningCli {
   child: ChildProcess;
@@ -87,13 +89,14 @@ export async function startCli(env: Record<string, string>, timeoutMs = 60_000):
   }
 }
 
-/** Run a one-shot CLI command; resolves with its exit code and output. */
+/** Run a one-shot CLI command (`script`: the CLI, or BIN_PATH); resolves with its exit code and output. */
 export function runCli(
   args: string[],
   env: Record<string, string>,
+  script = CLI_PATH,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { env: childEnv(env), stdio: 'pipe' });
+    const child = spawn(process.execPath, [script, ...args], { env: childEnv(env), stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => {

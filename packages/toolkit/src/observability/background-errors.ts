@@ -6,6 +6,7 @@
  */
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
+import { registerOnce } from './register-once.ts';
 
 export interface BackgroundErrors {
   /** log at warn with `component` and count it; never throws */
@@ -23,13 +24,17 @@ const METRIC = 'steadfast_background_errors_total';
 export function createBackgroundErrors(options: BackgroundErrorsOptions): BackgroundErrors {
   const { log, registry } = options;
   const counter = registry
-    ? ((registry.getSingleMetric(METRIC) as Counter<'component'> | undefined) ??
-      new Counter({
-        name: METRIC,
-        help: 'Failures of background work (lease renewals, heartbeats, dispatch batches, schedulers) by component',
-        labelNames: ['component'] as const,
-        registers: [registry],
-      }))
+    ? registerOnce(
+        registry,
+        METRIC,
+        () =>
+          new Counter({
+            name: METRIC,
+            help: 'Failures of background work (lease renewals, heartbeats, dispatch batches, schedulers) by component',
+            labelNames: ['component'] as const,
+            registers: [registry],
+          }),
+      )
     : undefined;
   return {
     report(component, error, context = {}) {

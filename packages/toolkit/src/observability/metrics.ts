@@ -1,5 +1,6 @@
 /** Prometheus metrics: one registry per app (no global state), HTTP duration histogram. */
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { registerOnce } from './register-once.ts';
 
 export interface HttpMetrics {
   registry: Registry;
@@ -11,14 +12,18 @@ export function createHttpMetrics(
 ): HttpMetrics {
   const registry = options.registry ?? new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'steadfast_' });
-  const existing = registry.getSingleMetric('steadfast_http_request_duration_seconds');
-  if (existing) return { registry, httpDuration: existing as Histogram<'method' | 'route' | 'status'> };
-  const httpDuration = new Histogram({
-    name: 'steadfast_http_request_duration_seconds',
-    help: 'HTTP request duration by route template and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const name = 'steadfast_http_request_duration_seconds';
+  const httpDuration = registerOnce(
+    registry,
+    name,
+    () =>
+      new Histogram({
+        name,
+        help: 'HTTP request duration by route template and status',
+        labelNames: ['method', 'route', 'status'] as const,
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers: [registry],
+      }),
+  );
   return { registry, httpDuration };
 }
