@@ -10,31 +10,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { docFiles, REPO, region, SNIPPET } from '../../../scripts/snippets.ts';
 
-const REPO = path.resolve(import.meta.dirname, '..', '..', '..');
-const DOCS = path.join(REPO, 'docs');
 const SRC = path.resolve(import.meta.dirname);
-
-function markdownFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const full = path.join(dir, d.name);
-    return d.isDirectory() ? markdownFiles(full) : d.name.endsWith('.md') ? [full] : [];
-  });
-}
-
-function dedent(lines: string[]): string {
-  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
-  return lines.map((l) => l.slice(Number.isFinite(indent) ? indent : 0)).join('\n');
-}
-
-function region(file: string, name: string): string | undefined {
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const start = lines.findIndex((l) => l.trim() === `// docs:start ${name}`);
-  const end = lines.findIndex((l, i) => i > start && l.trim() === `// docs:end ${name}`);
-  return start < 0 || end < 0 ? undefined : dedent(lines.slice(start + 1, end));
-}
-
-const SNIPPET = /^<!-- snippet: (\S+)#(\S+) -->$/;
 
 interface Snippet {
   doc: string;
@@ -62,13 +40,7 @@ function snippetsOf(doc: string): Snippet[] {
 }
 
 describe('docs', () => {
-  const readmes = ['packages', 'examples'].flatMap((top) =>
-    fs
-      .readdirSync(path.join(REPO, top))
-      .map((d) => path.join(REPO, top, d, 'README.md'))
-      .filter((f) => fs.existsSync(f)),
-  );
-  const docs = [...markdownFiles(DOCS), path.join(REPO, 'README.md'), ...readmes];
+  const docs = docFiles();
 
   test('every TypeScript sample is a snippet of tested code', () => {
     const untested = docs.flatMap((doc) => {
@@ -100,7 +72,7 @@ describe('docs', () => {
       .filter((d) => d.isDirectory())
       .map((d) => d.name);
     const missing = blocks.filter((block) => {
-      const page = path.join(DOCS, 'toolkit', `${block}.md`);
+      const page = path.join(REPO, 'docs', 'toolkit', `${block}.md`);
       return !fs.existsSync(page) || snippetsOf(page).length === 0;
     });
     assert.deepEqual(missing, []);
