@@ -64,6 +64,8 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   /** how long an idle keep-alive connection stays open (Fastify's default: 72 s) */
   keepAliveTimeoutMs?: number;
+  /** bounds that stop slow or greedy clients from holding the server (defaults: HTTP_LIMIT_DEFAULTS) */
+  httpLimits?: Partial<HttpLimits>;
   idempotency?: {
     /** false: Idempotency-Key is ignored (benchmark baseline only) */
     enabled?: boolean;
@@ -77,6 +79,22 @@ export interface AppDeps {
   /** Standard Webhooks secrets of the payments partner (several during a rotation) */
   webhooks?: { secrets: string[]; toleranceS?: number };
 }
+
+/** How long a client may take to send a request, and how many connections it may hold. */
+export interface HttpLimits {
+  /** the request line and every header must arrive within this (Node's headersTimeout) */
+  headersTimeoutMs: number;
+  /** the whole request, headers and body, must arrive within this (Node's requestTimeout) */
+  requestTimeoutMs: number;
+  /** open connections at most; beyond it new connections are closed at once */
+  maxConnections: number;
+}
+
+export const HTTP_LIMIT_DEFAULTS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxConnections: 4096,
+};
 
 export interface App {
   server: FastifyInstance;
@@ -107,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const metrics = deps.metrics ?? createHttpMetrics();
   const verifier = deps.verifier ?? createApiKeyVerifier({ db: deps.db, clock });
   const errors = createBackgroundErrors({ log: deps.logger, registry: metrics.registry });
+  const limits = { ...HTTP_LIMIT_DEFAULTS, ...deps.httpLimits };
 
   // typed as the default instance so toolkit plugins and routes accept it
   const server: FastifyInstance = Fastify({
@@ -118,7 +137,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return503OnClosing: true,
     keepAliveTimeout: deps.keepAliveTimeoutMs ?? 72_000,
     forceCloseConnections: 'idle',
+    requestTimeout: limits.requestTimeoutMs,
+    // Node checks the two timeouts every connectionsCheckingInterval (30 s by default): check each second
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: 1000 },
   }) as unknown as FastifyInstance;
+  server.server.maxConnections = limits.maxConnections;
   installValidators(server);
   await server.register(problems, {
     registry,

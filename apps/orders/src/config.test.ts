@@ -18,6 +18,11 @@ describe('config', () => {
     assert.equal(config.jobMaxAttempts, 8);
     assert.equal(config.workerMetricsPort, 9465);
     assert.equal(config.logLevel, 'info');
+    assert.deepEqual(config.http, {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      maxConnections: 4096,
+    });
   });
 
   test('values are read and typed', () => {
@@ -43,6 +48,9 @@ describe('config', () => {
     [{ STEADFAST_DEMO_API_KEY: 'short' }, 'STEADFAST_DEMO_API_KEY', /20-200/],
     [{ PAYMENTS_WEBHOOK_SECRET: 'plain' }, 'PAYMENTS_WEBHOOK_SECRET', /whsec_/],
     [{ JOB_MAX_ATTEMPTS: '0' }, 'JOB_MAX_ATTEMPTS', /integer/],
+    [{ HTTP_MAX_CONNECTIONS: '0' }, 'HTTP_MAX_CONNECTIONS', /integer from 1/],
+    [{ HTTP_HEADERS_TIMEOUT_MS: 'soon' }, 'HTTP_HEADERS_TIMEOUT_MS', /integer/],
+    [{ HTTP_REQUEST_TIMEOUT_MS: '5000' }, 'HTTP_REQUEST_TIMEOUT_MS', /at least HTTP_HEADERS_TIMEOUT_MS/],
   ];
   for (const [env, variable, message] of bad) {
     test(`${variable}=${Object.values(env)[0]} fails with one line naming it`, () => {

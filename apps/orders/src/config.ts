@@ -47,6 +47,8 @@ export interface Config {
   paymentAbandonAfterS: number;
   /** finished operations and delivered outbox rows are kept this long */
   operationsRetentionS: number;
+  /** slow-client and connection bounds of the API server */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; maxConnections: number };
   logLevel: LogLevel;
   /** API key for `steadfast check` (STEADFAST_CHECK_API_KEY) */
   checkApiKey: string | undefined;
@@ -119,6 +121,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       'must be one or more comma-separated whsec_<base64> secrets',
     );
   }
+  const headersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const requestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError(
+      'HTTP_REQUEST_TIMEOUT_MS',
+      `must be at least HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}), got ${requestTimeoutMs}`,
+    );
+  }
+  const maxConnections = integer(env, 'HTTP_MAX_CONNECTIONS', 4096, 1, 1_000_000);
   let faults: Map<FaultPoint, FaultAction>;
   try {
     faults = parseFaultSpec(env.STEADFAST_FAULTS, APP_FAULT_POINTS);
@@ -154,6 +165,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     reconcilePendingAgeS: integer(env, 'RECONCILE_PENDING_AGE_S', 120, 1, 30 * 86400),
     paymentAbandonAfterS: integer(env, 'PAYMENT_ABANDON_AFTER_S', 3600, 60, 30 * 86400),
     operationsRetentionS: integer(env, 'OPERATIONS_RETENTION_S', 30 * 86400, 60, 365 * 86400),
+    http: { headersTimeoutMs, requestTimeoutMs, maxConnections },
     logLevel,
     checkApiKey: env.STEADFAST_CHECK_API_KEY?.trim() || undefined,
   };

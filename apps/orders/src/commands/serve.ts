@@ -30,6 +30,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       migrations,
       ids,
       metrics: createHttpMetrics({ defaultMetrics: true }),
+      httpLimits: config.http,
       idempotency: { retentionS: config.idempotencyRetentionS, leaseS: config.idempotencyLeaseS },
       faults: createFaultPoints(config.faults),
       partners: { urls: config.partners },
