@@ -122,3 +122,82 @@ describe('HTTP-level errors are problems', () => {
     await pool.end();
   });
 });
+
+describe('JSON body rules: checked before the idempotency fingerprint and before any write', () => {
+  const deep = (levels: number, open: string, close: string) =>
+    `${open.repeat(levels)}"x"${close.repeat(levels)}`;
+  const order = (metadata: string) =>
+    `{"currency":"EUR","items":[{"sku":"SKU-1","quantity":1}],"metadata":${metadata}}`;
+  const cases: { name: string; body: string; pointer: RegExp; message: RegExp }[] = [
+    {
+      name: 'arrays nested 5,000 levels',
+      body: order(`{"x":${deep(5_000, '[', ']')}}`),
+      pointer: /^\/metadata\/x(\/0){30}$/,
+      message: /nests deeper than 32 levels/,
+    },
+    {
+      name: 'objects nested 5,000 levels',
+      body: order(deep(5_000, '{"a":', '}')),
+      pointer: /^\/metadata(\/a){31}$/,
+      message: /nests deeper than 32 levels/,
+    },
+    {
+      name: 'U+0000 in a value',
+      body: order('{"note":"a\\u0000b"}'),
+      pointer: /^\/metadata\/note$/,
+      message: /U\+0000/,
+    },
+    {
+      name: 'U+0000 in a member name (pointer escapes ~ and /)',
+      body: order('{"a/b~c\\u0000":"x"}'),
+      pointer: new RegExp(`^/metadata/a~1b~0c${String.fromCharCode(0)}$`),
+      message: /member name contains U\+0000/,
+    },
+    {
+      name: 'a lone high surrogate',
+      body: order('{"note":"\\ud800"}'),
+      pointer: /^\/metadata\/note$/,
+      message: /lone surrogate/,
+    },
+    {
+      name: 'a lone low surrogate',
+      body: order('{"note":"ok \\udc00"}'),
+      pointer: /^\/metadata\/note$/,
+      message: /lone surrogate/,
+    },
+  ];
+  for (const c of cases) {
+    test(`${c.name} → 400 validation-failed with a pointer; no key, no order written`, async () => {
+      const count = async (table: string) =>
+        (await app.db.pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
+      const [keysBefore, ordersBefore] = [await count('idempotency_keys'), await count('orders')];
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/orders',
+        headers: { 'content-type': 'application/json' },
+        payload: c.body,
+      });
+      assert.equal(response.statusCode, 400, response.body);
+      assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
+      const problem = response.json();
+      assert.equal(problem.type, '/problems/validation-failed');
+      assert.equal(problem.errors.length, 1, JSON.stringify(problem.errors));
+      assert.match(problem.errors[0].pointer, c.pointer);
+      assert.match(problem.errors[0].message, c.message);
+      assert.equal(problem.errors[0].in, 'body');
+      assert.equal(await count('idempotency_keys'), keysBefore);
+      assert.equal(await count('orders'), ordersBefore);
+    });
+  }
+
+  test('other control characters are accepted and stored as sent', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/orders',
+      headers: { 'content-type': 'application/json' },
+      payload: order('{"note":"tab\\there \\u0001 \\u001f \\ud83d\\ude00"}'),
+    });
+    assert.equal(response.statusCode, 201, response.body);
+    assert.equal(response.json().metadata.note, 'tab\there \u0001 \u001f \u{1f600}');
+  });
+});

@@ -2,18 +2,31 @@
  * Request fingerprints: SHA-256 over canonical JSON of the parsed body plus
  * the path parameters. Object keys are sorted and whitespace does not exist
  * after parsing, so `{"a":1,"b":2}` and `{ "b": 2, "a": 1 }` are one request.
+ * The walk is iterative (the problems block's walkJson), so a body nested
+ * however deep cannot overflow the stack, with or without `jsonBody`.
  */
 import { createHash } from 'node:crypto';
+import { walkJson } from '../problems/index.ts';
 
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value))
-    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.keys(value)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(',')}}`;
+  const out: string[] = [];
+  walkJson(
+    value,
+    {
+      enter(current, step) {
+        if (step.hasPrevious) out.push(',');
+        if (step.key !== undefined && !step.inArray) out.push(`${JSON.stringify(step.key)}:`);
+        if (current === null || typeof current !== 'object') out.push(JSON.stringify(current) ?? 'null');
+        else out.push(Array.isArray(current) ? '[' : '{');
+        return undefined;
+      },
+      leave(_container, isArray) {
+        out.push(isArray ? ']' : '}');
+      },
+    },
+    { sortKeys: true },
+  );
+  return out.join('');
 }
 
 export function requestFingerprint(body: unknown, params: unknown): Buffer {

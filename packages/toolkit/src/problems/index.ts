@@ -3,7 +3,12 @@
 export type { ProblemsPluginOptions } from './error-handler.ts';
 export { problems, sendProblem } from './error-handler.ts';
 export { HIDDEN_FROM_OPENAPI } from './hidden-route.ts';
+export type { JsonBodyOptions } from './json-body.ts';
 export { jsonBody } from './json-body.ts';
+export type { JsonRules } from './json-rules.ts';
+export { DEFAULT_JSON_MAX_DEPTH, jsonRuleIssues, unstorableText } from './json-rules.ts';
+export type { JsonPathSegment, JsonStep, JsonVisitor, JsonWalkOptions } from './json-walk.ts';
+export { jsonPointer, walkJson } from './json-walk.ts';
 export { registerProblemPages } from './pages.ts';
 export type { ProblemBody, ProblemInput } from './problem-body.ts';
 export { buildProblem, PROBLEM_CONTENT_TYPE, problemTypeUri } from './problem-body.ts';
