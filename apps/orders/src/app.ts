@@ -31,6 +31,7 @@ import {
   jsonBody,
   ProblemError,
   type ProblemRegistry,
+  problemServerOptions,
   problems,
   registerProblemPages,
 } from '@steadfast/toolkit/problems';
@@ -129,6 +130,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // typed as the default instance so toolkit plugins and routes accept it
   const server: FastifyInstance = Fastify({
+    // errors of Node's HTTP parser and of the router are problems from the registry too
+    ...problemServerOptions({ registry }),
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: createRequestIdGenerator(deps.random),

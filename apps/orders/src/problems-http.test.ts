@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '@steadfast/toolkit/observability';
 import { createPool } from '@steadfast/toolkit/postgres';
 import { coreProblems, createProblemRegistry, jsonBody, problems } from '@steadfast/toolkit/problems';
-import { createLogCapture } from '@steadfast/toolkit/testing';
+import { createLogCapture, sendRawHttp } from '@steadfast/toolkit/testing';
 import Fastify from 'fastify';
 import { buildTestApp, type TestApp } from './testing.ts';
 
@@ -199,5 +200,94 @@ describe('JSON body rules: checked before the idempotency fingerprint and before
     });
     assert.equal(response.statusCode, 201, response.body);
     assert.equal(response.json().metadata.note, 'tab\there \u0001 \u001f \u{1f600}');
+  });
+});
+
+describe('errors before routing, on a listening server over raw sockets, are problems from the registry', () => {
+  const key = () => `Authorization: Bearer ${app.tenant.apiKey}\r\n`;
+  const get = (target: string, extra = '') => `GET ${target} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
+  const post = (headers: string, body: string) =>
+    `POST /v1/orders HTTP/1.1\r\nHost: x\r\n${key()}Idempotency-Key: k-raw\r\nContent-Type: application/json\r\n${headers}\r\n${body}`;
+  const ORDER = JSON.stringify({ currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 1 }] });
+  let port: number;
+  before(async () => {
+    await app.server.listen({ port: 0, host: '127.0.0.1' });
+    port = (app.server.server.address() as AddressInfo).port;
+  });
+  const cases = () => [
+    {
+      name: 'headers over 16 KiB',
+      request: get('/v1/orders', `X-Big: ${'a'.repeat(20_000)}\r\n`),
+      status: 431,
+      type: 'header-too-large',
+    },
+    {
+      name: 'a control character in a header',
+      request: get('/v1/orders', 'X-Bad: a\u0001b\r\n'),
+      status: 400,
+      type: 'bad-request',
+    },
+    {
+      name: 'an unknown method',
+      request: 'BREW /v1/orders HTTP/1.1\r\nHost: x\r\n\r\n',
+      status: 400,
+      type: 'bad-request',
+    },
+    {
+      name: 'Content-Length not a number',
+      request: post('Content-Length: x\r\n', ORDER),
+      status: 400,
+      type: 'bad-request',
+    },
+    {
+      name: 'two different Content-Lengths',
+      request: post(`Content-Length: ${ORDER.length}\r\nContent-Length: 3\r\n`, ORDER),
+      status: 400,
+      type: 'bad-request',
+    },
+    {
+      name: 'Transfer-Encoding and Content-Length',
+      request: post(
+        `Content-Length: ${ORDER.length}\r\nTransfer-Encoding: chunked\r\n`,
+        `${ORDER.length.toString(16)}\r\n${ORDER}\r\n0\r\n\r\n`,
+      ),
+      status: 400,
+      type: 'bad-request',
+    },
+    {
+      name: 'a URL over 8 KiB',
+      request: get(`/v1/orders?cursor=${'a'.repeat(9_000)}`, key()),
+      status: 414,
+      type: 'uri-too-long',
+    },
+    {
+      name: 'an order id over maxParamLength',
+      request: get(`/v1/orders/ord_${'a'.repeat(200)}`, key()),
+      status: 414,
+      type: 'uri-too-long',
+    },
+    {
+      name: 'malformed percent-encoding',
+      request: get('/v1/orders/%ff', key()),
+      status: 400,
+      type: 'bad-request',
+    },
+  ];
+  test('each case → its status and a registered problem type; the app keeps serving', async () => {
+    const { problemRegistry } = await import('./app.ts');
+    const registry = problemRegistry();
+    const ordersBefore = (await app.db.pool.query('SELECT count(*)::int AS n FROM orders')).rows[0].n;
+    for (const c of cases()) {
+      const answer = await sendRawHttp(port, c.request);
+      assert.equal(answer.status, c.status, `${c.name}: ${answer.body}`);
+      assert.match(answer.headers['content-type'], /^application\/problem\+json/, c.name);
+      const problem = JSON.parse(answer.body);
+      assert.equal(problem.type, `/problems/${c.type}`, c.name);
+      assert.equal(registry.get(c.type)?.status, c.status, c.name);
+      assert.equal(answer.headers['x-request-id'], problem.requestId, c.name);
+    }
+    assert.equal((await app.db.pool.query('SELECT count(*)::int AS n FROM orders')).rows[0].n, ordersBefore);
+    const after = await sendRawHttp(port, get('/v1/orders?limit=1', `${key()}Connection: close\r\n`));
+    assert.equal(after.status, 200, after.body);
   });
 });

@@ -15,6 +15,8 @@ export interface ProblemsPluginOptions {
   registry: ProblemRegistry;
   /** turn a domain or infrastructure error into a problem (e.g. database down → 503) */
   mapError?: (error: unknown) => ProblemError | undefined;
+  /** longest request target (path + query) accepted; longer → 414 `uri-too-long` (default 8192) */
+  maxUrlBytes?: number;
 }
 
 const FASTIFY_DETAILS: Record<string, (request: FastifyRequest) => string> = {
@@ -52,6 +54,8 @@ export function sendProblem(
     extensions: problem.extensions,
   });
   reply.code(body.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE);
+  // the header equals the body's requestId even when no other hook ran yet (router errors, the URL limit)
+  if (!reply.hasHeader('X-Request-Id')) reply.header('X-Request-Id', body.requestId);
   if (body.status === 401) reply.header('WWW-Authenticate', 'Bearer');
   if (body.retryable && !reply.hasHeader('Retry-After')) reply.header('Retry-After', '1');
   return reply.send(JSON.stringify(body));
@@ -98,6 +102,26 @@ async function problemsPlugin(app: FastifyInstance, options: ProblemsPluginOptio
     const existing = routes.find((r) => r.pattern.source === pattern.source);
     if (existing) for (const m of methods) existing.methods.add(m);
     else routes.push({ pattern, methods: new Set(methods) });
+  });
+
+  const maxUrlBytes = options.maxUrlBytes ?? 8192;
+  // callback style: no promise per request on the hot path
+  app.addHook('onRequest', (request, _reply, done) => {
+    // Node's parser only bounds the URL by maxHeaderSize: enforce our own limit before any other hook
+    if (request.raw.url !== undefined && request.raw.url.length > maxUrlBytes) {
+      done(
+        new ProblemError('uri-too-long', {
+          detail: `The request target is longer than ${maxUrlBytes} bytes.`,
+        }),
+      );
+      return;
+    }
+    // Node answers this itself unless the server has `requireHostHeader: false`; then it is a problem too
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      done(new ProblemError('bad-request', { detail: 'An HTTP/1.1 request must send a Host header.' }));
+      return;
+    }
+    done();
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) =>

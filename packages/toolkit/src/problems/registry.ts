@@ -90,6 +90,33 @@ export const coreProblems: ProblemType[] = [
       'The request could not be understood at the HTTP level (for example a wrong Content-Length).',
   },
   {
+    slug: 'uri-too-long',
+    status: 414,
+    title: 'The URL is too long',
+    category: 'validation',
+    retryable: false,
+    description:
+      'The request target is longer than the limit (8 KiB by default), or one path segment is longer than the router allows (100 characters by default). Send a shorter URL; put large inputs in a body.',
+  },
+  {
+    slug: 'header-too-large',
+    status: 431,
+    title: 'The request headers are too large',
+    category: 'validation',
+    retryable: false,
+    description:
+      "The request line and headers together exceed the server's limit (Node's `maxHeaderSize`, 16 KiB by default). Send fewer or smaller headers. The connection is closed.",
+  },
+  {
+    slug: 'request-timeout',
+    status: 408,
+    title: 'The request took too long to arrive',
+    category: 'validation',
+    retryable: true,
+    description:
+      "The client did not send the whole request (headers and body) within the server's time limit. Nothing was done; the connection is closed. Retry, sending the request without pauses.",
+  },
+  {
     slug: 'not-found',
     status: 404,
     title: 'Not found',

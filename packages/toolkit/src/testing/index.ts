@@ -21,3 +21,5 @@ export type { GlobalSetupOptions } from './global-setup.ts';
 export { createGlobalSetup } from './global-setup.ts';
 export type { LogCapture } from './log-capture.ts';
 export { createLogCapture } from './log-capture.ts';
+export type { RawHttpAnswer } from './raw-http.ts';
+export { sendRawHttp } from './raw-http.ts';
