@@ -23,7 +23,7 @@ import {
   registerHealthRoutes,
 } from '@steadfast/toolkit/observability';
 import { createOperationWaiter } from '@steadfast/toolkit/operations';
-import { isDatabaseUnavailable, isMigrated, type Migration, type Pool } from '@steadfast/toolkit/postgres';
+import { databaseErrorKind, isMigrated, type Migration, type Pool } from '@steadfast/toolkit/postgres';
 import {
   coreProblems,
   createProblemRegistry,
@@ -148,12 +148,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   installValidators(server);
   await server.register(problems, {
     registry,
-    mapError: (error) =>
-      isDatabaseUnavailable(error)
-        ? new ProblemError('database-unavailable', {
-            detail: 'The database is unreachable; nothing was written.',
-          })
-        : undefined,
+    mapError: (error) => {
+      const kind = databaseErrorKind(error);
+      if (!kind) return undefined;
+      // logged with its kind and code: a slow query (timeout) is not mistaken for an outage
+      deps.logger.warn({ kind, code: (error as { code?: string }).code }, 'database unavailable');
+      return new ProblemError('database-unavailable', {
+        detail:
+          kind === 'timeout'
+            ? 'The database did not answer in time; retry with the same Idempotency-Key.'
+            : 'The database is unreachable; retry with the same Idempotency-Key.',
+      });
+    },
   });
   await server.register(jsonBody);
   await server.register(observability, { metrics });
@@ -196,6 +202,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   registerHealthRoutes(server, {
+    timeoutMs: 800, // a frozen database or a saturated pool: /readyz is 503 within 1 s
     notReadyReason: async () =>
       (await isMigrated(deps.db, deps.migrations)) ? undefined : 'database migrations are not all applied',
   });

@@ -18,6 +18,7 @@ describe('config', () => {
     assert.equal(config.jobMaxAttempts, 8);
     assert.equal(config.workerMetricsPort, 9465);
     assert.equal(config.logLevel, 'info');
+    assert.deepEqual(config.database, { connectTimeoutMs: 3000, statementTimeoutMs: 5000 });
     assert.deepEqual(config.http, {
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
@@ -36,12 +37,16 @@ describe('config', () => {
     assert.equal(config.sandboxPort, 0);
     assert.equal(config.partners.pricingUrl, 'https://prices.example');
     assert.equal(config.logLevel, 'debug');
+    const bounded = loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '1500', DATABASE_STATEMENT_TIMEOUT_MS: '20000' });
+    assert.deepEqual(bounded.database, { connectTimeoutMs: 1500, statementTimeoutMs: 20_000 });
   });
 
   const bad: [Record<string, string>, string, RegExp][] = [
     [{ PORT: 'abc' }, 'PORT', /integer from 0 to 65535/],
     [{ PORT: '70000' }, 'PORT', /integer/],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /postgres:\/\//],
+    [{ DATABASE_CONNECT_TIMEOUT_MS: '50' }, 'DATABASE_CONNECT_TIMEOUT_MS', /integer from 100/],
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '5s' }, 'DATABASE_STATEMENT_TIMEOUT_MS', /integer/],
     [{ PRICING_URL: 'not a url' }, 'PRICING_URL', /absolute http/],
     [{ PAYMENTS_URL: 'ftp://x' }, 'PAYMENTS_URL', /http\(s\)/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of/],

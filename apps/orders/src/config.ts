@@ -22,6 +22,8 @@ export interface Config {
   host: string;
   sandboxPort: number;
   databaseUrl: string | undefined;
+  /** bounds on every database wait (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS) */
+  database: { connectTimeoutMs: number; statementTimeoutMs: number };
   home: string;
   demoApiKey: string | undefined;
   pgPort: number | undefined;
@@ -142,6 +144,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     host,
     sandboxPort,
     databaseUrl,
+    database: {
+      connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 600_000),
+      statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000),
+    },
     home,
     demoApiKey,
     pgPort,

@@ -17,7 +17,9 @@ import { startSandbox } from './sandbox.ts';
 /** Resolves -1: the process keeps running until a signal ends it. */
 export async function runServer(config: Config, options: { role: 'start' | 'web' }): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
-  const db = await openDatabase(config, logger, { role: 'server' });
+  // created first: the database supervisor counts its restarts in the same registry
+  const metrics = createHttpMetrics({ defaultMetrics: true });
+  const db = await openDatabase(config, logger, { role: 'server', registry: metrics.registry });
   try {
     const migrations = appMigrations();
     const applied = await migrateApp(db.pool);
@@ -29,7 +31,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       logger,
       migrations,
       ids,
-      metrics: createHttpMetrics({ defaultMetrics: true }),
+      metrics,
       httpLimits: config.http,
       idempotency: { retentionS: config.idempotencyRetentionS, leaseS: config.idempotencyLeaseS },
       faults: createFaultPoints(config.faults),

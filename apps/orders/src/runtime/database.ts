@@ -5,9 +5,11 @@
  */
 import path from 'node:path';
 import type { Logger } from '@steadfast/toolkit/observability';
-import { createPool, type Pool } from '@steadfast/toolkit/postgres';
+import { createPool, endPool, type Pool } from '@steadfast/toolkit/postgres';
 import { type EmbeddedCluster, freePort, startEmbeddedCluster } from '@steadfast/toolkit/testing';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
+import { type ClusterSupervisor, superviseCluster } from './cluster-supervisor.ts';
 import { claimOwnership, liveOwnerPid, readHomeState, releaseOwnership, updateHomeState } from './home.ts';
 
 export interface Database {
@@ -17,13 +19,19 @@ export interface Database {
   cluster?: EmbeddedCluster;
   /** true when this process is responsible for stopping the embedded cluster */
   ownsCluster: boolean;
+  /** set when this process owns the embedded cluster: it restarts a postmaster that died */
+  supervisor?: ClusterSupervisor;
+  /** ends the pool (at most `POOL_END_MS`, even with a frozen server), then stops an owned cluster */
   close(): Promise<void>;
 }
 
+/** a pool waits this long for its connections to end on close; then their sockets are destroyed */
+export const POOL_END_MS = 5000;
+
 export const DATABASE_NAME = 'steadfast';
 
-async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
-  const admin = createPool({ connectionString: adminUrl, max: 1 });
+async function ensureDatabase(adminUrl: string, name: string, config: Config): Promise<void> {
+  const admin = createPool({ connectionString: adminUrl, max: 1, ...config.database });
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (rowCount === 0) {
@@ -39,11 +47,19 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
 export async function openDatabase(
   config: Config,
   log: Logger,
-  options: { role: 'server' | 'tool'; poolMax?: number },
+  options: { role: 'server' | 'tool'; poolMax?: number; registry?: Registry },
 ): Promise<Database> {
+  // every wait on the database is bounded (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS)
+  const poolFor = (connectionString: string) =>
+    createPool({ connectionString, max: options.poolMax, ...config.database });
   if (config.databaseUrl) {
-    const pool = createPool({ connectionString: config.databaseUrl, max: options.poolMax });
-    return { pool, url: config.databaseUrl, ownsCluster: false, close: () => pool.end() };
+    const pool = poolFor(config.databaseUrl);
+    return {
+      pool,
+      url: config.databaseUrl,
+      ownsCluster: false,
+      close: async () => void (await endPool(pool, POOL_END_MS)),
+    };
   }
   const state = readHomeState(config.home);
   let port = config.pgPort ?? state.pgPort;
@@ -61,16 +77,23 @@ export async function openDatabase(
   // a server that started the cluster, or found it orphaned by a crashed owner, owns it
   const ownsCluster = cluster.owned || (options.role === 'server' && liveOwnerPid(config.home) === undefined);
   if (options.role === 'server' && ownsCluster) claimOwnership(config.home);
-  await ensureDatabase(cluster.url('postgres'), DATABASE_NAME);
+  await ensureDatabase(cluster.url('postgres'), DATABASE_NAME, config);
   const url = cluster.url(DATABASE_NAME);
-  const pool = createPool({ connectionString: url, max: options.poolMax });
+  const pool = poolFor(url);
+  // only the owner restarts it: two supervisors would race to start one data directory
+  const supervisor =
+    options.role === 'server' && ownsCluster
+      ? superviseCluster({ cluster, log, registry: options.registry })
+      : undefined;
   return {
     pool,
     url,
     cluster,
     ownsCluster,
+    supervisor,
     async close() {
-      await pool.end();
+      await supervisor?.stop();
+      await endPool(pool, POOL_END_MS);
       if (ownsCluster) {
         await cluster.stop();
         releaseOwnership(config.home);

@@ -15,30 +15,60 @@ export interface OperationWaiter {
 export function createOperationWaiter(pool: Pool): OperationWaiter {
   const listeners = new Map<string, Set<() => void>>();
   let client: Promise<PoolClient> | undefined;
+  const released = new WeakSet<PoolClient>();
+  const release = (c: PoolClient, error?: Error) => {
+    if (released.has(c)) return;
+    released.add(c);
+    c.release(error); // the pool drops a client released with an error
+  };
 
+  const wakeAll = () => {
+    for (const set of listeners.values()) for (const wake of set) wake();
+  };
+
+  /**
+   * The LISTEN connection, opened on first use. When it dies (the server
+   * restarted) it goes back to the pool as broken, and every waiter re-reads
+   * its operation at once and listens again on a new connection: a
+   * notification sent while no one listened is never waited for.
+   */
   function connect(): Promise<PoolClient> {
-    client ??= pool.connect().then(async (c) => {
+    if (client) return client;
+    const opening: Promise<PoolClient> = pool.connect().then(async (c) => {
+      const discard = (error: Error) => {
+        if (client === opening) client = undefined;
+        release(c, error);
+        wakeAll();
+      };
       c.on('notification', (message) => {
         for (const wake of listeners.get(message.payload ?? '') ?? []) wake();
       });
-      c.on('error', () => {
-        client = undefined; // reconnect on the next wait
-      });
-      await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      c.once('error', discard);
+      c.once('end', () => discard(new Error('LISTEN connection ended')));
+      try {
+        await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      } catch (error) {
+        discard(error as Error);
+        throw error;
+      }
       return c;
     });
-    return client;
+    client = opening;
+    opening.catch(() => {
+      if (client === opening) client = undefined; // the next wait tries again
+    });
+    return opening;
   }
 
   return {
     async wait(id, scope, waitMs) {
-      await connect();
       const deadline = Date.now() + waitMs;
       let wake: () => void = () => {};
       const set = listeners.get(id) ?? new Set();
       listeners.set(id, set);
       try {
         for (;;) {
+          await connect(); // again after a lost LISTEN connection
           const notified = new Promise<void>((resolve) => {
             wake = resolve;
             set.add(wake);
@@ -60,7 +90,7 @@ export function createOperationWaiter(pool: Pool): OperationWaiter {
       if (!client) return;
       const c = await client.catch(() => undefined);
       client = undefined;
-      c?.release();
+      if (c) release(c);
     },
   };
 }

@@ -2,7 +2,8 @@
 
 export type { BatchedDelete, PeriodicCleanup } from './cleanup.ts';
 export { deleteInBatches, startPeriodicCleanup } from './cleanup.ts';
-export { isDatabaseUnavailable } from './errors.ts';
+export type { DatabaseErrorKind } from './errors.ts';
+export { databaseErrorKind, isDatabaseUnavailable } from './errors.ts';
 export type { MigrateOptions, Migration, MigrationSource } from './migrate.ts';
 export {
   assertMigrated,
@@ -16,7 +17,7 @@ export {
   schemaCheckHook,
 } from './migrate.ts';
 export type { Pool, PoolClient, PoolOptions, Queryable } from './pool.ts';
-export { createPool } from './pool.ts';
+export { createPool, endPool, POOL_TIMEOUT_DEFAULTS, UNBOUNDED_STATEMENT } from './pool.ts';
 export type { TenantScope } from './tenant-scope.ts';
 export { ALL_TENANTS, tenantParam } from './tenant-scope.ts';
 export { withTransaction } from './tx.ts';

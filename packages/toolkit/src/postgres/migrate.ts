@@ -15,8 +15,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { QueryConfig } from 'pg';
 import { isDatabaseUnavailable } from './errors.ts';
-import type { Pool, Queryable } from './pool.ts';
+import { type Pool, type Queryable, UNBOUNDED_STATEMENT } from './pool.ts';
 
 export interface Migration {
   /** `<namespace>/<NNNN_name>`, e.g. `idempotency/0001_idempotency_keys` */
@@ -116,8 +117,13 @@ export async function migrate(
   }
   const client = await pool.connect();
   const applied: string[] = [];
+  // a migration may run long, and may wait for another process's: no statement timeout on this session
+  // (node-postgres reads query_timeout per query; its types do not list it)
+  const long = (text: string, values?: unknown[]) =>
+    client.query({ text, values, query_timeout: UNBOUNDED_STATEMENT.queryTimeoutMs } as QueryConfig);
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    await client.query('SET statement_timeout = 0');
+    await long('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(CREATE_TABLE);
     const { rows } = await client.query<{ id: string; checksum: string }>(
       'SELECT id, checksum FROM steadfast_schema_migrations',
@@ -137,7 +143,7 @@ export async function migrate(
       const adoptedFrom = adopted.get(m.id);
       try {
         await client.query('BEGIN');
-        if (adoptedFrom === undefined) await client.query(m.sql);
+        if (adoptedFrom === undefined) await long(m.sql);
         await client.query(
           'INSERT INTO steadfast_schema_migrations (id, checksum, adopted_from) VALUES ($1, $2, $3)',
           [m.id, m.checksum, adoptedFrom ?? null],
@@ -152,7 +158,10 @@ export async function migrate(
     return applied;
   } finally {
     // the lock is the session's: releasing it can only fail with the connection, which is then discarded
-    await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).then(
+    await Promise.all([
+      client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]),
+      client.query('RESET statement_timeout'),
+    ]).then(
       () => client.release(),
       (error: Error) => client.release(error),
     );

@@ -1,4 +1,13 @@
-/** A node-postgres pool with the settings Steadfast relies on. */
+/**
+ * A node-postgres pool with the settings Steadfast relies on, and a bound on
+ * every wait: acquiring a connection (`connectTimeoutMs`), the server running
+ * a statement (`statementTimeoutMs`, Postgres' own `statement_timeout`: the
+ * server cancels, the connection stays usable) and the answer reaching us
+ * (`queryTimeoutMs`, node-postgres' `query_timeout`: catches a frozen server or
+ * a black-holed network, where the server can cancel nothing; the client is
+ * then discarded). TCP keep-alive finds dead peers on idle connections, such
+ * as a LISTEN connection.
+ */
 import pg from 'pg';
 
 export type Pool = pg.Pool;
@@ -10,17 +19,39 @@ export interface PoolOptions {
   connectionString: string;
   max?: number;
   applicationName?: string;
+  /** waiting for a free client and opening a connection, together (default 5000) */
+  connectTimeoutMs?: number;
+  /** the server cancels a statement running longer (SQLSTATE 57014); 0: no limit (default 5000) */
+  statementTimeoutMs?: number;
+  /**
+   * an answer not received within this fails the query with "Query read timeout"
+   * and the client is discarded; 0: no limit (default: statementTimeoutMs + 1000,
+   * so a healthy server's own cancel comes first)
+   */
+  queryTimeoutMs?: number;
   /** called with errors of idle clients (e.g. the server went away); default: a process warning */
   onError?: (error: Error) => void;
 }
 
+export const POOL_TIMEOUT_DEFAULTS = { connectTimeoutMs: 5000, statementTimeoutMs: 5000 } as const;
+
+/** For a statement that may legitimately run long (a migration): no server-side limit, the client waits up to an hour. */
+export const UNBOUNDED_STATEMENT = { statementTimeoutMs: 0, queryTimeoutMs: 3_600_000 } as const;
+
 export function createPool(options: PoolOptions): Pool {
+  const statementTimeoutMs = options.statementTimeoutMs ?? POOL_TIMEOUT_DEFAULTS.statementTimeoutMs;
+  const queryTimeoutMs = options.queryTimeoutMs ?? (statementTimeoutMs > 0 ? statementTimeoutMs + 1000 : 0);
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 20,
     application_name: options.applicationName ?? 'steadfast',
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? POOL_TIMEOUT_DEFAULTS.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
+    // false (not 0) leaves the setting out: 0 would be sent as "no limit" anyway
+    statement_timeout: statementTimeoutMs > 0 ? statementTimeoutMs : false,
+    query_timeout: queryTimeoutMs > 0 ? queryTimeoutMs : undefined,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   const report =
     options.onError ??
@@ -39,4 +70,28 @@ export function createPool(options: PoolOptions): Pool {
   // an idle or checked-out client whose connection dies must not crash the process
   pool.on('connect', (client) => client.on('error', onError));
   return pool;
+}
+
+/**
+ * End a pool, but wait at most `timeoutMs`: with a frozen server, ending a
+ * connection waits for an answer that never comes. Sockets still open after
+ * the wait are destroyed. Resolves false when it had to force them.
+ */
+export async function endPool(pool: Pool, timeoutMs = 5000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = pool.end().then(
+    () => true,
+    () => true, // end() rejects only when called twice: the pool is ending either way
+  );
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const clean = await Promise.race([ended, timedOut]);
+  clearTimeout(timer);
+  if (!clean) {
+    const clients = (pool as unknown as { _clients?: { connection?: { stream?: { destroy(): void } } }[] })
+      ._clients;
+    for (const client of clients ?? []) client.connection?.stream?.destroy();
+  }
+  return clean;
 }

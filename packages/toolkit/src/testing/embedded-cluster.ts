@@ -26,9 +26,15 @@ export interface EmbeddedCluster {
   port: number;
   /** true when this process started the cluster (and so should stop it) */
   owned: boolean;
-  /** pid of the postmaster, if known */
-  pid: number | undefined;
+  /** pid of the running postmaster (read from postmaster.pid), undefined when none runs */
+  readonly pid: number | undefined;
+  /** the data directory */
+  dataDir: string;
+  /** start the server again in the same data directory (after it died); rejects when it does not come up */
+  start(): Promise<void>;
   stop(): Promise<void>;
+  /** run `pg_ctl <args> -D <dataDir>` as the cluster's user, e.g. `['restart', '-m', 'immediate', '-w']` */
+  pgCtl(args: string[], timeoutMs?: number): Promise<string>;
 }
 
 const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit', 'message'] as const;
@@ -81,14 +87,52 @@ export function checkReachableByPostgres(dataDir: string): void {
   }
 }
 
-export function readPostmasterPid(dataDir: string): number | undefined {
+/** A process that exists and is not a zombie (killed, not yet reaped: where no init reaps orphans, it stays). */
+function isRunning(pid: number): boolean {
   try {
-    const pid = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    if (!Number.isInteger(pid) || pid <= 0) return undefined;
     process.kill(pid, 0);
-    return pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc (macOS): kill(0) said it exists
+  }
+}
+
+/** The pid of the postmaster running in `dataDir`, or undefined when none runs there. */
+export function readPostmasterPid(dataDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   } catch {
     return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return isRunning(pid) ? pid : undefined;
+}
+
+/**
+ * Remove a postmaster.pid whose process is a zombie: Postgres would take the
+ * zombie for a live server and refuse to start. A pid that is gone is left
+ * alone (Postgres ignores that file itself, and its shared-memory check still
+ * sees leftover backends).
+ */
+function removeZombieLockFile(dataDir: string): void {
+  const file = path.join(dataDir, 'postmaster.pid');
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || isRunning(pid)) return;
+  try {
+    process.kill(pid, 0);
+    fs.rmSync(file, { force: true }); // it exists but does not run: a zombie
+  } catch {
+    // gone altogether: Postgres handles the stale file
   }
 }
 
@@ -164,39 +208,51 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   const url = (database = 'postgres') =>
     `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   const bin = await binDir();
+  const pgCtl = (args: string[], timeoutMs = 70_000) =>
+    runAsPostgres(path.join(bin, 'pg_ctl'), [...args, '-D', dataDir], timeoutMs);
   const stop = async () => {
     if (readPostmasterPid(dataDir) === undefined) return;
-    await runAsPostgres(
-      path.join(bin, 'pg_ctl'),
-      ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30'],
-      40_000,
-    );
+    await pgCtl(['stop', '-m', 'fast', '-w', '-t', '30'], 40_000);
   };
-
-  const runningPid = readPostmasterPid(dataDir);
-  if (runningPid !== undefined && (await canConnect(port))) {
-    return { url, port, owned: false, pid: runningPid, stop };
-  }
-
-  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-  checkReachableByPostgres(dataDir);
-  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    await initialise(options, log);
-  }
   const settings = { listen_addresses: '127.0.0.1', port: String(port), ...options.settings };
   const flags = Object.entries(settings)
     .map(([k, v]) => `-c ${k}=${v}`)
     .join(' ');
   // pg_ctl daemonizes the server: a terminal's Ctrl-C reaches us, not Postgres,
   // so we can drain requests before stopping the cluster ourselves.
-  await runAsPostgres(
-    path.join(bin, 'pg_ctl'),
-    ['start', '-D', dataDir, '-l', path.join(dataDir, 'server.log'), '-w', '-t', '60', '-o', flags],
-    70_000,
-  ).catch((error: Error) => {
-    throw new Error(
-      `embedded Postgres did not start on port ${port} (${error.message}); see ${dataDir}/server.log`,
+  // A stale postmaster.pid (its process gone) is ignored by the server itself.
+  const start = () => {
+    removeZombieLockFile(dataDir);
+    return pgCtl(['start', '-l', path.join(dataDir, 'server.log'), '-w', '-t', '60', '-o', flags]).then(
+      () => {},
+      (error: Error) => {
+        throw new Error(
+          `embedded Postgres did not start on port ${port} (${error.message}); see ${dataDir}/server.log`,
+        );
+      },
     );
+  };
+  const cluster = (owned: boolean): EmbeddedCluster => ({
+    url,
+    port,
+    owned,
+    dataDir,
+    get pid() {
+      return readPostmasterPid(dataDir);
+    },
+    start,
+    stop,
+    pgCtl,
   });
-  return { url, port, owned: true, pid: readPostmasterPid(dataDir), stop };
+
+  const runningPid = readPostmasterPid(dataDir);
+  if (runningPid !== undefined && (await canConnect(port))) return cluster(false);
+
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+  checkReachableByPostgres(dataDir);
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    await initialise(options, log);
+  }
+  await start();
+  return cluster(true);
 }
