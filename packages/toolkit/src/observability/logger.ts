@@ -1,8 +1,10 @@
 /**
  * The pino logger: JSON lines, secrets redacted. Authorization headers, API
- * keys, webhook secrets and passwords never reach the log, wherever they sit.
+ * keys, webhook secrets and passwords never reach the log, wherever they sit;
+ * nor do the request values inside Postgres errors (error-serializer.ts).
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { serializeError } from './error-serializer.ts';
 
 export type { Logger };
 
@@ -37,7 +39,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      serializers: { err: pino.stdSerializers.err },
+      // Postgres errors without the request values their detail, where and messages can carry
+      serializers: { err: serializeError },
     },
     options.destination,
   );
