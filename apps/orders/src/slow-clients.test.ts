@@ -64,6 +64,8 @@ describe('slow clients', { timeout: 30_000 }, () => {
       assert.equal(await healthy(url), 200, 'another client is served while the slow body is held');
       const answer = await slow.closed;
       assert.match(answer, /^HTTP\/1\.1 408 /, 'the server cut the request with 408');
+      assert.match(answer, /content-type: application\/problem\+json/i);
+      assert.match(answer, /"type":"\/problems\/request-timeout"/);
     } finally {
       clearInterval(drip);
     }
@@ -81,6 +83,7 @@ describe('slow clients', { timeout: 30_000 }, () => {
       assert.equal(await healthy(url), 200);
       const answer = await slow.closed;
       assert.match(answer, /^HTTP\/1\.1 408 /);
+      assert.match(answer, /"type":"\/problems\/request-timeout"/);
     } finally {
       clearInterval(drip);
     }
