@@ -93,9 +93,17 @@ describe('the app schema', () => {
       const { rows } = await legacy.pool.query(
         'SELECT count(*)::int AS n FROM steadfast_schema_migrations WHERE adopted_from IS NOT NULL',
       );
-      assert.equal(rows[0].n, appMigrations().length, 'every migration was adopted, none re-run');
+      // migrations written after the split run on it; every other one is adopted
+      const afterSplit = ['webhooks/0002_webhook_inbox_raw_bytes'];
+      assert.equal(rows[0].n, appMigrations().length - afterSplit.length, 'adopted, none re-run');
       assert.deepEqual(await pendingMigrations(legacy.pool, appMigrations()), []);
-      assert.deepEqual(await schemaOf(legacy.pool), before, 'the upgrade changed no table');
+      for (const c of before.columns)
+        if (c.table_name === 'webhook_inbox' && c.column_name === 'raw_body') c.data_type = 'bytea';
+      assert.deepEqual(
+        await schemaOf(legacy.pool),
+        before,
+        'the upgrade changed only what later migrations change',
+      );
       assert.deepEqual(await schemaOf(legacy.pool), await schemaOf(template.pool));
       const kept = await legacy.pool.query(`SELECT payment_attempts FROM orders WHERE id = $1`, [orderId]);
       assert.equal(kept.rows[0].payment_attempts, 2);

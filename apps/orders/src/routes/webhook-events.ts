@@ -9,7 +9,7 @@ import { IDEMPOTENCY_KEY_HEADER } from '@steadfast/toolkit/idempotency';
 import { idPattern } from '@steadfast/toolkit/ids';
 import { enqueueJob } from '@steadfast/toolkit/jobs';
 import { createOperation, OperationSchema, operationResult } from '@steadfast/toolkit/operations';
-import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
+import { jsonRuleIssues, ProblemError, problemResponses } from '@steadfast/toolkit/problems';
 import { requeueInboxRow } from '@steadfast/toolkit/webhooks';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -27,9 +27,27 @@ const EventSchema = Type.Object({
   attempts: Type.Integer(),
   headers: Type.Unsafe<Record<string, string>>({ type: 'object', additionalProperties: true }),
   payload: Type.Unknown(),
+  payloadOmitted: Type.Union([Type.String(), Type.Null()], {
+    description: 'why `payload` is null although the event has one (it nests too deep to serve)',
+  }),
   receivedAt: Type.String(),
   processedAt: Type.Union([Type.String(), Type.Null()]),
 });
+/**
+ * A stored payload of any shape must not break the list: one nested deeper
+ * than JSON.stringify (the response serializer) can go would make every page
+ * holding it a 500 until the reaper removes it. Such a payload is left out and
+ * the reason given; the raw delivery stays in the inbox.
+ */
+const SERVABLE_DEPTH = 256;
+function servablePayload(payload: unknown): { payload: unknown; payloadOmitted: string | null } {
+  if (payload === null || typeof payload !== 'object') return { payload, payloadOmitted: null };
+  const [tooDeep] = jsonRuleIssues(payload, { maxDepth: SERVABLE_DEPTH, maxIssues: 1 });
+  return tooDeep
+    ? { payload: null, payloadOmitted: `payload nests deeper than ${SERVABLE_DEPTH} levels` }
+    : { payload, payloadOmitted: null };
+}
+
 const KEY_HEADERS = {
   type: 'object',
   properties: IDEMPOTENCY_KEY_HEADER,
@@ -81,7 +99,7 @@ export function registerWebhookEventRoutes(app: FastifyInstance, deps: OrderRout
         reason: r.reason,
         attempts: r.attempts,
         headers: r.headers,
-        payload: r.payload,
+        ...servablePayload(r.payload),
         receivedAt: r.received_at.toISOString(),
         processedAt: r.processed_at?.toISOString() ?? null,
       }));

@@ -18,13 +18,9 @@ interface PgError extends Error {
 }
 
 export function isPgError(error: unknown): error is PgError {
-  return (
-    error instanceof Error &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    /^[0-9A-Z]{5}$/.test((error as { code: string }).code) &&
-    'severity' in error &&
-    'routine' in error
-  );
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && 'severity' in error && 'routine' in error;
 }
 
 /** A Postgres message without values: class 22 keeps the part before its first colon, class P0 nothing. */

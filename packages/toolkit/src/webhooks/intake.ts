@@ -2,11 +2,15 @@
  * Webhook intake: verify the raw body's Standard Webhooks signature, store the
  * delivery in the inbox (unique per source + webhook id; a duplicate creates
  * no new work) and answer 200 at once. One INSERT, no job, no NOTIFY.
+ * A signed body that cannot be used (not UTF-8, not JSON, breaking the JSON
+ * rules) is kept as `failed` with the reason and answered 400; an unusable
+ * `webhook-id` is refused with 400 and nothing is stored.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../ids/index.ts';
 import { type Queryable, schemaCheckHook } from '../postgres/index.ts';
-import { ProblemError, problemResponses } from '../problems/index.ts';
+import { DEFAULT_JSON_MAX_DEPTH, ProblemError, problemResponses } from '../problems/index.ts';
+import { readBody } from './body.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import { webhooksMigrations } from './migrations.ts';
 import type { WebhookVerifier } from './verify.ts';
@@ -19,13 +23,20 @@ export interface IntakeOptions {
   newId: () => string;
   clock: Clock;
   metrics: WebhookMetrics;
+  /** larger bodies → 413 payload-too-large, nothing stored (default 256 KiB) */
   bodyLimitBytes?: number;
+  /** levels of nesting a payload may have before it is stored as failed (default 32, as `jsonBody`) */
+  maxDepth?: number;
 }
+
+const MAX_WEBHOOK_ID = 255;
+const WEBHOOK_ID = /^[\x21-\x7e]{1,255}$/;
 
 const KEPT_HEADERS = ['webhook-id', 'webhook-timestamp', 'content-type', 'user-agent', 'x-request-id'];
 
 export async function registerWebhookIntake(app: FastifyInstance, options: IntakeOptions): Promise<void> {
   const { source, metrics } = options;
+  const maxDepth = options.maxDepth ?? DEFAULT_JSON_MAX_DEPTH;
   await app.register(async (scope) => {
     scope.addHook(
       'onReady',
@@ -35,7 +46,7 @@ export async function registerWebhookIntake(app: FastifyInstance, options: Intak
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(
       '*',
-      { parseAs: 'string', bodyLimit: options.bodyLimitBytes ?? 256 * 1024 },
+      { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes ?? 256 * 1024 },
       (_r, body, done) => done(null, body),
     );
     scope.post(
@@ -52,7 +63,7 @@ export async function registerWebhookIntake(app: FastifyInstance, options: Intak
         },
       },
       async (request, reply) => {
-        const raw = typeof request.body === 'string' ? request.body : '';
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const verdict = options.verifier.verify(raw, request.headers, options.clock.now());
         if (!verdict.ok) {
           metrics.rejected.inc({ source, reason: verdict.reason });
@@ -68,12 +79,14 @@ export async function registerWebhookIntake(app: FastifyInstance, options: Intak
             },
           );
         }
-        let payload: { type?: unknown } | undefined;
-        try {
-          payload = JSON.parse(raw);
-        } catch {
-          payload = undefined;
+        const webhookId = String(request.headers['webhook-id']);
+        if (!WEBHOOK_ID.test(webhookId)) {
+          metrics.rejected.inc({ source, reason: 'id-invalid' });
+          throw new ProblemError('webhook-id-invalid', {
+            detail: `webhook-id must be 1–${MAX_WEBHOOK_ID} visible ASCII characters; nothing was stored.`,
+          });
         }
+        const body = readBody(raw, maxDepth);
         const headers = Object.fromEntries(
           KEPT_HEADERS.filter((h) => request.headers[h] !== undefined).map((h) => [h, request.headers[h]]),
         );
@@ -84,20 +97,20 @@ export async function registerWebhookIntake(app: FastifyInstance, options: Intak
           values: [
             options.newId(),
             source,
-            request.headers['webhook-id'],
-            typeof payload?.type === 'string' ? payload.type : null,
-            payload === undefined ? null : raw,
+            webhookId,
+            body.ok ? body.eventType : null,
+            body.ok ? JSON.stringify(body.payload) : null,
             raw,
             JSON.stringify(headers),
-            payload === undefined ? 'failed' : 'received',
-            payload === undefined ? 'unparseable body' : null,
+            body.ok ? 'received' : 'failed',
+            body.ok ? null : body.reason,
           ],
         });
         if (inserted.rowCount === 0) metrics.duplicated.inc({ source });
         else metrics.received.inc({ source });
-        if (payload === undefined)
+        if (!body.ok)
           throw new ProblemError('webhook-payload-invalid', {
-            detail: 'The body is not JSON; the delivery was kept for inspection.',
+            detail: `${body.reason}; the delivery was kept for inspection (status failed). Do not resend it unchanged.`,
           });
         return reply.code(200).send();
       },

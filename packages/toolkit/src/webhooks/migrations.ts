@@ -29,4 +29,12 @@ CREATE INDEX webhook_inbox_due_idx ON webhook_inbox (next_attempt_at) WHERE stat
 CREATE INDEX webhook_inbox_status_idx ON webhook_inbox (status, id DESC);
 `,
   },
+  {
+    name: '0002_webhook_inbox_raw_bytes',
+    sql: `
+-- The raw body is kept as the exact bytes that were signed: text cannot hold a
+-- NUL byte or invalid UTF-8, which a correctly signed delivery may carry.
+ALTER TABLE webhook_inbox ALTER COLUMN raw_body TYPE bytea USING convert_to(raw_body, 'UTF8');
+`,
+  },
 ]);

@@ -27,6 +27,15 @@ export const webhookProblems: ProblemType[] = [
     category: 'validation',
     retryable: false,
     description:
-      'The signature is valid but the body cannot be parsed. The raw delivery is kept in the inbox (status `failed`) for inspection.',
+      'The signature is valid but the body cannot be used: it is not UTF-8, not JSON, nests deeper than the limit (32 levels), or has a string or member name with U+0000 or a lone surrogate. The raw bytes are kept in the inbox (status `failed`, with the reason) for inspection and replay; sending the same body again does not help.',
+  },
+  {
+    slug: 'webhook-id-invalid',
+    status: 400,
+    title: 'The webhook-id header is not usable',
+    category: 'validation',
+    retryable: false,
+    description:
+      'The signature is valid but `webhook-id` is longer than 255 characters or has characters other than visible ASCII, so the delivery cannot be deduplicated. Nothing was stored; do not resend it unchanged.',
   },
 ];

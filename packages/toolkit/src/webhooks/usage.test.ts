@@ -1,6 +1,6 @@
 /** Usage of @steadfast/toolkit/webhooks on a bare Fastify app: signed intake, deduplication, the inbox processor. */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import { createBackgroundErrors, createHttpMetrics, createLogger } from '@steadfast/toolkit/observability';
@@ -66,6 +66,21 @@ function signedHeaders(body: string, options: { id?: string; at?: Date; key?: st
   };
 }
 
+/** Standard Webhooks over exact bytes (HMAC-SHA256 of `id.timestamp.` + body, key = the secret's base64) */
+function signedBytes(body: Buffer, options: { id?: string; key?: string } = {}) {
+  const id = options.id ?? `msg_${randomUUID()}`;
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const key = Buffer.from((options.key ?? secret).slice('whsec_'.length), 'base64');
+  const signature = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
+  return {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': timestamp,
+    'webhook-signature': `v1,${signature}`,
+  };
+}
+const deliverBytes = (body: Buffer, headers: Record<string, string>) =>
+  app.inject({ method: 'POST', url: '/webhooks/billing', headers, payload: body });
 const deliver = (body: string, headers: Record<string, string>) =>
   app.inject({ method: 'POST', url: '/webhooks/billing', headers, payload: body });
 
@@ -135,6 +150,84 @@ describe('webhooks', () => {
     assert.deepEqual(await rowsOf('msg_garbled'), [
       { status: 'failed', reason: 'unparseable body', event_type: null },
     ]);
+  });
+
+  test('the signature covers the exact bytes: invalid UTF-8 signed as bytes verifies, signed as decoded text does not', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"type":"invoice.paid","note":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]);
+    const decodedThenSigned = signedBytes(Buffer.from(bytes.toString('utf8')), { id: 'msg_lossy' });
+    const lossy = await deliverBytes(bytes, decodedThenSigned);
+    assert.equal(lossy.statusCode, 401);
+    assert.equal(lossy.json().type, '/problems/webhook-signature-invalid');
+    const exact = await deliverBytes(bytes, signedBytes(bytes, { id: 'msg_bad_utf8' }));
+    assert.equal(exact.statusCode, 400);
+    assert.equal(exact.json().type, '/problems/webhook-payload-invalid');
+    assert.deepEqual(await rowsOf('msg_bad_utf8'), [
+      { status: 'failed', reason: 'body is not valid UTF-8', event_type: null },
+    ]);
+    const stored = await db.pool.query('SELECT raw_body, payload FROM webhook_inbox WHERE webhook_id = $1', [
+      'msg_bad_utf8',
+    ]);
+    assert.ok(stored.rows[0].raw_body.equals(bytes), 'the raw bytes are kept as sent');
+    assert.equal(stored.rows[0].payload, null);
+  });
+
+  test('signed bodies that cannot be stored as JSON are kept as failed with the reason, never a 500', async () => {
+    const cases: { id: string; body: Buffer; reason: RegExp }[] = [
+      { id: 'msg_nul_byte', body: Buffer.from('{"type":"x","n":"a\u0000b"}'), reason: /^unparseable body$/ },
+      {
+        id: 'msg_nul_escape',
+        body: Buffer.from('{"type":"x","note":"a\\u0000b"}'),
+        reason: /^body \/note contains U\+0000/,
+      },
+      {
+        id: 'msg_nul_key',
+        body: Buffer.from('{"type":"x","a\\u0000":1}'),
+        reason: /^body \/a\ufffd its member name contains U\+0000/,
+      },
+      { id: 'msg_high', body: Buffer.from('{"type":"x","note":"\\ud800"}'), reason: /lone surrogate/ },
+      { id: 'msg_low', body: Buffer.from('{"type":"x","note":"\\udfff"}'), reason: /lone surrogate/ },
+      {
+        id: 'msg_deep',
+        body: Buffer.from(`${'['.repeat(5_000)}${']'.repeat(5_000)}`),
+        reason: /nests deeper than 32 levels/,
+      },
+    ];
+    for (const c of cases) {
+      const response = await deliverBytes(c.body, signedBytes(c.body, { id: c.id }));
+      assert.equal(response.statusCode, 400, `${c.id}: ${response.body}`);
+      assert.equal(response.json().type, '/problems/webhook-payload-invalid', c.id);
+      assert.equal(response.json().retryable, false);
+      const [row] = await rowsOf(c.id);
+      assert.equal(row.status, 'failed', c.id);
+      assert.match(row.reason, c.reason, c.id);
+    }
+    const nulByte = await db.pool.query(
+      `SELECT position('\\x00'::bytea IN raw_body) > 0 AS has FROM webhook_inbox WHERE webhook_id = 'msg_nul_byte'`,
+    );
+    assert.equal(nulByte.rows[0].has, true, 'the NUL byte is stored in raw_body');
+  });
+
+  test('a body over the limit is 413, an unusable webhook-id 400, a missing one 401; nothing stored', async () => {
+    const stored = await countRows();
+    const huge = Buffer.alloc(300 * 1024, 'a');
+    const tooLarge = await deliverBytes(huge, signedBytes(huge));
+    assert.equal(tooLarge.statusCode, 413);
+    assert.equal(tooLarge.json().type, '/problems/payload-too-large');
+    const body = Buffer.from('{"type":"invoice.paid"}');
+    for (const id of ['m'.repeat(256), 'msg with spaces', 'msg_\u00e9']) {
+      const response = await deliverBytes(body, signedBytes(body, { id }));
+      assert.equal(response.statusCode, 400, response.body);
+      assert.equal(response.json().type, '/problems/webhook-id-invalid');
+      assert.equal(response.json().retryable, false);
+    }
+    const { 'webhook-id': _, ...noId } = signedBytes(body);
+    const missing = await deliverBytes(body, noId);
+    assert.equal(missing.statusCode, 401);
+    assert.equal(await countRows(), stored);
   });
 
   test('the inbox processor hands stored deliveries to the handler and records the outcome', async (t) => {
