@@ -48,6 +48,15 @@ export const orderProblems: ProblemType[] = [
       'The payment partner refused the charge request itself (a 4xx answer that is not a card decline, e.g. an invalid parameter, bad credentials or a conflict); the problem carries the partner’s `partnerStatus` and `partnerCode`. Nothing was charged. The order is back in `approved` with `lastPaymentError`. Sending the same pay request again does not help: the cause is on our side or at the partner, not the card — an operator is alerted by a dead letter; pay again with a new Idempotency-Key once it is fixed.',
   },
   {
+    slug: 'payment-mismatch',
+    status: 502,
+    title: 'The payment partner’s charge does not match the payment',
+    category: 'dependency',
+    retryable: false,
+    description:
+      'The payment partner reported a charge for this payment that is not the one we asked for: another amount, currency or reference (`pay:<orderId>:<n>`), or another charge id than the one recorded for the attempt. `mismatches` lists each field with `expected` and `got`; `chargeId` and `chargeStatus` name the partner’s charge. Such a charge never makes the order paid nor sends it back to approved: the order stays `payment_pending`, the operation stays `running` with this problem as `lastError`, and a dead letter alerts an operator, who checks the charge at the partner and decides (see docs/payments.md). Retrying the request does not help.',
+  },
+  {
     slug: 'dead-letter-closed',
     status: 409,
     title: 'The dead letter was already replayed or discarded',

@@ -178,7 +178,10 @@ describe('verify-then-act and reconciliation', () => {
         payload: { currency: 'EUR', items: [{ sku: 'WH-1', quantity: 1 }] },
       })
     ).json();
-    await app.db.pool.query(`UPDATE orders SET status = 'approved' WHERE id = $1`, [order.id]);
+    // 1000: the amount partnerCharge charges (a charge of another amount is held as a payment-mismatch)
+    await app.db.pool.query(`UPDATE orders SET status = 'approved', total_amount = 1000 WHERE id = $1`, [
+      order.id,
+    ]);
     return order.id as string;
   }
   /** pay without a running worker: the payment stays open until a webhook or the sweep settles it */

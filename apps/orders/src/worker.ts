@@ -23,7 +23,7 @@ import { problemRegistry } from './app.ts';
 import { notificationDeliverer } from './jobs/notifications.ts';
 import { takePaymentTask } from './jobs/take-payment.ts';
 import type { Partners } from './partners/index.ts';
-import { reconciliationCorrections } from './payments/metrics.ts';
+import { paymentMismatches, reconciliationCorrections } from './payments/metrics.ts';
 import { reconcilePayments } from './payments/reconcile.ts';
 import { paymentWebhookHandler } from './payments/verify-then-act.ts';
 
@@ -52,7 +52,14 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
   const webhookMetrics = options.webhookMetrics ?? createWebhookMetrics(options.registry);
   const corrections = reconciliationCorrections(options.registry);
   const reconcile = options.reconcile ?? { intervalS: 60, pendingAgeS: 120, abandonAfterS: 3600 };
-  const paymentDeps = { db: pool, ids, registry, payments: options.partners.payments };
+  const paymentDeps = {
+    db: pool,
+    ids,
+    registry,
+    payments: options.partners.payments,
+    mismatches: paymentMismatches(options.registry),
+    log,
+  };
   const sweep = () =>
     reconcilePayments(paymentDeps, {
       pendingAgeS: reconcile.pendingAgeS,
@@ -65,13 +72,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
     errors,
     metrics: createJobMetrics(options.registry, pool),
     tasks: [
-      takePaymentTask({
-        db: pool,
-        ids,
-        registry,
-        payments: options.partners.payments,
-        faults: options.faults ?? noFaults,
-      }),
+      takePaymentTask({ ...paymentDeps, faults: options.faults ?? noFaults }),
       {
         // retention: finished operations and delivered outbox rows
         name: 'reap-finished',

@@ -9,6 +9,10 @@
  * the partner confirms it holds no charge for the key, fails the operation with
  * `payment-rejected`, sends the order back to `approved` and leaves a dead
  * letter for an operator (its replay finds the operation ended and does nothing).
+ * A charge that is not the one asked for (amount, currency, reference, charge
+ * id: payments/verify-charge.ts) ends the job without settling: settle holds
+ * it as a `payment-mismatch` with its own dead letter, and a replay of that
+ * dead letter charges again with the same key and verifies again.
  */
 import type { FaultPoints } from '@steadfast/toolkit/faults';
 import type { IdGenerator } from '@steadfast/toolkit/ids';
@@ -17,7 +21,7 @@ import { findOperation, TERMINAL, updateOperation } from '@steadfast/toolkit/ope
 import { ALL_TENANTS, type Pool } from '@steadfast/toolkit/postgres';
 import type { ProblemRegistry } from '@steadfast/toolkit/problems';
 import { PaymentRejectedError, type PaymentsAdapter } from '../partners/payments.ts';
-import { settlePayment } from '../payments/settle.ts';
+import { notePendingCharge, type SettleDeps, settlePayment } from '../payments/settle.ts';
 
 export interface TakePaymentPayload extends Record<string, unknown> {
   operationId: string;
@@ -28,7 +32,7 @@ export interface TakePaymentPayload extends Record<string, unknown> {
   currency: string;
 }
 
-export interface TakePaymentDeps {
+export interface TakePaymentDeps extends SettleDeps {
   db: Pool;
   ids: IdGenerator;
   registry: ProblemRegistry;
@@ -100,12 +104,11 @@ export function takePaymentTask(deps: TakePaymentDeps): TaskDefinition<TakePayme
       }
       deps.faults.hit('after-charge-before-commit');
       if (outcome.status === 'pending') {
-        await updateOperation(deps.db, p.operationId, {
-          result: { chargeId: outcome.chargeId, chargeStatus: 'pending' },
-        });
+        // verified, its id recorded on the operation; a charge that is not ours is held, not polled
+        if ((await notePendingCharge(deps, p, outcome)) !== 'pending') return;
         throw new Error(`charge ${outcome.chargeId} is still pending`); // the retry policy polls it
       }
-      await settlePayment(deps, p, { ...outcome, status: outcome.status });
+      await settlePayment(deps, p, { ...outcome, status: outcome.status }); // a mismatch is held there
       deps.faults.hit('after-commit-before-ack');
     },
     async onDeadLetter(p, error, client) {

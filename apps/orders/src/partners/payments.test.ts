@@ -4,6 +4,7 @@ import { type RunningSandbox, startSandbox } from '@steadfast/sandbox';
 import { createLogger } from '@steadfast/toolkit/observability';
 import { createDependencyClient, createEgressMetrics } from '@steadfast/toolkit/resilience';
 import { Registry } from 'prom-client';
+import { startFakePaymentsPartner } from '../testing-fixtures/fake-payments-partner.ts';
 import { createPaymentsAdapter, PaymentRejectedError } from './payments.ts';
 
 let sandbox: RunningSandbox;
@@ -123,5 +124,68 @@ describe('payments adapter', () => {
     await chaos({ rules: [{ match: onCharges, fault: 'error', status: 409, count: 1, body }] });
     assert.equal((await charge()).status, 'succeeded');
     assert.equal((await ledger()).length, 1);
+  });
+
+  test('the charge answer carries amount, currency and reference (what settle verifies)', async () => {
+    const outcome = await adapter.charge({ orderId: `ord_${++orders}`, n: 1, amount: 1234, currency: 'EUR' });
+    assert.deepEqual(
+      { amount: outcome.amount, currency: outcome.currency, reference: outcome.reference },
+      { amount: 1234, currency: 'EUR', reference: `pay:ord_${orders}:1` },
+    );
+    const again = await adapter.getCharge(outcome.chargeId);
+    assert.deepEqual(again, outcome);
+  });
+});
+
+describe('payments adapter: malformed answers are dependency failures, never a success', () => {
+  test('a charge without amount, currency or reference, or with wrong types, is MalformedResponseError; a lookup without data is not "no charge"', async () => {
+    const fake = await startFakePaymentsPartner();
+    const fakeClient = createDependencyClient({
+      name: 'payments',
+      criticality: 'critical',
+      baseUrl: fake.url,
+      attemptTimeoutMs: 200,
+      maxAttempts: 1,
+      log: createLogger({ level: 'silent' }),
+      metrics: createEgressMetrics(new Registry()),
+    });
+    const fakeAdapter = createPaymentsAdapter({
+      client: fakeClient,
+      clock: { now: () => Date.now() },
+      pauseMs: 1,
+    });
+    const good = { id: 'ch_1', status: 'succeeded', amount: 100, currency: 'EUR', reference: 'pay:ord_x:1' };
+    try {
+      for (const bad of [
+        { ...good, amount: undefined },
+        { ...good, amount: '100' },
+        { ...good, amount: 1.5 },
+        { ...good, currency: 'eur' },
+        { ...good, currency: 'EURO' },
+        { ...good, reference: undefined },
+        { ...good, reference: '' },
+        { ...good, status: 'paid' },
+      ]) {
+        fake.charges.splice(0, fake.charges.length, { ...bad, id: 'ch_bad' });
+        await assert.rejects(
+          fakeAdapter.getCharge('ch_bad'),
+          { name: 'MalformedResponseError' },
+          JSON.stringify(bad),
+        );
+        // a malformed charge answer is an unknown outcome: looked up by reference, which is malformed too
+        fake.defaultPost = { answer: bad };
+        fake.lookupAnswer = () => ({ data: [bad] });
+        await assert.rejects(fakeAdapter.charge({ orderId: 'ord_x', n: 1, amount: 100, currency: 'EUR' }), {
+          name: 'MalformedResponseError',
+        });
+      }
+      fake.lookupAnswer = () => ({ charges: [] });
+      await assert.rejects(fakeAdapter.lookup('ord_x', 1), /lookup without data/);
+      fake.lookupAnswer = () => ({ data: [] });
+      assert.equal(await fakeAdapter.lookup('ord_x', 1), undefined, 'an empty list is "no charge"');
+    } finally {
+      await fakeClient.close();
+      await fake.close();
+    }
   });
 });

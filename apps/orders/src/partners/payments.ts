@@ -28,10 +28,17 @@ export interface ChargeRequest {
   description?: string;
 }
 
+/** The partner's record of a charge: what it says happened, and what was charged (verified before acting). */
 export interface ChargeOutcome {
   chargeId: string;
   status: 'succeeded' | 'failed' | 'pending';
   failureCode?: string;
+  /** minor units, as the partner recorded them */
+  amount: number;
+  /** ISO 4217 code, as the partner recorded it */
+  currency: string;
+  /** the reference the charge carries (ours are `pay:<orderId>:<n>`) */
+  reference: string;
 }
 
 /**
@@ -76,19 +83,45 @@ interface PartnerCharge {
   id?: unknown;
   status?: unknown;
   failureCode?: unknown;
+  amount?: unknown;
+  currency?: unknown;
+  reference?: unknown;
 }
 
+/** What is wrong with a partner's charge record, or undefined when it has every field we act on. */
+function malformation(charge: PartnerCharge | undefined): string | undefined {
+  if (typeof charge !== 'object' || charge === null || Array.isArray(charge)) return 'no charge object';
+  if (typeof charge.id !== 'string' || charge.id.length === 0 || charge.id.length > 200)
+    return 'no charge id';
+  if (!['succeeded', 'failed', 'pending'].includes(charge.status as string)) return 'no known status';
+  if (!Number.isSafeInteger(charge.amount) || (charge.amount as number) < 0)
+    return 'amount is not a non-negative integer';
+  if (typeof charge.currency !== 'string' || !/^[A-Z]{3}$/.test(charge.currency))
+    return 'currency is not a 3-letter code';
+  if (typeof charge.reference !== 'string' || charge.reference.length === 0 || charge.reference.length > 200)
+    return 'reference is missing';
+  if (charge.failureCode !== undefined && typeof charge.failureCode !== 'string')
+    return 'failureCode is not a string';
+  return undefined;
+}
+
+/**
+ * The partner's charge as we act on it. An answer without an id, a known
+ * status, an integer amount, a currency code or a reference is a dependency
+ * failure (MalformedResponseError: the outcome is unknown, so it is retried or
+ * looked up), never a success.
+ */
 function toOutcome(charge: PartnerCharge | undefined): ChargeOutcome {
-  if (
-    typeof charge?.id !== 'string' ||
-    !['succeeded', 'failed', 'pending'].includes(charge.status as string)
-  ) {
-    throw new MalformedResponseError('payments answered without a charge id and status');
-  }
+  const wrong = malformation(charge);
+  if (wrong) throw new MalformedResponseError(`payments answered a malformed charge: ${wrong}`);
+  const c = charge as PartnerCharge;
   return {
-    chargeId: charge.id,
-    status: charge.status as ChargeOutcome['status'],
-    ...(typeof charge.failureCode === 'string' ? { failureCode: charge.failureCode } : {}),
+    chargeId: c.id as string,
+    status: c.status as ChargeOutcome['status'],
+    amount: c.amount as number,
+    currency: c.currency as string,
+    reference: c.reference as string,
+    ...(typeof c.failureCode === 'string' ? { failureCode: c.failureCode } : {}),
   };
 }
 
@@ -120,8 +153,11 @@ export function createPaymentsAdapter(options: {
       requestId: context.requestId,
       traceparent: context.traceparent,
     });
-    const found = Array.isArray(body?.data) ? body.data[body.data.length - 1] : undefined;
-    return found ? toOutcome(found) : undefined;
+    // no list is not "no charge": an answer we cannot read must not let a payment be abandoned
+    if (!Array.isArray(body?.data))
+      throw new MalformedResponseError('payments answered a lookup without data');
+    const found = body.data.map(toOutcome);
+    return found[found.length - 1]; // the latest; settle verifies it is the one we asked for
   }
 
   return {
@@ -165,15 +201,15 @@ export function createPaymentsAdapter(options: {
       throw lastError;
     },
     /** The partner's current view of a charge (the source of truth); undefined when it does not know it. */
-    async getCharge(chargeId: string): Promise<(ChargeOutcome & { reference: string }) | undefined> {
+    async getCharge(chargeId: string): Promise<ChargeOutcome | undefined> {
       try {
-        const { body } = await client.request<PartnerCharge & { reference?: unknown }>({
+        const { body } = await client.request<PartnerCharge>({
           method: 'GET',
           path: `/v1/charges/${encodeURIComponent(chargeId)}`,
           route: '/v1/charges/{id}',
           deadline: options.clock.now() + (options.deadlineMs ?? 10_000),
         });
-        return { ...toOutcome(body), reference: String(body?.reference ?? '') };
+        return toOutcome(body);
       } catch (error) {
         if (error instanceof HttpStatusError && error.status === 404) return undefined;
         throw error;

@@ -17,3 +17,20 @@ export function reconciliationCorrections(registry: Registry): Counter<'outcome'
       }),
   );
 }
+
+const MISMATCHES = 'steadfast_payment_mismatches_total';
+
+/** Partner charges that did not match the payment we asked for, one count per differing field of each new mismatch. */
+export function paymentMismatches(registry: Registry): Counter<'field'> {
+  return registerOnce(
+    registry,
+    MISMATCHES,
+    () =>
+      new Counter({
+        name: MISMATCHES,
+        help: 'Partner charges that did not match the payment (by field: amount, currency, reference, chargeId)',
+        labelNames: ['field'] as const,
+        registers: [registry],
+      }),
+  );
+}

@@ -1,16 +1,32 @@
 /**
  * Apply a payment's known outcome: order, operation and outbox event in one
  * transaction, forward only and idempotent — the worker, the webhook path and
- * the reconciliation sweep share it. A failure names its cause honestly: a
+ * the reconciliation sweep share it, and it is the one place an order becomes
+ * paid. Under a lock of the order's row, a partner's charge is first verified
+ * (verify-charge.ts): one that is not the charge we asked for changes nothing
+ * but the record of the mismatch. A failure names its cause honestly: a
  * decline (`payment-declined`), a refusal of the request by the partner
  * (`payment-rejected`), or a payment the partner never got (`dependency-unavailable`).
  */
 import type { IdGenerator } from '@steadfast/toolkit/ids';
+import type { Logger } from '@steadfast/toolkit/observability';
 import { updateOperation } from '@steadfast/toolkit/operations';
 import { writeOutboxEvent } from '@steadfast/toolkit/outbox';
-import { type Pool, withTransaction } from '@steadfast/toolkit/postgres';
+import { type Pool, type Queryable, withTransaction } from '@steadfast/toolkit/postgres';
 import { buildProblem, type ProblemRegistry } from '@steadfast/toolkit/problems';
-import { finishPayment } from '../store/orders-store.ts';
+import type { Counter } from 'prom-client';
+import type { ChargeOutcome } from '../partners/payments.ts';
+import { finishPayment, lockPayment } from '../store/orders-store.ts';
+import { type ChargeMismatch, compareCharge, expectedCharge, recordMismatch } from './verify-charge.ts';
+
+export interface SettleDeps {
+  db: Pool;
+  ids: IdGenerator;
+  registry: ProblemRegistry;
+  /** steadfast_payment_mismatches_total (payments/metrics.ts) */
+  mismatches: Counter<'field'>;
+  log: Logger;
+}
 
 export interface PaymentRef {
   operationId: string;
@@ -18,12 +34,13 @@ export interface PaymentRef {
   tenantId: string;
 }
 
-export interface SettleOutcome {
-  /** null when there is no charge at the partner (rejected, abandoned) */
-  chargeId: string | null;
-  status: 'succeeded' | 'failed';
-  failureCode?: string;
-}
+/**
+ * A partner's charge that ended (verified before it is applied), or — for a
+ * rejection or an abandoned payment — no charge at all (`chargeId: null`).
+ */
+export type SettleOutcome =
+  | (Omit<ChargeOutcome, 'status'> & { status: 'succeeded' | 'failed' })
+  | { chargeId: null; status: 'failed'; failureCode?: string };
 
 /**
  * Why a failed payment failed: 'charge' — the partner declined the charge;
@@ -35,7 +52,7 @@ export type SettleHow =
   | 'abandoned'
   | { rejected: { partnerStatus: number; partnerCode: string | null } };
 
-export type SettleResult = 'paid' | 'declined' | 'rejected' | 'already-settled';
+export type SettleResult = 'paid' | 'declined' | 'rejected' | 'already-settled' | 'mismatch';
 
 interface Failure {
   slug: string;
@@ -76,44 +93,121 @@ function describeFailure(outcome: SettleOutcome, how: SettleHow): Failure {
   };
 }
 
+interface Decision {
+  result: SettleResult;
+  /** set when the partner's charge is not ours; `recorded` when this mismatch is new */
+  mismatch?: { fields: ChargeMismatch[]; recorded: boolean };
+}
+
+/** Count and log a new mismatch once its transaction committed. */
+function reportMismatch(deps: SettleDeps, ref: PaymentRef, chargeId: string, decision: Decision): void {
+  if (!decision.mismatch?.recorded) return;
+  for (const m of decision.mismatch.fields) deps.mismatches.inc({ field: m.field });
+  deps.log.error(
+    { operationId: ref.operationId, orderId: ref.orderId, chargeId, mismatches: decision.mismatch.fields },
+    'payment partner charge does not match the payment; held for an operator',
+  );
+}
+
+/**
+ * Lock the order and check the partner's charge against the current attempt.
+ * Undefined when the order is no longer payment_pending (already settled);
+ * otherwise the mismatches (empty: it is our charge).
+ */
+async function lockAndVerify(
+  tx: Queryable,
+  deps: SettleDeps,
+  ref: PaymentRef,
+  charge: Omit<ChargeOutcome, 'status'> & { status: ChargeOutcome['status'] },
+): Promise<Decision | undefined> {
+  const locked = await lockPayment(tx, { tenantId: ref.tenantId, id: ref.orderId });
+  if (locked?.status !== 'payment_pending') return { result: 'already-settled' };
+  const fields = compareCharge(await expectedCharge(tx, ref, locked), charge);
+  if (fields.length === 0) return undefined;
+  const recorded = await recordMismatch(tx, deps, ref, locked, charge, fields);
+  return { result: 'mismatch', mismatch: { fields, recorded } };
+}
+
 export async function settlePayment(
-  deps: { db: Pool; ids: IdGenerator; registry: ProblemRegistry },
+  deps: SettleDeps,
   ref: PaymentRef,
   outcome: SettleOutcome,
   how: SettleHow = 'charge',
 ): Promise<SettleResult> {
-  return withTransaction(deps.db, async (tx) => {
-    const paid = outcome.status === 'succeeded';
-    const failure = paid ? undefined : describeFailure(outcome, how);
-    const chargeId = outcome.chargeId || null; // never "": no charge is null
-    const error = failure && {
-      type: `/problems/${failure.slug}`,
-      code: failure.code,
-      chargeId,
-      ...(how !== 'charge' && how !== 'abandoned' ? how.rejected : {}),
-    };
-    const order = await finishPayment(tx, { tenantId: ref.tenantId, id: ref.orderId, paid, error });
-    if (!order) return 'already-settled';
-    const problem =
-      failure &&
-      buildProblem(deps.registry, {
-        slug: failure.slug,
-        detail: failure.detail,
-        instance: `/v1/operations/${ref.operationId}`,
-        requestId: ref.operationId,
-        extensions: failure.extensions,
-      });
-    await updateOperation(tx, ref.operationId, {
-      status: paid ? 'succeeded' : 'failed',
-      result: paid ? { orderId: ref.orderId, chargeId } : undefined,
-      error: problem,
-    });
-    await writeOutboxEvent(tx, {
-      id: deps.ids.next('evt'),
-      tenantId: ref.tenantId,
-      type: paid ? 'order.paid' : 'order.payment_failed',
-      payload: { orderId: ref.orderId, chargeId, ...(error ? { error } : {}) },
-    });
-    return paid ? 'paid' : (failure?.result ?? 'declined');
+  if (how === 'charge' && outcome.chargeId === null) throw new Error('a charge outcome needs the charge');
+  const decision = await withTransaction(deps.db, async (tx): Promise<Decision> => {
+    if (outcome.chargeId !== null) {
+      const held = await lockAndVerify(tx, deps, ref, outcome);
+      if (held) return held;
+    }
+    return { result: await apply(tx, deps, ref, outcome, how) };
   });
+  if (outcome.chargeId !== null) reportMismatch(deps, ref, outcome.chargeId, decision);
+  return decision.result;
+}
+
+/**
+ * A verified charge that is still pending: record its id on the attempt's
+ * operation (`result: { chargeId, chargeStatus: 'pending' }`) so any later
+ * charge for the attempt must carry it. A charge that is not ours is held as
+ * a mismatch and not recorded.
+ */
+export async function notePendingCharge(
+  deps: SettleDeps,
+  ref: PaymentRef,
+  charge: ChargeOutcome,
+): Promise<'pending' | 'mismatch' | 'already-settled'> {
+  const held = await withTransaction(deps.db, async (tx) => {
+    const decision = await lockAndVerify(tx, deps, ref, charge);
+    if (!decision) {
+      await updateOperation(tx, ref.operationId, {
+        result: { chargeId: charge.chargeId, chargeStatus: 'pending' },
+      });
+    }
+    return decision;
+  });
+  if (!held) return 'pending';
+  reportMismatch(deps, ref, charge.chargeId, held);
+  return held.result === 'mismatch' ? 'mismatch' : 'already-settled';
+}
+
+async function apply(
+  tx: Queryable,
+  deps: SettleDeps,
+  ref: PaymentRef,
+  outcome: SettleOutcome,
+  how: SettleHow,
+): Promise<SettleResult> {
+  const paid = outcome.status === 'succeeded';
+  const failure = paid ? undefined : describeFailure(outcome, how);
+  const chargeId = outcome.chargeId || null; // never "": no charge is null
+  const error = failure && {
+    type: `/problems/${failure.slug}`,
+    code: failure.code,
+    chargeId,
+    ...(how !== 'charge' && how !== 'abandoned' ? how.rejected : {}),
+  };
+  const order = await finishPayment(tx, { tenantId: ref.tenantId, id: ref.orderId, paid, error });
+  if (!order) return 'already-settled';
+  const problem =
+    failure &&
+    buildProblem(deps.registry, {
+      slug: failure.slug,
+      detail: failure.detail,
+      instance: `/v1/operations/${ref.operationId}`,
+      requestId: ref.operationId,
+      extensions: failure.extensions,
+    });
+  await updateOperation(tx, ref.operationId, {
+    status: paid ? 'succeeded' : 'failed',
+    result: paid ? { orderId: ref.orderId, chargeId } : undefined,
+    error: problem,
+  });
+  await writeOutboxEvent(tx, {
+    id: deps.ids.next('evt'),
+    tenantId: ref.tenantId,
+    type: paid ? 'order.paid' : 'order.payment_failed',
+    payload: { orderId: ref.orderId, chargeId, ...(error ? { error } : {}) },
+  });
+  return paid ? 'paid' : (failure?.result ?? 'declined');
 }

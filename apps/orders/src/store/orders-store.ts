@@ -200,3 +200,42 @@ export async function finishPayment(
   );
   return rows[0] ? toOrder(rows[0]) : undefined;
 }
+
+/** What a payment in flight is checked against: the order's row, locked until the caller's transaction ends. */
+export interface LockedPayment {
+  status: OrderStatus;
+  totalAmount: number;
+  currency: string;
+  /** the current pay request number n of `pay:<orderId>:<n>` */
+  n: number;
+}
+
+/**
+ * Lock an order's row (FOR UPDATE) for a payment decision: the webhook path,
+ * the worker and the reconciliation sweep serialise on it, so one checks and
+ * settles while the others wait. Undefined when there is no such order.
+ */
+export async function lockPayment(
+  db: Queryable,
+  args: { tenantId: string; id: string },
+): Promise<LockedPayment | undefined> {
+  const { rows } = await db.query<{
+    status: OrderStatus;
+    total_amount: string;
+    currency: string;
+    payment_attempts: number;
+  }>(
+    `SELECT status, total_amount, currency, payment_attempts FROM orders
+     WHERE id = $1 AND tenant_id = $2 FOR UPDATE`,
+    [args.id, args.tenantId],
+  );
+  const row = rows[0];
+  return (
+    row && {
+      status: row.status,
+      totalAmount: Number(row.total_amount),
+      currency: row.currency,
+      n: row.payment_attempts,
+    }
+  );
+}
