@@ -142,7 +142,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     forceCloseConnections: 'idle',
     requestTimeout: limits.requestTimeoutMs,
     // Node checks the two timeouts every connectionsCheckingInterval (30 s by default): check each second
-    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+    // a request without Host is answered by the problems plugin (400 problem), not by Node with a bare 400
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: 1000,
+      requireHostHeader: false,
+    },
   }) as unknown as FastifyInstance;
   server.server.maxConnections = limits.maxConnections;
   installValidators(server);

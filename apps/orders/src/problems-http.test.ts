@@ -267,6 +267,12 @@ describe('errors before routing, on a listening server over raw sockets, are pro
       type: 'uri-too-long',
     },
     {
+      name: 'an HTTP/1.1 request without Host',
+      request: `GET /v1/orders HTTP/1.1\r\n${key()}\r\n`,
+      status: 400,
+      type: 'bad-request',
+    },
+    {
       name: 'malformed percent-encoding',
       request: get('/v1/orders/%ff', key()),
       status: 400,
