@@ -124,7 +124,7 @@ const queryValue = (param: Parameter): fc.Arbitrary<[string, string, boolean]> =
         String(v),
         false,
       ]),
-      weight: 4,
+      weight: 12,
     },
     { arbitrary: nastyString().map((v): [string, string, boolean] => [param.name, v, false]), weight: 2 },
     {
@@ -144,8 +144,14 @@ const queryOf = (op: FuzzOperation): fc.Arbitrary<[string, string, boolean][]> =
     ),
     { maxLength: 3 },
   );
+  // most requests carry only listed parameters, so the valid ones reach the handler
+  const extras = fc.oneof({ arbitrary: fc.constant([]), weight: 3 }, { arbitrary: extra, weight: 1 });
+  const duplicated = fc.oneof(
+    { arbitrary: fc.constant(false), weight: 3 },
+    { arbitrary: fc.constant(true), weight: 1 },
+  );
   const listed = fc.tuple(...op.queryParams.map((p) => fc.option(queryValue(p), { nil: undefined })));
-  return fc.tuple(listed, extra, fc.boolean()).map(([known, more, duplicate]) => {
+  return fc.tuple(listed, extras, duplicated).map(([known, more, duplicate]) => {
     const pairs = known.filter((p) => p !== undefined);
     const extras = more.map(([n, v]): [string, string, boolean] => [n, v, false]);
     return [...pairs, ...(duplicate ? pairs : []), ...extras];
