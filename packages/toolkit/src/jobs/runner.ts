@@ -19,6 +19,7 @@ import { assertMigrated, type Pool, withTransaction } from '../postgres/index.ts
 import { backoffDelayMs } from '../resilience/index.ts';
 import { insertDeadLetter } from './dead-letters.ts';
 import { enqueueJob } from './enqueue.ts';
+import { poolForGraphileWorker } from './graphile-pool.ts';
 import type { JobMetrics } from './metrics.ts';
 import { jobsMigrations } from './migrations.ts';
 import { type JobMeta, PermanentJobError, type TaskDefinition, userPayload } from './task.ts';
@@ -178,7 +179,7 @@ export function createJobRunner(options: JobRunnerOptions) {
         beat();
       });
       runner = await run({
-        pgPool: pool,
+        pgPool: poolForGraphileWorker(pool), // its un-awaited job completions retry while the database restarts
         taskList,
         concurrency: options.concurrency ?? 4,
         noHandleSignals: true,

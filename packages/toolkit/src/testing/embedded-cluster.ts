@@ -208,8 +208,19 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   const url = (database = 'postgres') =>
     `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   const bin = await binDir();
+  const logFile = path.join(dataDir, 'server.log');
+  // a server started without -l would hold pg_ctl's output pipes open, and so keep us waiting
   const pgCtl = (args: string[], timeoutMs = 70_000) =>
-    runAsPostgres(path.join(bin, 'pg_ctl'), [...args, '-D', dataDir], timeoutMs);
+    runAsPostgres(
+      path.join(bin, 'pg_ctl'),
+      [
+        ...args,
+        ...(/^(re)?start$/.test(args[0] ?? '') && !args.includes('-l') ? ['-l', logFile] : []),
+        '-D',
+        dataDir,
+      ],
+      timeoutMs,
+    );
   const stop = async () => {
     if (readPostmasterPid(dataDir) === undefined) return;
     await pgCtl(['stop', '-m', 'fast', '-w', '-t', '30'], 40_000);
@@ -223,7 +234,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   // A stale postmaster.pid (its process gone) is ignored by the server itself.
   const start = () => {
     removeZombieLockFile(dataDir);
-    return pgCtl(['start', '-l', path.join(dataDir, 'server.log'), '-w', '-t', '60', '-o', flags]).then(
+    return pgCtl(['start', '-w', '-t', '60', '-o', flags]).then(
       () => {},
       (error: Error) => {
         throw new Error(
