@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { fuzzOperation, type OperationReport } from './fuzz-runner.ts';
 import { openFuzzSession } from './fuzz-session.ts';
+import { problemFindings, stateDigest, writeFindings } from './invariants.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1313);
 const RUNS = Number(process.env.FUZZ_TEST_RUNS ?? 25);
@@ -24,6 +25,46 @@ describe(`fuzz from the OpenAPI document (seed ${SEED}, ${RUNS} requests per ope
     assert.ok(names.includes('PATCH /v1/orders/{id}'));
     assert.ok(names.includes('POST /webhooks/payments'));
     assert.ok(names.length >= 20, `only ${names.length} operations`);
+  });
+
+  test('the invariants catch a non-problem answer, an unregistered type and a half-written record', async () => {
+    const op =
+      session.operations.find((o) => o.name === 'POST /v1/orders') ?? assert.fail('no POST /v1/orders');
+    const { registered, target } = session.ctx;
+    const answer = (contentType: string, body: object) => ({
+      status: 400,
+      contentType,
+      body: JSON.stringify(body),
+      replayed: false,
+    });
+    const bare = answer('application/json', { error: 'Bad Request', code: 'FST_ERR_BAD_URL' });
+    assert.equal(problemFindings(op, bare, registered)[0]?.kind, 'not-problem');
+    const unknown = answer('application/problem+json', { type: '/problems/no-such-type', status: 400 });
+    assert.equal(problemFindings(op, unknown, registered)[0]?.kind, 'unregistered-type');
+    const fine = answer('application/problem+json', { type: '/problems/validation-failed', status: 400 });
+    assert.deepEqual(problemFindings(op, fine, registered), []);
+
+    const before = await stateDigest(target);
+    const db = target.app.db.pool;
+    await db.query(
+      `INSERT INTO idempotency_keys (tenant_id, method, route, key, fingerprint, state, owner, expires_at)
+       VALUES ($1, 'POST', '/v1/orders', 'half', '\\x00', 'in_flight', 'x', now() + interval '1 hour')`,
+      [target.app.tenant.tenantId],
+    );
+    await db.query('UPDATE orders SET version = version + 1 WHERE id = (SELECT min(id) FROM orders)');
+    const request = {
+      inject: { method: 'POST', url: '/v1/orders', headers: {} },
+      idempotencyKey: 'half',
+      freshKey: true,
+    };
+    const found = await writeFindings(target, op, request, fine, before);
+    assert.deepEqual(
+      found.map((f) => f.kind),
+      ['half-written', 'half-written'],
+      JSON.stringify(found),
+    );
+    assert.match(found[0]?.detail ?? '', /changed orders/);
+    assert.match(found[1]?.detail ?? '', /claim left in flight/);
   });
 
   for (const op of session.operations) {
