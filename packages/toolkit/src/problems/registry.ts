@@ -177,7 +177,7 @@ export const coreProblems: ProblemType[] = [
     category: 'dependency',
     retryable: true,
     description:
-      'The service could not reach its database. Nothing was written. Retry after the `Retry-After` delay with the same Idempotency-Key.',
+      'The service could not reach its database, or it did not answer in time. The request was rolled back, or — if the database stopped answering during the commit — its outcome is unknown to the service too. Either way, retry after the `Retry-After` delay with the same Idempotency-Key: that answers with what was stored if it did commit, and does the work once if it did not.',
   },
   {
     slug: 'not-ready',
