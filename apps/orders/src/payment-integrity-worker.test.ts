@@ -148,6 +148,37 @@ describe('payment integrity: the worker', () => {
     assert.equal(await paymentEvents(app), 1);
   });
 
+  test('discarding the dead letter gives up on the payment: operation failed, order back to approved; paying again is n + 1', async () => {
+    const orderId = await approvedOrder(app, { amount: ORDER });
+    const bogus = charge({ reference: `pay:${orderId}:1`, amount: 1 });
+    partner.charges.push(bogus);
+    const opId = await payUntilHeld(orderId);
+    const letter = await assertHeld(app, { orderId, opId, fields: ['amount'] });
+    const discarded = await app.inject({
+      method: 'POST',
+      url: `/v1/dead-letters/${letter.id}/discard`,
+      payload: { reason: 'bogus charge refunded at the partner' },
+    });
+    assert.equal(discarded.statusCode, 200, discarded.body);
+    const op = await operation(opId);
+    assert.equal(op.status, 'failed');
+    assert.equal(op.error.type, '/problems/payment-mismatch');
+    assert.match(op.error.detail, /bogus charge refunded at the partner/);
+    const order = (await app.inject({ method: 'GET', url: `/v1/orders/${orderId}` })).json();
+    assert.equal(order.status, 'approved');
+    assert.deepEqual(order.lastPaymentError, {
+      type: '/problems/payment-mismatch',
+      code: 'payment_mismatch',
+      chargeId: bogus.id,
+    });
+    assert.equal(await paymentEvents(app), 1, 'one order.payment_failed');
+
+    partner.defaultPost = { answer: charge({ reference: `pay:${orderId}:2` }) };
+    const again = await openPayment(app, orderId);
+    await eventually(async () => (await operation(again)).status === 'succeeded');
+    assert.equal((await app.inject({ method: 'GET', url: `/v1/orders/${orderId}` })).json().status, 'paid');
+  });
+
   test('a malformed partner answer is a dependency failure, never a success', async () => {
     const orderId = await approvedOrder(app, { amount: ORDER });
     partner.defaultPost = { answer: { id: 'ch_m', status: 'succeeded' } }; // no amount, currency, reference

@@ -40,7 +40,9 @@ export interface PaymentRef {
  */
 export type SettleOutcome =
   | (Omit<ChargeOutcome, 'status'> & { status: 'succeeded' | 'failed' })
-  | { chargeId: null; status: 'failed'; failureCode?: string };
+  | { chargeId: null; status: 'failed'; failureCode?: string }
+  /** an operator gave up on a held payment: the charge that did not match, if any */
+  | { chargeId: string | null; status: 'failed'; failureCode: 'payment_mismatch' };
 
 /**
  * Why a failed payment failed: 'charge' — the partner declined the charge;
@@ -50,7 +52,8 @@ export type SettleOutcome =
 export type SettleHow =
   | 'charge'
   | 'abandoned'
-  | { rejected: { partnerStatus: number; partnerCode: string | null } };
+  | { rejected: { partnerStatus: number; partnerCode: string | null } }
+  | { givenUp: { reason: string } };
 
 export type SettleResult = 'paid' | 'declined' | 'rejected' | 'already-settled' | 'mismatch';
 
@@ -70,6 +73,15 @@ function describeFailure(outcome: SettleOutcome, how: SettleHow): Failure {
         'The payment partner has no record of this payment and it is too old to wait for; the order is back in approved.',
       extensions: { dependency: 'payments' },
       code: outcome.failureCode ?? 'abandoned',
+      result: 'declined',
+    };
+  }
+  if (typeof how === 'object' && 'givenUp' in how) {
+    return {
+      slug: 'payment-mismatch',
+      detail: `An operator gave up on this payment after the partner reported a charge that is not the one it asked for (${how.givenUp.reason}); the order is back in approved.`,
+      extensions: { dependency: 'payments', chargeId: outcome.chargeId },
+      code: 'payment_mismatch',
       result: 'declined',
     };
   }
@@ -134,15 +146,13 @@ export async function settlePayment(
   outcome: SettleOutcome,
   how: SettleHow = 'charge',
 ): Promise<SettleResult> {
-  if (how === 'charge' && outcome.chargeId === null) throw new Error('a charge outcome needs the charge');
+  const charge = how === 'charge' && 'amount' in outcome ? outcome : undefined;
+  if (how === 'charge' && !charge) throw new Error('a charge outcome needs the partner’s charge');
   const decision = await withTransaction(deps.db, async (tx): Promise<Decision> => {
-    if (outcome.chargeId !== null) {
-      const held = await lockAndVerify(tx, deps, ref, outcome);
-      if (held) return held;
-    }
-    return { result: await apply(tx, deps, ref, outcome, how) };
+    const held = charge && (await lockAndVerify(tx, deps, ref, charge));
+    return held || { result: await applyOutcome(tx, deps, ref, outcome, how) };
   });
-  if (outcome.chargeId !== null) reportMismatch(deps, ref, outcome.chargeId, decision);
+  if (charge) reportMismatch(deps, ref, charge.chargeId, decision);
   return decision.result;
 }
 
@@ -171,9 +181,10 @@ export async function notePendingCharge(
   return held.result === 'mismatch' ? 'mismatch' : 'already-settled';
 }
 
-async function apply(
+/** Order, operation and outbox in the caller's transaction; forward only (undefined order: already settled). */
+export async function applyOutcome(
   tx: Queryable,
-  deps: SettleDeps,
+  deps: Pick<SettleDeps, 'ids' | 'registry'>,
   ref: PaymentRef,
   outcome: SettleOutcome,
   how: SettleHow,
@@ -185,7 +196,7 @@ async function apply(
     type: `/problems/${failure.slug}`,
     code: failure.code,
     chargeId,
-    ...(how !== 'charge' && how !== 'abandoned' ? how.rejected : {}),
+    ...(typeof how === 'object' && 'rejected' in how ? how.rejected : {}),
   };
   const order = await finishPayment(tx, { tenantId: ref.tenantId, id: ref.orderId, paid, error });
   if (!order) return 'already-settled';

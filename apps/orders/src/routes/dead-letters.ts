@@ -1,7 +1,9 @@
 /**
  * Dead letters: GET list / one, POST replay (requeues with fresh attempts;
  * replaying twice runs once), POST discard { reason }. A tenant sees its own;
- * the `ops` scope sees all, including system jobs.
+ * the `ops` scope sees all, including system jobs. Discarding a
+ * `payment-mismatch` dead letter gives up on that payment (payments/give-up.ts):
+ * the operation fails and the order goes back to approved, in the same transaction.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { principalOf } from '@steadfast/toolkit/auth';
@@ -18,6 +20,7 @@ import { ALL_TENANTS, type PoolClient, type TenantScope } from '@steadfast/toolk
 import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { createGiveUp, isHeldPayment } from '../payments/give-up.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { OrderRouteDeps } from './deps.ts';
 
@@ -82,6 +85,7 @@ async function close(
 
 export function registerDeadLetterRoutes(app: FastifyInstance, deps: OrderRouteDeps): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const giveUp = createGiveUp({ ids: deps.ids });
   typed.get(
     '/v1/dead-letters',
     {
@@ -151,7 +155,8 @@ export function registerDeadLetterRoutes(app: FastifyInstance, deps: OrderRouteD
     {
       config: { idempotency: true },
       schema: {
-        summary: 'Give up on a dead letter, with a reason',
+        summary:
+          'Give up on a dead letter, with a reason (a payment-mismatch one: the payment fails, the order is back in approved)',
         tags: ['operations'],
         params: Params,
         headers: KEY_HEADERS,
@@ -163,9 +168,10 @@ export function registerDeadLetterRoutes(app: FastifyInstance, deps: OrderRouteD
       },
     },
     async (request, reply) =>
-      deps.idempotency.run(request, reply, async (tx) => ({
-        status: 200,
-        body: await close(tx, request, request.params.id, 'discarded', request.body.reason),
-      })),
+      deps.idempotency.run(request, reply, async (tx) => {
+        const discarded = await close(tx, request, request.params.id, 'discarded', request.body.reason);
+        if (isHeldPayment(discarded)) await giveUp(tx, discarded, request.body.reason);
+        return { status: 200, body: discarded };
+      }),
   );
 }
