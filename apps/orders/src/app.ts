@@ -34,6 +34,7 @@ import {
   problemServerOptions,
   problems,
   registerProblemPages,
+  withFrameworkProblems,
 } from '@steadfast/toolkit/problems';
 import { dependencyProblems } from '@steadfast/toolkit/resilience';
 import {
@@ -197,13 +198,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       security: [{ apiKey: [] }],
     },
     // every registered problem type, so clients can generate handling for each
-    transformObject: (document) => ({
-      ...('openapiObject' in document ? document.openapiObject : {}),
-      'x-problem-types': registry.all().map(({ description: _d, ...type }) => ({
-        ...type,
-        type: `/problems/${type.slug}`,
-      })),
-    }),
+    // every status a route can answer, the ones the framework adds included
+    transformObject: (document) =>
+      withFrameworkProblems({
+        ...('openapiObject' in document ? document.openapiObject : {}),
+        'x-problem-types': registry.all().map(({ description: _d, ...type }) => ({
+          ...type,
+          type: `/problems/${type.slug}`,
+        })),
+      }),
   });
 
   registerHealthRoutes(server, {

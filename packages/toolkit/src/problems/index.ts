@@ -16,7 +16,7 @@ export type { ProblemOptions, ValidationIssue } from './problem-error.ts';
 export { isProblemError, ProblemError } from './problem-error.ts';
 export type { ProblemCategory, ProblemRegistry, ProblemType } from './registry.ts';
 export { coreProblems, createProblemRegistry } from './registry.ts';
-export { ProblemSchema, problemResponses } from './schema.ts';
+export { ProblemSchema, problemResponses, withFrameworkProblems } from './schema.ts';
 export type { ProblemServerOptionsInput } from './server-options.ts';
 export { problemServerOptions, rawProblemResponse } from './server-options.ts';
 export { installValidators } from './validation.ts';
