@@ -37,7 +37,10 @@ describe('config', () => {
     assert.equal(config.sandboxPort, 0);
     assert.equal(config.partners.pricingUrl, 'https://prices.example');
     assert.equal(config.logLevel, 'debug');
-    const bounded = loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '1500', DATABASE_STATEMENT_TIMEOUT_MS: '20000' });
+    const bounded = loadConfig({
+      DATABASE_CONNECT_TIMEOUT_MS: '1500',
+      DATABASE_STATEMENT_TIMEOUT_MS: '20000',
+    });
     assert.deepEqual(bounded.database, { connectTimeoutMs: 1500, statementTimeoutMs: 20_000 });
   });
 
