@@ -86,6 +86,20 @@ describe('GET /', () => {
       [],
     );
   });
+
+  test('a list parameter with a default is optional in the document', async () => {
+    const spec = (await app.inject({ method: 'GET', url: '/openapi.json', apiKey: null })).json();
+    const limits = Object.values<Record<string, { parameters?: { name: string; required?: boolean }[] }>>(
+      spec.paths,
+    ).flatMap((item) =>
+      Object.values(item).flatMap((op) => (op.parameters ?? []).filter((p) => p.name === 'limit')),
+    );
+    assert.equal(limits.length, 4, 'orders, operations, dead letters and webhook events are paged');
+    assert.deepEqual(
+      limits.map((p) => p.required ?? false),
+      [false, false, false, false],
+    );
+  });
 });
 
 describe('GET /docs', () => {

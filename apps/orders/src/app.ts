@@ -235,6 +235,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     analytics: partners?.analytics ?? { track: () => {} },
     dependencies: partners?.clients ?? [],
     waiter,
+    registry,
   });
   const webhookMetrics = createWebhookMetrics(metrics.registry);
   if (deps.webhooks) {

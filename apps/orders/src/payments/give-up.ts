@@ -13,8 +13,7 @@
 import type { IdGenerator } from '@steadfast/toolkit/ids';
 import type { DeadLetter } from '@steadfast/toolkit/jobs';
 import type { Queryable } from '@steadfast/toolkit/postgres';
-import { createProblemRegistry } from '@steadfast/toolkit/problems';
-import { orderProblems } from '../problems.ts';
+import type { ProblemRegistry } from '@steadfast/toolkit/problems';
 import { lockPayment } from '../store/orders-store.ts';
 import { applyOutcome } from './settle.ts';
 
@@ -23,8 +22,7 @@ export function isHeldPayment(letter: DeadLetter): boolean {
   return letter.task === 'take-payment' && letter.errorCategory === 'payment-mismatch';
 }
 
-export function createGiveUp(deps: { ids: IdGenerator }) {
-  const registry = createProblemRegistry(orderProblems); // only payment-mismatch is built here
+export function createGiveUp(deps: { ids: IdGenerator; registry: ProblemRegistry }) {
   return async function giveUpHeldPayment(
     tx: Queryable,
     letter: DeadLetter,
@@ -37,7 +35,7 @@ export function createGiveUp(deps: { ids: IdGenerator }) {
     if (locked?.status !== 'payment_pending' || locked.n !== n) return 'already-settled';
     const settled = await applyOutcome(
       tx,
-      { ...deps, registry },
+      deps,
       { operationId, orderId, tenantId },
       {
         chargeId: typeof mismatchedChargeId === 'string' ? mismatchedChargeId : null,

@@ -21,7 +21,7 @@ import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { createGiveUp, isHeldPayment } from '../payments/give-up.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { DEFAULT_PAGE_LIMIT, decodeCursor, PageLimit, pageOf } from './cursor.ts';
 import type { OrderRouteDeps } from './deps.ts';
 
 const DeadLetterSchema = Type.Object(
@@ -46,7 +46,7 @@ const Query = Type.Object(
   {
     task: Type.Optional(Type.String({ pattern: '^[a-z-]{1,60}$' })),
     status: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: ['dead', 'replayed', 'discarded'] })),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    limit: PageLimit,
     cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,200}$' })),
   },
   { additionalProperties: false },
@@ -85,7 +85,7 @@ async function close(
 
 export function registerDeadLetterRoutes(app: FastifyInstance, deps: OrderRouteDeps): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const giveUp = createGiveUp({ ids: deps.ids });
+  const giveUp = createGiveUp({ ids: deps.ids, registry: deps.registry });
   typed.get(
     '/v1/dead-letters',
     {
@@ -108,11 +108,11 @@ export function registerDeadLetterRoutes(app: FastifyInstance, deps: OrderRouteD
         tenantId: visibleTenant(request),
         task,
         status,
-        limit,
+        limit: limit ?? DEFAULT_PAGE_LIMIT,
         beforeId: cursor ? decodeCursor(cursor, 'dl') : undefined,
       });
-      const page = rows.slice(0, limit);
-      return { data: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+      const page = pageOf(rows, limit);
+      return { data: page.rows, nextCursor: page.nextCursor };
     },
   );
   typed.get(

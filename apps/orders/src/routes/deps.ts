@@ -5,7 +5,7 @@ import type { IdempotencyEngine } from '@steadfast/toolkit/idempotency';
 import type { Clock, IdGenerator } from '@steadfast/toolkit/ids';
 import type { OperationWaiter } from '@steadfast/toolkit/operations';
 import type { Pool } from '@steadfast/toolkit/postgres';
-import { ProblemError } from '@steadfast/toolkit/problems';
+import { ProblemError, type ProblemRegistry } from '@steadfast/toolkit/problems';
 import type { DependencyClient } from '@steadfast/toolkit/resilience';
 import { dependencyProblem, HttpStatusError } from '@steadfast/toolkit/resilience';
 import type { FastifyReply } from 'fastify';
@@ -24,6 +24,8 @@ export interface OrderRouteDeps {
   analytics: Pick<AnalyticsBuffer, 'track'>;
   dependencies: DependencyClient[];
   waiter: OperationWaiter;
+  /** the app's one problem registry (problems built off the request path, e.g. in an operation's error) */
+  registry: ProblemRegistry;
 }
 
 /** The public shape of an order: everything but the tenant id. */

@@ -13,7 +13,7 @@ import {
 import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { DEFAULT_PAGE_LIMIT, decodeCursor, PageLimit, pageOf } from './cursor.ts';
 import type { OrderRouteDeps } from './deps.ts';
 import { operationLocation } from './operation-location.ts';
 
@@ -27,7 +27,7 @@ const ListQuery = Type.Object(
       }),
     ),
     kind: Type.Optional(Type.String({ pattern: '^[a-z-]{1,40}$' })),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    limit: PageLimit,
     cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,200}$' })),
   },
   { additionalProperties: false },
@@ -79,14 +79,11 @@ export function registerOperationRoutes(app: FastifyInstance, deps: OrderRouteDe
         tenantId,
         status,
         kind,
-        limit,
+        limit: limit ?? DEFAULT_PAGE_LIMIT,
         beforeId: cursor === undefined ? undefined : decodeCursor(cursor, 'op'),
       });
-      const page = rows.slice(0, limit);
-      return {
-        data: page.map(publicOperation),
-        nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
-      };
+      const page = pageOf(rows, limit);
+      return { data: page.rows.map(publicOperation), nextCursor: page.nextCursor };
     },
   );
 }

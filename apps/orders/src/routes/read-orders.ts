@@ -5,7 +5,7 @@ import { principalOf } from '@steadfast/toolkit/auth';
 import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance } from 'fastify';
 import { findOrder, listOrders } from '../store/orders-store.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { DEFAULT_PAGE_LIMIT, decodeCursor, pageOf } from './cursor.ts';
 import { type OrderRouteDeps, sendOrder } from './deps.ts';
 import { ListOrdersQuery, OrderList, OrderParams, OrderSchema } from './schemas.ts';
 
@@ -48,12 +48,11 @@ export function registerReadOrders(app: FastifyInstance, deps: OrderRouteDeps): 
       const rows = await listOrders(deps.db, {
         tenantId,
         status,
-        limit,
+        limit: limit ?? DEFAULT_PAGE_LIMIT,
         beforeId: cursor === undefined ? undefined : decodeCursor(cursor, 'ord'),
       });
-      const page = rows.slice(0, limit);
-      const nextCursor = rows.length > limit ? encodeCursor(page[page.length - 1].id) : null;
-      return { data: page.map(({ tenantId: _t, ...order }) => order), nextCursor };
+      const page = pageOf(rows, limit);
+      return { data: page.rows.map(({ tenantId: _t, ...order }) => order), nextCursor: page.nextCursor };
     },
   );
 }

@@ -3,6 +3,7 @@
 import { idPattern } from '@steadfast/toolkit/ids';
 import { type Static, Type } from 'typebox';
 import { ORDER_STATUSES, type OrderStatus } from '../domain/state-machine.ts';
+import { PageLimit } from './cursor.ts';
 
 export const SKU_PATTERN = '^[A-Z0-9][A-Z0-9-]{0,63}$';
 export const MAX_ITEMS = 100;
@@ -63,7 +64,7 @@ export type OrderParams = Static<typeof OrderParams>;
 export const ListOrdersQuery = Type.Object(
   {
     status: Type.Optional(Status),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    limit: PageLimit,
     cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,200}$' })),
   },
   { additionalProperties: false },

@@ -13,7 +13,7 @@ import { jsonRuleIssues, ProblemError, problemResponses } from '@steadfast/toolk
 import { requeueInboxRow } from '@steadfast/toolkit/webhooks';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { DEFAULT_PAGE_LIMIT, decodeCursor, PageLimit, pageOf } from './cursor.ts';
 import type { OrderRouteDeps } from './deps.ts';
 import { operationLocation } from './operation-location.ts';
 
@@ -67,7 +67,7 @@ export function registerWebhookEventRoutes(app: FastifyInstance, deps: OrderRout
             status: Type.Optional(
               Type.Unsafe<string>({ type: 'string', enum: ['received', 'processed', 'ignored', 'failed'] }),
             ),
-            limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+            limit: PageLimit,
             cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,200}$' })),
           },
           { additionalProperties: false },
@@ -88,9 +88,10 @@ export function registerWebhookEventRoutes(app: FastifyInstance, deps: OrderRout
         `SELECT id, source, webhook_id, event_type, status, reason, attempts, headers, payload, received_at, processed_at
          FROM webhook_inbox WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR id < $2)
          ORDER BY id DESC LIMIT $3`,
-        [status ?? null, cursor ? decodeCursor(cursor, 'whk') : null, limit + 1],
+        [status ?? null, cursor ? decodeCursor(cursor, 'whk') : null, (limit ?? DEFAULT_PAGE_LIMIT) + 1],
       );
-      const page = rows.slice(0, limit).map((r) => ({
+      const page = pageOf(rows, limit);
+      const data = page.rows.map((r) => ({
         id: r.id,
         source: r.source,
         webhookId: r.webhook_id,
@@ -103,7 +104,7 @@ export function registerWebhookEventRoutes(app: FastifyInstance, deps: OrderRout
         receivedAt: r.received_at.toISOString(),
         processedAt: r.processed_at?.toISOString() ?? null,
       }));
-      return { data: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+      return { data, nextCursor: page.nextCursor };
     },
   );
   typed.post(
