@@ -5,12 +5,11 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import { type RunningSandbox, startSandbox } from '@steadfast/sandbox';
 import { createLogger } from '@steadfast/toolkit/observability';
 import { eventually } from '@steadfast/toolkit/testing';
-import { buildTestApp, type TestApp } from './testing.ts';
-import { createOrdersWorker } from './worker.ts';
+import { buildTestApp, createTestWorker, type TestApp } from './testing.ts';
 
 let sandbox: RunningSandbox;
 let app: TestApp;
-let worker: ReturnType<typeof createOrdersWorker>;
+let worker: ReturnType<typeof createTestWorker>;
 
 before(async () => {
   sandbox = await startSandbox({ chargeProcessingMs: 0 });
@@ -19,14 +18,8 @@ after(() => sandbox.close());
 beforeEach(async () => {
   await sandbox.reset();
   app = await buildTestApp({ partners: { urls: sandbox.urls, tuning: { pricing: { freshMs: 0 } } } });
-  const built = app.built;
-  worker = createOrdersWorker({
-    pool: app.db.pool,
+  worker = createTestWorker(app, {
     log: createLogger({ level: process.env.PAYFLOW_LOG ?? 'silent' }),
-    registry: built.metrics.registry,
-    webhookMetrics: built.webhookMetrics,
-    ids: built.ids,
-    partners: built.partners!,
     jobMaxAttempts: 8, // enough polls of a pending charge, whatever the jitter draws
     jobMaxDelayMs: 50,
     workerDeadAfterS: 5,

@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { type RunningSandbox, startSandbox } from '@steadfast/sandbox';
-import { createLogger } from '@steadfast/toolkit/observability';
 import { Webhook } from 'standardwebhooks';
-import { buildTestApp, type TestApp, type TestTenant } from './testing.ts';
+import { buildTestApp, createTestWorker, type TestApp, type TestTenant } from './testing.ts';
 import {
   approvedOrder,
   assertHeld,
@@ -19,13 +18,12 @@ import {
   paymentEvents,
   stateOf,
 } from './testing-fixtures/payment-integrity.ts';
-import { createOrdersWorker } from './worker.ts';
 
 const SECRET = `whsec_${Buffer.from('integrity-secret-of-thirty-two-b').toString('base64')}`;
 
 let sandbox: RunningSandbox;
 let app: TestApp;
-let worker: ReturnType<typeof createOrdersWorker>;
+let worker: ReturnType<typeof createTestWorker>;
 let other: TestTenant;
 
 before(async () => {
@@ -40,16 +38,7 @@ beforeEach(async () => {
   });
   other = await app.createTenant({ name: 'Tenant B' });
   // never started: the pay jobs stay queued, so only the webhooks below can settle anything
-  worker = createOrdersWorker({
-    pool: app.db.pool,
-    log: createLogger({ level: 'silent' }),
-    registry: app.built.metrics.registry,
-    webhookMetrics: app.built.webhookMetrics,
-    ids: app.built.ids,
-    partners: app.built.partners!,
-    jobMaxAttempts: 3,
-    jobMaxDelayMs: 50,
-  });
+  worker = createTestWorker(app);
 });
 afterEach(async () => {
   await worker.stop();

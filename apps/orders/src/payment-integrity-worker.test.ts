@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { type RunningSandbox, startSandbox } from '@steadfast/sandbox';
-import { createLogger } from '@steadfast/toolkit/observability';
 import { eventually } from '@steadfast/toolkit/testing';
-import { buildTestApp, type TestApp, type TestTenant } from './testing.ts';
+import { buildTestApp, createTestWorker, type TestApp, type TestTenant } from './testing.ts';
 import {
   type FakePaymentsPartner,
   startFakePaymentsPartner,
@@ -24,12 +23,11 @@ import {
   paymentEvents,
   stateOf,
 } from './testing-fixtures/payment-integrity.ts';
-import { createOrdersWorker } from './worker.ts';
 
 let sandbox: RunningSandbox;
 let partner: FakePaymentsPartner;
 let app: TestApp;
-let worker: ReturnType<typeof createOrdersWorker>;
+let worker: ReturnType<typeof createTestWorker>;
 let other: TestTenant;
 
 before(async () => {
@@ -42,15 +40,7 @@ beforeEach(async () => {
     partners: { urls: { ...sandbox.urls, paymentsUrl: partner.url }, tuning: { pricing: { freshMs: 0 } } },
   });
   other = await app.createTenant({ name: 'Tenant B' });
-  worker = createOrdersWorker({
-    pool: app.db.pool,
-    log: createLogger({ level: 'silent' }),
-    registry: app.built.metrics.registry,
-    webhookMetrics: app.built.webhookMetrics,
-    ids: app.built.ids,
-    partners: app.built.partners!,
-    jobMaxAttempts: 3,
-    jobMaxDelayMs: 50,
+  worker = createTestWorker(app, {
     reconcile: { intervalS: 3600, pendingAgeS: 0, abandonAfterS: 3600 },
   });
 });

@@ -18,6 +18,7 @@ import {
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { type App, type AppDeps, buildApp } from './app.ts';
 import { appMigrations } from './migrations.ts';
+import { createOrdersWorker, type OrdersWorkerOptions } from './worker.ts';
 
 type InjectResponse = Awaited<ReturnType<FastifyInstance['inject']>>;
 
@@ -121,4 +122,24 @@ export async function createOrder(app: TestApp, body: object = ORDER_BODY, apiKe
   const response = await app.inject({ method: 'POST', url: '/v1/orders', payload: body, apiKey });
   if (response.statusCode !== 201) throw new Error(`create failed: ${response.statusCode} ${response.body}`);
   return response.json() as { id: string; status: string; version: number; [key: string]: unknown };
+}
+
+/**
+ * The worker role on a test app's database, metrics, ids and partners, with
+ * quick retries (3 attempts, 50 ms apart at most) and silent logs; not started.
+ */
+export function createTestWorker(app: TestApp, options: Partial<OrdersWorkerOptions> = {}) {
+  const { partners } = app.built;
+  if (!partners) throw new Error('createTestWorker needs an app built with partners');
+  return createOrdersWorker({
+    pool: app.db.pool,
+    log: createLogger({ level: 'silent' }),
+    registry: app.built.metrics.registry,
+    webhookMetrics: app.built.webhookMetrics,
+    ids: app.built.ids,
+    partners,
+    jobMaxAttempts: 3,
+    jobMaxDelayMs: 50,
+    ...options,
+  });
 }

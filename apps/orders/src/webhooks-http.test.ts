@@ -3,11 +3,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { type RunningSandbox, startSandbox } from '@steadfast/sandbox';
-import { createLogger } from '@steadfast/toolkit/observability';
 import { createFakeClock, eventually } from '@steadfast/toolkit/testing';
 import { Webhook } from 'standardwebhooks';
-import { buildTestApp, type TestApp } from './testing.ts';
-import { createOrdersWorker } from './worker.ts';
+import { buildTestApp, createTestWorker, type TestApp } from './testing.ts';
 
 const OLD = `whsec_${Buffer.from('the-old-secret-of-thirty-two-byte').toString('base64')}`;
 const NEW = `whsec_${Buffer.from('the-new-secret-of-thirty-two-byte').toString('base64')}`;
@@ -139,7 +137,7 @@ describe('intake', () => {
 
 describe('verify-then-act and reconciliation', () => {
   let app: TestApp;
-  let worker: ReturnType<typeof createOrdersWorker>;
+  let worker: ReturnType<typeof createTestWorker>;
   let apiUrl: string;
   beforeEach(async () => {
     await sandbox.reset();
@@ -153,15 +151,7 @@ describe('verify-then-act and reconciliation', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ endpoints: [{ url: `${apiUrl}/webhooks/payments`, secret: NEW }] }),
     });
-    worker = createOrdersWorker({
-      pool: app.db.pool,
-      log: createLogger({ level: 'silent' }),
-      registry: app.built.metrics.registry,
-      webhookMetrics: app.built.webhookMetrics,
-      ids: app.built.ids,
-      partners: app.built.partners!,
-      jobMaxAttempts: 3,
-      jobMaxDelayMs: 50,
+    worker = createTestWorker(app, {
       reconcile: { intervalS: 3600, pendingAgeS: 0, abandonAfterS: 3600 },
     });
   });
