@@ -8,8 +8,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { type RunningSandbox, startSandbox } from '@steadfast/sandbox';
-import { Webhook } from 'standardwebhooks';
-import { buildTestApp, createTestWorker, type TestApp, type TestTenant } from './testing.ts';
+import {
+  buildTestApp,
+  createTestWorker,
+  signedWebhookHeaders,
+  type TestApp,
+  type TestTenant,
+} from './testing.ts';
 import {
   approvedOrder,
   assertHeld,
@@ -70,12 +75,7 @@ async function deliver(chargeId: string, claimedReference?: string): Promise<str
     method: 'POST',
     url: '/webhooks/payments',
     apiKey: null,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': new Webhook(SECRET).sign(id, at, payload),
-    },
+    headers: { 'content-type': 'application/json', ...signedWebhookHeaders(SECRET, payload, { id, at }) },
     payload,
   });
   assert.equal(response.statusCode, 200);

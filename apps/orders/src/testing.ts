@@ -16,6 +16,7 @@ import {
   type TestDatabase,
 } from '@steadfast/toolkit/testing';
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import { Webhook } from 'standardwebhooks';
 import { type App, type AppDeps, buildApp } from './app.ts';
 import { appMigrations } from './migrations.ts';
 import { createOrdersWorker, type OrdersWorkerOptions } from './worker.ts';
@@ -142,4 +143,22 @@ export function createTestWorker(app: TestApp, options: Partial<OrdersWorkerOpti
     jobMaxDelayMs: 50,
     ...options,
   });
+}
+
+/**
+ * The Standard Webhooks headers a partner sends with `payload` (exact text),
+ * signed with `secret`: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
+ */
+export function signedWebhookHeaders(
+  secret: string,
+  payload: string,
+  options: { id?: string; at?: Date } = {},
+): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
+  const id = options.id ?? `msg_${randomUUID()}`;
+  const at = options.at ?? new Date();
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': new Webhook(secret).sign(id, at, payload),
+  };
 }

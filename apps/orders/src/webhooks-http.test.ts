@@ -4,8 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { type RunningSandbox, startSandbox } from '@steadfast/sandbox';
 import { createFakeClock, eventually } from '@steadfast/toolkit/testing';
-import { Webhook } from 'standardwebhooks';
-import { buildTestApp, createTestWorker, type TestApp } from './testing.ts';
+import { buildTestApp, createTestWorker, signedWebhookHeaders, type TestApp } from './testing.ts';
 
 const OLD = `whsec_${Buffer.from('the-old-secret-of-thirty-two-byte').toString('base64')}`;
 const NEW = `whsec_${Buffer.from('the-new-secret-of-thirty-two-byte').toString('base64')}`;
@@ -24,12 +23,7 @@ function signed(body: object, secret = NEW, at = new Date(), id = `msg_${randomU
   const payload = JSON.stringify(body);
   return {
     payload,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': new Webhook(secret).sign(id, at, payload),
-    },
+    headers: { 'content-type': 'application/json', ...signedWebhookHeaders(secret, payload, { id, at }) },
   };
 }
 /** POST a signed delivery to the app, as the partner would. */
@@ -123,9 +117,7 @@ describe('intake', () => {
       payload: 'not json',
       headers: {
         'content-type': 'application/json',
-        'webhook-id': 'msg_raw',
-        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-        'webhook-signature': new Webhook(NEW).sign('msg_raw', at, 'not json'),
+        ...signedWebhookHeaders(NEW, 'not json', { id: 'msg_raw', at }),
       },
     };
     const response = await deliver(d);
@@ -333,12 +325,7 @@ describe('deliveries of any shape: never a 500, and the inbox list always answer
       method: 'POST',
       url: '/webhooks/payments',
       apiKey: null,
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-        'webhook-signature': new Webhook(NEW).sign(id, at, text),
-      },
+      headers: { 'content-type': 'application/json', ...signedWebhookHeaders(NEW, text, { id, at }) },
       payload: text,
     });
   };

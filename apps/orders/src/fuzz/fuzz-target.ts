@@ -7,8 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { insertDeadLetter } from '@steadfast/toolkit/jobs';
 import type { InjectOptions } from 'fastify';
-import { Webhook } from 'standardwebhooks';
-import { buildTestApp, ORDER_BODY, type TestApp, type TestTenant } from '../testing.ts';
+import { buildTestApp, ORDER_BODY, signedWebhookHeaders, type TestApp, type TestTenant } from '../testing.ts';
 import { renderJson } from './nasty-values.ts';
 import type { FuzzOperation, FuzzRequest } from './openapi-arbitraries.ts';
 
@@ -78,12 +77,7 @@ function webhookHeaders(
   offsetS: number,
   payload: string,
 ): Record<string, string> {
-  const at = new Date(Date.now() + offsetS * 1000);
-  return {
-    'webhook-id': id,
-    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-    'webhook-signature': new Webhook(secret).sign(id, at, payload),
-  };
+  return signedWebhookHeaders(secret, payload, { id, at: new Date(Date.now() + offsetS * 1000) });
 }
 
 const TABLE_OF: Record<string, { table: string; tenant: boolean }> = {
