@@ -17,7 +17,18 @@ type Run = Awaited<ReturnType<typeof runCli>>;
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 /** every command path, and what its usage must name */
-const COMMANDS = ['start', 'web', 'worker', 'sandbox', 'migrate', 'tenant', 'tenant create', 'check'];
+const COMMANDS = [
+  'start',
+  'web',
+  'worker',
+  'sandbox',
+  'migrate',
+  'tenant',
+  'tenant create',
+  'config',
+  'config check',
+  'check',
+];
 
 /** commands that would run something, with arguments that are otherwise valid */
 const WITH_TYPO: string[][] = [
@@ -30,6 +41,9 @@ const WITH_TYPO: string[][] = [
   ['tenant', 'create', 'Acme', '--hepl'],
   ['tenant', 'create'],
   ['tenant', 'delete', 'Acme'],
+  ['config', 'check', '--hepl'],
+  ['config', 'check', '--role', 'nope'],
+  ['config', 'chekc'],
   ['check', 'http://127.0.0.1:1', '--hepl'],
   ['strat'],
   ['--hepl'],
@@ -124,6 +138,11 @@ describe('steadfast --help, --version and usage errors', () => {
   test('the usages explain what matters: options and the environment', () => {
     assert.match(get('tenant create --help').stdout, /--ops[\s\S]*--email[\s\S]*DATABASE_URL/);
     assert.match(get('tenant --help').stdout, /create <name>/);
+    assert.match(get('config --help').stdout, /check \[--role <role>\]/);
+    assert.match(
+      get('config check --help').stdout,
+      /--role[\s\S]*DATABASE_DIRECT_URL[\s\S]*PAYMENTS_WEBHOOK_SECRET/,
+    );
     assert.match(
       get('start --help').stdout,
       /PORT[\s\S]*SANDBOX_PORT[\s\S]*DATABASE_URL[\s\S]*STEADFAST_HOME/,

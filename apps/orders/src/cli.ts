@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * steadfast <command>: start | web | worker | sandbox | migrate | tenant create | check | help.
+ * steadfast <command>: start | web | worker | sandbox | migrate | tenant create | config check | check | help.
  *
  * Every command's arguments are parsed strictly BEFORE anything runs: `--help`/`-h`
  * prints that command's usage and does nothing else (no configuration, no database,
@@ -10,7 +10,7 @@
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { MAIN_USAGE, USAGES, version } from './commands/usage.ts';
-import type { Config } from './config.ts';
+import type { Config, Role } from './config.ts';
 
 /** a mistake in the command line; `command` ("tenant create") names the help the hint points to */
 class UsageError extends Error {
@@ -33,28 +33,59 @@ interface Command {
   helpFor?(parsed: Parsed): string;
   /** checks the arguments (throws UsageError), then returns what runs once the configuration is loaded */
   prepare(parsed: Parsed): (config: Config) => Promise<number>;
+  /** the role whose requirements the configuration must meet (production: no generated secrets) */
+  role?: Role;
+  /** runs without the loaded configuration (it reports problems itself) */
+  raw?(parsed: Parsed): Promise<number>;
 }
+
+const ROLES: Role[] = ['start', 'web', 'worker', 'sandbox', 'migrate', 'tenant'];
 
 const TENANT_NAME_MAX = 200;
 
 const COMMANDS: Record<string, Command> = {
   start: {
+    role: 'start',
     prepare: () => async (config) =>
       (await import('./commands/serve.ts')).runServer(config, { role: 'start' }),
   },
   web: {
+    role: 'web',
     prepare: () => async (config) => (await import('./commands/serve.ts')).runServer(config, { role: 'web' }),
   },
   worker: {
+    role: 'worker',
     prepare: () => async (config) => (await import('./commands/worker.ts')).runWorker(config),
   },
   sandbox: {
+    role: 'sandbox',
     prepare: () => async (config) => (await import('./commands/sandbox.ts')).runSandbox(config),
   },
   migrate: {
+    role: 'migrate',
     prepare: () => async (config) => (await import('./commands/migrate.ts')).runMigrate(config),
   },
+  config: {
+    allowPositionals: true,
+    options: { role: { type: 'string' } },
+    helpFor: ({ positionals }) => (positionals[0] === 'check' ? 'config check' : 'config'),
+    prepare({ positionals, values }) {
+      const [sub, ...extra] = positionals;
+      if (sub === undefined) throw new UsageError('give a sub-command: check', 'config');
+      if (sub !== 'check') throw new UsageError(`unknown sub-command "${sub}"`, 'config');
+      if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, 'config check');
+      const role = values.role as Role | undefined;
+      if (role !== undefined && !ROLES.includes(role))
+        throw new UsageError(`--role must be one of ${ROLES.join(', ')}`, 'config check');
+      return async () => 0;
+    },
+    async raw({ values }) {
+      const { runConfigCheck } = await import('./commands/config-check.ts');
+      return runConfigCheck(process.env, { role: values.role as Role | undefined });
+    },
+  },
   tenant: {
+    role: 'tenant',
     allowPositionals: true,
     options: { ops: { type: 'boolean', default: false }, email: { type: 'string' } },
     helpFor: ({ positionals }) => (positionals[0] === 'create' ? 'tenant create' : 'tenant'),
@@ -127,9 +158,11 @@ async function main(args: string[]): Promise<number> {
   const parsed = parse(rest, { ...HELP, ...command.options }, command.allowPositionals ?? false, name);
   if (parsed.values.help) return printHelp([command.helpFor?.(parsed) ?? name]);
   const run = command.prepare(parsed);
-  // the configuration (and everything it imports) is loaded only for a command that runs
-  const { loadConfig } = await import('./config.ts');
-  return run(loadConfig());
+  if (command.raw) return command.raw(parsed);
+  // the configuration (and everything it imports) is loaded only for a command that runs;
+  // every role reads the same one, and in production refuses what it would otherwise generate
+  const { loadConfig, loadConfigFor } = await import('./config.ts');
+  return run(command.role ? loadConfigFor(command.role) : loadConfig());
 }
 
 function fail(line: string, code: number): void {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { ConfigError, loadConfig } from './config.ts';
+import { runConfigCheck } from './commands/config-check.ts';
+import { ConfigError, configProblems, loadConfig, loadConfigFor, type Role } from './config.ts';
 
 describe('config', () => {
   test('defaults follow the design table', () => {
@@ -18,7 +19,14 @@ describe('config', () => {
     assert.equal(config.jobMaxAttempts, 8);
     assert.equal(config.workerMetricsPort, 9465);
     assert.equal(config.logLevel, 'info');
-    assert.deepEqual(config.database, { connectTimeoutMs: 3000, statementTimeoutMs: 5000 });
+    assert.deepEqual(config.database, {
+      connectTimeoutMs: 3000,
+      statementTimeoutMs: 5000,
+      preparedStatements: true,
+    });
+    assert.equal(config.environment, 'development');
+    assert.equal(config.databaseDirectUrl, undefined);
+    assert.equal(config.allowEmbeddedDb, false);
     assert.deepEqual(config.http, {
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
@@ -41,7 +49,11 @@ describe('config', () => {
       DATABASE_CONNECT_TIMEOUT_MS: '1500',
       DATABASE_STATEMENT_TIMEOUT_MS: '20000',
     });
-    assert.deepEqual(bounded.database, { connectTimeoutMs: 1500, statementTimeoutMs: 20_000 });
+    assert.deepEqual(bounded.database, {
+      connectTimeoutMs: 1500,
+      statementTimeoutMs: 20_000,
+      preparedStatements: true,
+    });
   });
 
   const bad: [Record<string, string>, string, RegExp][] = [
@@ -59,6 +71,15 @@ describe('config', () => {
     [{ HTTP_MAX_CONNECTIONS: '0' }, 'HTTP_MAX_CONNECTIONS', /integer from 1/],
     [{ HTTP_HEADERS_TIMEOUT_MS: 'soon' }, 'HTTP_HEADERS_TIMEOUT_MS', /integer/],
     [{ HTTP_REQUEST_TIMEOUT_MS: '5000' }, 'HTTP_REQUEST_TIMEOUT_MS', /at least HTTP_HEADERS_TIMEOUT_MS/],
+    [{ DATABASE_DIRECT_URL: 'postgres://db:5432/x' }, 'DATABASE_DIRECT_URL', /needs DATABASE_URL/],
+    [
+      { DATABASE_URL: 'postgres://pgbouncer:6432/x', DATABASE_DIRECT_URL: 'http://db' },
+      'DATABASE_DIRECT_URL',
+      /postgres:\/\//,
+    ],
+    [{ DATABASE_PREPARED_STATEMENTS: 'maybe' }, 'DATABASE_PREPARED_STATEMENTS', /on or off/],
+    [{ STEADFAST_ENV: 'prod' }, 'STEADFAST_ENV', /production or development/],
+    [{ STEADFAST_ALLOW_EMBEDDED_DB: 'yes please' }, 'STEADFAST_ALLOW_EMBEDDED_DB', /on or off/],
   ];
   for (const [env, variable, message] of bad) {
     test(`${variable}=${Object.values(env)[0]} fails with one line naming it`, () => {
@@ -73,4 +94,86 @@ describe('config', () => {
       );
     });
   }
+
+  test('behind a pooler: DATABASE_DIRECT_URL turns named statements off unless asked for', () => {
+    const pooled = { DATABASE_URL: 'postgres://app@pgbouncer:6432/steadfast' };
+    const behind = loadConfig({ ...pooled, DATABASE_DIRECT_URL: 'postgres://app@db:5432/steadfast' });
+    assert.equal(behind.databaseDirectUrl, 'postgres://app@db:5432/steadfast');
+    assert.equal(behind.database.preparedStatements, false);
+    const tracked = loadConfig({
+      ...pooled,
+      DATABASE_DIRECT_URL: 'postgres://app@db:5432/steadfast',
+      DATABASE_PREPARED_STATEMENTS: 'on', // PgBouncer >= 1.21 with max_prepared_statements
+    });
+    assert.equal(tracked.database.preparedStatements, true);
+    const same = loadConfig({ ...pooled, DATABASE_DIRECT_URL: pooled.DATABASE_URL });
+    assert.equal(same.databaseDirectUrl, undefined, 'the same URL twice is no pooler');
+    assert.equal(same.database.preparedStatements, true);
+    assert.equal(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'off' }).database.preparedStatements, false);
+  });
+
+  test('production (NODE_ENV or STEADFAST_ENV): nothing generated, no embedded database unless allowed', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production' }).environment, 'production');
+    assert.equal(
+      loadConfig({ NODE_ENV: 'production', STEADFAST_ENV: 'development' }).environment,
+      'development',
+    );
+    const bare = loadConfig({ STEADFAST_ENV: 'production' });
+    const named = (role?: Role) => configProblems(bare, role).map((p) => p.variable);
+    assert.deepEqual(named(), ['DATABASE_URL', 'PAYMENTS_WEBHOOK_SECRET']);
+    assert.deepEqual(named('web'), ['DATABASE_URL', 'PAYMENTS_WEBHOOK_SECRET']);
+    assert.deepEqual(named('worker'), ['DATABASE_URL'], 'a worker verifies no webhooks');
+    assert.deepEqual(named('sandbox'), ['PAYMENTS_WEBHOOK_SECRET'], 'the sandbox opens no database');
+    assert.deepEqual(named('migrate'), ['DATABASE_URL']);
+    for (const problem of configProblems(bare)) assert.ok(!problem.message.includes('\n'));
+    const allowed = loadConfig({
+      STEADFAST_ENV: 'production',
+      STEADFAST_ALLOW_EMBEDDED_DB: '1',
+      PAYMENTS_WEBHOOK_SECRET: 'whsec_c2VjcmV0LXNlY3JldA==',
+    });
+    assert.deepEqual(configProblems(allowed), []);
+    assert.deepEqual(configProblems(loadConfig({})), [], 'development generates what is missing');
+    assert.throws(
+      () => loadConfigFor('web', { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' }),
+      (error: unknown) => error instanceof ConfigError && error.variable === 'PAYMENTS_WEBHOOK_SECRET',
+    );
+  });
+
+  test('config check masks every secret, the password in database URLs included', () => {
+    const env = {
+      STEADFAST_ENV: 'production',
+      DATABASE_URL: 'postgres://app:pooled-pass@pgbouncer:6432/steadfast',
+      DATABASE_DIRECT_URL: 'postgres://app:direct-pass@db:5432/steadfast',
+      PAYMENTS_WEBHOOK_SECRET: 'whsec_bmV3LXNlY3JldC1uZXc=,whsec_b2xkLXNlY3JldC1vbGQ=',
+      STEADFAST_DEMO_API_KEY: 'demo_key_abcdefghijklmnopqrstuvwxyz',
+      STEADFAST_CHECK_API_KEY: 'check-key-abcdefghijklmnop',
+    };
+    let out = '';
+    let err = '';
+    const code = runConfigCheck(env, { out: (t) => (out += t), err: (t) => (err += t) });
+    assert.equal(code, 0, err);
+    for (const secret of ['pooled-pass', 'direct-pass', 'bmV3LXNl', 'b2xkLXNl', 'abcdefghijklmnop'])
+      assert.ok(!out.includes(secret), `${secret} is not printed`);
+    const printed = JSON.parse(out);
+    assert.equal(printed.databaseUrl, 'postgres://app:****@pgbouncer:6432/steadfast');
+    assert.equal(printed.paymentsWebhookSecret, 'whsec_****,whsec_****');
+    assert.equal(printed.environment, 'production');
+    assert.match(err, /ok \(production, every role\)/);
+    let problems = '';
+    const failing = runConfigCheck(
+      { NODE_ENV: 'production' },
+      { role: 'web', out: () => {}, err: (t) => (problems += t) },
+    );
+    assert.equal(failing, 1);
+    assert.deepEqual(
+      problems
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.split(':')[1].trim()),
+      ['DATABASE_URL', 'PAYMENTS_WEBHOOK_SECRET'],
+    );
+    let bad = '';
+    assert.equal(runConfigCheck({ PORT: 'x' }, { out: () => {}, err: (t) => (bad += t) }), 1);
+    assert.match(bad, /^steadfast config check: PORT: must be an integer/);
+  });
 });

@@ -17,13 +17,28 @@ export const APP_FAULT_POINTS = [
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** what a command runs as: decides which settings it needs (`configProblems`) */
+export type Role = 'start' | 'web' | 'worker' | 'sandbox' | 'migrate' | 'tenant';
+
 export interface Config {
+  /** STEADFAST_ENV, else NODE_ENV: production refuses generated secrets and the embedded database */
+  environment: 'production' | 'development';
+  /** STEADFAST_ALLOW_EMBEDDED_DB=1: the embedded cluster even in production */
+  allowEmbeddedDb: boolean;
   port: number;
   host: string;
   sandboxPort: number;
   databaseUrl: string | undefined;
-  /** bounds on every database wait (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS) */
-  database: { connectTimeoutMs: number; statementTimeoutMs: number };
+  /**
+   * DATABASE_DIRECT_URL: a direct connection for LISTEN/NOTIFY, session advisory locks
+   * (migrations) and graphile-worker, when DATABASE_URL goes through a transaction-mode pooler
+   */
+  databaseDirectUrl: string | undefined;
+  /**
+   * bounds on every database wait (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS);
+   * preparedStatements (DATABASE_PREPARED_STATEMENTS): named statements on DATABASE_URL
+   */
+  database: { connectTimeoutMs: number; statementTimeoutMs: number; preparedStatements: boolean };
   home: string;
   demoApiKey: string | undefined;
   pgPort: number | undefined;
@@ -95,14 +110,46 @@ function url(env: Env, name: string, fallback: string): string {
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+function postgresUrl(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim() || undefined;
+  if (raw !== undefined && !/^postgres(ql)?:\/\//.test(raw)) {
+    throw new ConfigError(name, 'must start with postgres:// or postgresql://');
+  }
+  return raw;
+}
+
+function environment(env: Env): Config['environment'] {
+  const raw = env.STEADFAST_ENV?.trim();
+  if (raw) {
+    if (raw !== 'production' && raw !== 'development') {
+      throw new ConfigError('STEADFAST_ENV', `must be production or development, got ${JSON.stringify(raw)}`);
+    }
+    return raw;
+  }
+  return env.NODE_ENV?.trim() === 'production' ? 'production' : 'development';
+}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['on', 'true', '1'].includes(raw)) return true;
+  if (['off', 'false', '0'].includes(raw)) return false;
+  throw new ConfigError(name, `must be on or off, got ${JSON.stringify(env[name])}`);
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST?.trim() || '127.0.0.1';
   const sandboxPort = integer(env, 'SANDBOX_PORT', 3001, 0, 65535);
-  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://');
+  const databaseUrl = postgresUrl(env, 'DATABASE_URL');
+  const directRaw = postgresUrl(env, 'DATABASE_DIRECT_URL');
+  if (directRaw !== undefined && databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_DIRECT_URL', 'needs DATABASE_URL (the pooled connection) beside it');
   }
+  // the same URL twice is no pooler: one connection string for everything
+  const databaseDirectUrl = directRaw === databaseUrl ? undefined : directRaw;
+  // behind a pooler (a separate direct URL) named statements are off unless asked for (PgBouncer >= 1.21)
+  const preparedStatements = onOff(env, 'DATABASE_PREPARED_STATEMENTS', databaseDirectUrl === undefined);
   const home = path.resolve(cwd, env.STEADFAST_HOME?.trim() || '.steadfast');
   const demoApiKey = env.STEADFAST_DEMO_API_KEY?.trim() || undefined;
   if (demoApiKey !== undefined && !API_KEY_PATTERN.test(demoApiKey)) {
@@ -139,14 +186,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError('STEADFAST_FAULTS', (error as Error).message);
   }
   return {
+    environment: environment(env),
+    allowEmbeddedDb: onOff(env, 'STEADFAST_ALLOW_EMBEDDED_DB', false),
     faults,
     port,
     host,
     sandboxPort,
     databaseUrl,
+    databaseDirectUrl,
     database: {
       connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 600_000),
       statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000),
+      preparedStatements,
     },
     home,
     demoApiKey,
@@ -175,4 +226,45 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     logLevel,
     checkApiKey: env.STEADFAST_CHECK_API_KEY?.trim() || undefined,
   };
+}
+
+const DATABASE_ROLES: Role[] = ['start', 'web', 'worker', 'migrate', 'tenant'];
+/** roles that verify or sign payment webhooks */
+const WEBHOOK_ROLES: Role[] = ['start', 'web', 'sandbox'];
+
+/**
+ * What this configuration lacks for `role` (every role when undefined), one
+ * ConfigError per variable. In production nothing is generated: a secret
+ * Steadfast would otherwise make up must be given, and the embedded database
+ * needs STEADFAST_ALLOW_EMBEDDED_DB=1.
+ */
+export function configProblems(config: Config, role?: Role): ConfigError[] {
+  const problems: ConfigError[] = [];
+  if (config.environment !== 'production') return problems;
+  const needs = (roles: Role[]) => role === undefined || roles.includes(role);
+  if (needs(DATABASE_ROLES) && !config.databaseUrl && !config.allowEmbeddedDb) {
+    problems.push(
+      new ConfigError(
+        'DATABASE_URL',
+        'is required in production (the embedded database is for development; STEADFAST_ALLOW_EMBEDDED_DB=1 allows it)',
+      ),
+    );
+  }
+  if (needs(WEBHOOK_ROLES) && !config.paymentsWebhookSecret) {
+    problems.push(
+      new ConfigError(
+        'PAYMENTS_WEBHOOK_SECRET',
+        'is required in production (the secret shared with the payments partner is never generated there)',
+      ),
+    );
+  }
+  return problems;
+}
+
+/** loadConfig, then the first of `configProblems(role)` thrown: what every command runs on */
+export function loadConfigFor(role: Role, env: Env = process.env, cwd = process.cwd()): Config {
+  const config = loadConfig(env, cwd);
+  const [first] = configProblems(config, role);
+  if (first) throw first;
+  return config;
 }

@@ -4,16 +4,21 @@ import { buildSandbox, type Sandbox } from '@steadfast/sandbox';
 import { createLogger, type Logger } from '@steadfast/toolkit/observability';
 import { type Config, ConfigError } from '../config.ts';
 import { onShutdownSignal } from '../runtime/shutdown.ts';
-import { paymentsWebhookSecrets } from '../runtime/webhook-secret.ts';
+import { homeWebhookSecrets } from '../runtime/webhook-secret.ts';
 
-/** `apiUrl`: where this service's API listens, for the default webhook endpoint. */
+/**
+ * `apiUrl`: where this service's API listens, for the default webhook endpoint;
+ * `secret`: the one the API verifies with (`steadfast start` passes its shared one;
+ * alone, the sandbox uses PAYMENTS_WEBHOOK_SECRET or the home's).
+ */
 export async function startSandbox(
   config: Config,
   apiUrl: string,
+  secret: string = homeWebhookSecrets(config)[0],
 ): Promise<{ sandbox: Sandbox; url: string }> {
   const webhookUrl = config.paymentsWebhookUrl ?? `${apiUrl}/webhooks/payments`;
   const sandbox = await buildSandbox({
-    webhookEndpoints: [{ url: webhookUrl, secret: paymentsWebhookSecrets(config)[0] }],
+    webhookEndpoints: [{ url: webhookUrl, secret }],
   });
   const url = await sandbox.server.listen({ port: config.sandboxPort, host: config.host });
   return { sandbox, url };

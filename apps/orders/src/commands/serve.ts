@@ -10,7 +10,7 @@ import { renderBanner } from '../runtime/banner.ts';
 import { openDatabase } from '../runtime/database.ts';
 import { ensureDemoTenant } from '../runtime/demo-tenant.ts';
 import { onShutdownSignal, type ShutdownStep } from '../runtime/shutdown.ts';
-import { paymentsWebhookSecrets } from '../runtime/webhook-secret.ts';
+import { sharedWebhookSecrets } from '../runtime/webhook-secret.ts';
 import { createOrdersWorker } from '../worker.ts';
 import { startSandbox } from './sandbox.ts';
 
@@ -26,6 +26,8 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const ids = createIdGenerator();
     const demoApiKey = await ensureDemoTenant(db.pool, ids, config);
+    // one secret for every replica on this database (PAYMENTS_WEBHOOK_SECRET, else the stored one)
+    const webhookSecrets = await sharedWebhookSecrets(db.pool, config);
     const app = await buildApp({
       db: db.pool,
       logger,
@@ -36,7 +38,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       idempotency: { retentionS: config.idempotencyRetentionS, leaseS: config.idempotencyLeaseS },
       faults: createFaultPoints(config.faults),
       partners: { urls: config.partners },
-      webhooks: { secrets: paymentsWebhookSecrets(config), toleranceS: config.paymentsWebhookToleranceS },
+      webhooks: { secrets: webhookSecrets, toleranceS: config.paymentsWebhookToleranceS },
     });
     const reaper = startKeyReaper({
       db: db.pool,
@@ -78,13 +80,15 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
     // npm start runs the simulated partners beside the API, wired to its webhook endpoint
     const apiUrl = address.replace('[::1]', 'localhost');
     const sandbox =
-      options.role === 'start' && config.sandboxPort !== 0 ? await startSandbox(config, apiUrl) : undefined;
+      options.role === 'start' && config.sandboxPort !== 0
+        ? await startSandbox(config, apiUrl, webhookSecrets[0])
+        : undefined;
     if (sandbox) steps.unshift({ name: 'sandbox', run: () => sandbox.sandbox.close() });
     if (options.role === 'start') {
       process.stdout.write(
         renderBanner({
           apiUrl,
-          demoApiKey,
+          demoApiKey: demoApiKey ?? '(none: production creates no demo tenant; see steadfast tenant create)',
           dataDir: config.home,
           database: config.databaseUrl ? 'DATABASE_URL' : `embedded Postgres on port ${db.cluster?.port}`,
           sandboxUrl: sandbox?.url,

@@ -16,11 +16,20 @@ const HELP_OPTION = `Options:
 
 const DATABASE_ENV = `  DATABASE_URL             a real Postgres, postgres://...; absent: the embedded cluster
   STEADFAST_HOME           local state: embedded cluster in <home>/pg, generated secrets (./.steadfast)
-  STEADFAST_PG_PORT        port of the embedded cluster (a free port chosen at first start, kept in the home)`;
+  STEADFAST_PG_PORT        port of the embedded cluster (a free port chosen at first start, kept in the home)
+  DATABASE_DIRECT_URL      a direct connection when DATABASE_URL is a pooler (PgBouncer, transaction mode):
+                           LISTEN/NOTIFY, migration locks and the job runner use it (default: DATABASE_URL)
+  DATABASE_PREPARED_STATEMENTS
+                           on or off: named prepared statements on DATABASE_URL (off when DATABASE_DIRECT_URL is set)
+  STEADFAST_ENV            production or development (default: NODE_ENV=production means production); production
+                           refuses generated secrets and the embedded database
+  STEADFAST_ALLOW_EMBEDDED_DB
+                           1: allow the embedded database in production`;
 
 const PARTNER_ENV = `  PAYMENTS_URL, MESSAGING_URL, PRICING_URL, ANALYTICS_URL, RECOMMENDATIONS_URL
                            partner base URLs (default: the sandbox, http://127.0.0.1:<SANDBOX_PORT>/<partner>)
-  PAYMENTS_WEBHOOK_SECRET  Standard Webhooks secret(s) whsec_..., comma-separated (generated, kept in the home)`;
+  PAYMENTS_WEBHOOK_SECRET  Standard Webhooks secret(s) whsec_..., comma-separated (required in production;
+                           otherwise generated once and kept in the database, so every replica shares it)`;
 
 const WORKER_ENV = `  JOB_MAX_ATTEMPTS, JOB_MAX_DELAY_MS, WORKER_DEAD_AFTER_S, RECONCILE_INTERVAL_S,
   RECONCILE_PENDING_AGE_S, PAYMENT_ABANDON_AFTER_S, OPERATIONS_RETENTION_S
@@ -43,6 +52,7 @@ Commands:
   sandbox                  the simulated partners alone, on SANDBOX_PORT
   migrate                  apply pending database migrations and exit
   tenant create <name>     create a tenant; prints {"tenantId","apiKey"} as one JSON line
+  config check             print the effective configuration, secrets masked; exit 1 on problems
   check <base-url>         test any API against its OpenAPI document (the steadfast-check checker)
   help [command]           print this help, or a command's
 
@@ -74,7 +84,8 @@ Environment:
   HOST                     bind address (127.0.0.1)
   SANDBOX_PORT             port of the simulated partners (3001; 0 = off, when partners are real)
 ${DATABASE_ENV}
-  STEADFAST_DEMO_API_KEY   API key of the demo tenant (generated once, kept in the home)
+  STEADFAST_DEMO_API_KEY   API key of the demo tenant (generated once, kept in the home; in production
+                           none is generated: no demo tenant unless it is set)
 ${PARTNER_ENV}
   PAYMENTS_WEBHOOK_URL     where the sandbox sends payment webhooks (this API's /webhooks/payments)
   IDEMPOTENCY_RETENTION_S, IDEMPOTENCY_LEASE_S
@@ -187,6 +198,36 @@ ${LOG_ENV}
 ${MORE}
 `;
 
+const CONFIG_USAGE = `Usage: steadfast config <sub-command>
+
+The configuration every command reads from the environment (DATABASE_URL,
+PAYMENTS_WEBHOOK_SECRET, ...: docs/configuration.md lists every variable).
+
+Sub-commands:
+  check [--role <role>]    print it with secrets masked; exit 1 on problems (see "steadfast config check --help")
+
+${HELP_OPTION}
+`;
+
+const CONFIG_CHECK_USAGE = `Usage: steadfast config check [--role <role>]
+
+Prints the effective configuration as one JSON object, secrets masked (API keys,
+webhook secrets, the password in DATABASE_URL and DATABASE_DIRECT_URL), then one
+line per problem on stderr: a bad value, or in production a setting that would
+otherwise be generated or defaulted (PAYMENTS_WEBHOOK_SECRET, DATABASE_URL). Exits
+1 when there is a problem, 0 otherwise. Connects to nothing.
+
+Options:
+  --role <role>            only what this role needs: start, web, worker, sandbox, migrate
+                           or tenant (default: every role)
+  -h, --help               print this help and exit (nothing else runs)
+
+Environment: every variable of docs/configuration.md, e.g.
+${DATABASE_ENV}
+${PARTNER_ENV}
+${MORE}
+`;
+
 /** help texts by command path ("tenant create" for a sub-command); `check` prints the checker's own */
 export const USAGES: Record<string, string> = {
   start: START_USAGE,
@@ -196,4 +237,6 @@ export const USAGES: Record<string, string> = {
   migrate: MIGRATE_USAGE,
   tenant: TENANT_USAGE,
   'tenant create': TENANT_CREATE_USAGE,
+  config: CONFIG_USAGE,
+  'config check': CONFIG_CHECK_USAGE,
 };

@@ -2,13 +2,22 @@
  * Open the database a command should use: DATABASE_URL when set, otherwise
  * the embedded cluster in STEADFAST_HOME — started if it is not running, or
  * joined if another Steadfast process (e.g. `npm start`) is running it.
+ * With DATABASE_DIRECT_URL (DATABASE_URL is a transaction-mode pooler) the pool
+ * carries a direct sibling for LISTEN, session locks and graphile-worker, and
+ * the start fails unless that URL really is direct (a NOTIFY reaches a LISTEN).
  */
 import path from 'node:path';
 import type { Logger } from '@steadfast/toolkit/observability';
-import { createPool, endPool, type Pool } from '@steadfast/toolkit/postgres';
+import {
+  assertDirectConnection,
+  createPool,
+  DirectConnectionError,
+  endPool,
+  type Pool,
+} from '@steadfast/toolkit/postgres';
 import { type EmbeddedCluster, freePort, startEmbeddedCluster } from '@steadfast/toolkit/testing';
 import type { Registry } from 'prom-client';
-import type { Config } from '../config.ts';
+import { type Config, ConfigError } from '../config.ts';
 import { type ClusterSupervisor, superviseCluster } from './cluster-supervisor.ts';
 import { claimOwnership, liveOwnerPid, readHomeState, releaseOwnership, updateHomeState } from './home.ts';
 
@@ -31,7 +40,7 @@ export const POOL_END_MS = 5000;
 export const DATABASE_NAME = 'steadfast';
 
 async function ensureDatabase(adminUrl: string, name: string, config: Config): Promise<void> {
-  const admin = createPool({ connectionString: adminUrl, max: 1, ...config.database });
+  const admin = createPool({ ...config.database, connectionString: adminUrl, max: 1 });
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (rowCount === 0) {
@@ -44,6 +53,29 @@ async function ensureDatabase(adminUrl: string, name: string, config: Config): P
   }
 }
 
+/**
+ * LISTEN/NOTIFY and session locks need a direct connection: a pooler that takes
+ * a LISTEN and never delivers fails the start here, naming the variable. An
+ * unreachable database is left to the caller's own first query.
+ */
+async function assertDirect(pool: Pool, variable: string): Promise<void> {
+  try {
+    await assertDirectConnection(pool);
+  } catch (error) {
+    if (!(error instanceof DirectConnectionError)) {
+      // the pooler refusing the direct pool's startup parameters says the same
+      if (!/unsupported startup parameter/.test((error as Error).message)) return;
+    }
+    await endPool(pool, POOL_END_MS);
+    const hint =
+      variable === 'DATABASE_URL' ? '; behind a pooler, set DATABASE_DIRECT_URL to a direct connection' : '';
+    throw new ConfigError(
+      variable,
+      `is not a direct connection to Postgres: ${(error as Error).message}${hint}`,
+    );
+  }
+}
+
 export async function openDatabase(
   config: Config,
   log: Logger,
@@ -53,7 +85,14 @@ export async function openDatabase(
   const poolFor = (connectionString: string) =>
     createPool({ connectionString, max: options.poolMax, ...config.database });
   if (config.databaseUrl) {
-    const pool = poolFor(config.databaseUrl);
+    const direct = config.databaseDirectUrl;
+    const pool = createPool({
+      ...config.database,
+      connectionString: config.databaseUrl,
+      max: options.poolMax,
+      direct: direct ? { connectionString: direct } : undefined,
+    });
+    await assertDirect(pool, direct ? 'DATABASE_DIRECT_URL' : 'DATABASE_URL');
     return {
       pool,
       url: config.databaseUrl,

@@ -8,9 +8,18 @@ import { readHomeState, updateHomeState } from './home.ts';
 
 export const DEMO_TENANT_ID = 'ten_demo';
 
-/** Ensure the demo tenant and its key exist; returns the key. */
-export async function ensureDemoTenant(pool: Pool, ids: IdGenerator, config: Config): Promise<string> {
+/**
+ * Ensure the demo tenant and its key exist; returns the key. In production no
+ * key is generated: without STEADFAST_DEMO_API_KEY there is no demo tenant
+ * (undefined); create tenants with `steadfast tenant create`.
+ */
+export async function ensureDemoTenant(
+  pool: Pool,
+  ids: IdGenerator,
+  config: Config,
+): Promise<string | undefined> {
   let key = config.demoApiKey;
+  if (!key && config.environment === 'production') return undefined;
   if (!key) {
     key = readHomeState(config.home).demoApiKey;
     if (!key) {

@@ -38,7 +38,7 @@ export function makeHome(): string {
 export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = { ...process.env };
   for (const key of Object.keys(base))
-    if (key.startsWith('STEADFAST_') || key === 'DATABASE_URL') delete base[key];
+    if (key.startsWith('STEADFAST_') || key.startsWith('DATABASE_') || key === 'NODE_ENV') delete base[key];
   // the sandbox is off unless a test asks for it, so parallel tests never fight over its port
   return { ...base, LOG_LEVEL: 'warn', SANDBOX_PORT: '0', ...env };
 }

@@ -15,7 +15,7 @@ import {
   type WorkerEvents,
 } from 'graphile-worker';
 import type { BackgroundErrors, Logger } from '../observability/index.ts';
-import { assertMigrated, type Pool, withTransaction } from '../postgres/index.ts';
+import { assertMigrated, directPool, type Pool, withTransaction } from '../postgres/index.ts';
 import { backoffDelayMs } from '../resilience/index.ts';
 import { insertDeadLetter } from './dead-letters.ts';
 import { enqueueJob } from './enqueue.ts';
@@ -42,9 +42,9 @@ export interface JobRunnerOptions {
   errors: BackgroundErrors;
 }
 
-/** graphile-worker's own schema (its migrations are idempotent and locked). */
+/** graphile-worker's own schema (its migrations are idempotent and locked; on the direct connection). */
 export function migrateJobs(pool: Pool): Promise<void> {
-  return runMigrations({ pgPool: pool, logger: new GraphileLogger(() => () => {}) });
+  return runMigrations({ pgPool: directPool(pool), logger: new GraphileLogger(() => () => {}) });
 }
 
 function graphileLogger(log: Logger) {
@@ -179,7 +179,9 @@ export function createJobRunner(options: JobRunnerOptions) {
         beat();
       });
       runner = await run({
-        pgPool: poolForGraphileWorker(pool), // its un-awaited job completions retry while the database restarts
+        // its un-awaited job completions retry while the database restarts; it LISTENs and keeps
+        // session state, so behind a transaction-mode pooler it gets the direct connection
+        pgPool: poolForGraphileWorker(directPool(pool)),
         taskList,
         concurrency: options.concurrency ?? 4,
         noHandleSignals: true,

@@ -1,9 +1,11 @@
 /**
  * Wait for an operation to end without polling: one LISTEN connection per
  * process on `steadfast_operations`; each waiter re-reads the operation when
- * its id is notified, and gives up after its time.
+ * its id is notified, and gives up after its time. The LISTEN connection is
+ * the pool's direct one (`directPool`): a transaction-mode pooler would take
+ * the LISTEN and never deliver.
  */
-import type { Pool, PoolClient, TenantScope } from '../postgres/index.ts';
+import { directPool, type Pool, type PoolClient, type TenantScope } from '../postgres/index.ts';
 import { findOperation, NOTIFY_CHANNEL, type Operation, TERMINAL } from './store.ts';
 
 export interface OperationWaiter {
@@ -34,25 +36,27 @@ export function createOperationWaiter(pool: Pool): OperationWaiter {
    */
   function connect(): Promise<PoolClient> {
     if (client) return client;
-    const opening: Promise<PoolClient> = pool.connect().then(async (c) => {
-      const discard = (error: Error) => {
-        if (client === opening) client = undefined;
-        release(c, error);
-        wakeAll();
-      };
-      c.on('notification', (message) => {
-        for (const wake of listeners.get(message.payload ?? '') ?? []) wake();
+    const opening: Promise<PoolClient> = directPool(pool)
+      .connect()
+      .then(async (c) => {
+        const discard = (error: Error) => {
+          if (client === opening) client = undefined;
+          release(c, error);
+          wakeAll();
+        };
+        c.on('notification', (message) => {
+          for (const wake of listeners.get(message.payload ?? '') ?? []) wake();
+        });
+        c.once('error', discard);
+        c.once('end', () => discard(new Error('LISTEN connection ended')));
+        try {
+          await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+        } catch (error) {
+          discard(error as Error);
+          throw error;
+        }
+        return c;
       });
-      c.once('error', discard);
-      c.once('end', () => discard(new Error('LISTEN connection ended')));
-      try {
-        await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
-      } catch (error) {
-        discard(error as Error);
-        throw error;
-      }
-      return c;
-    });
     client = opening;
     opening.catch(() => {
       if (client === opening) client = undefined; // the next wait tries again

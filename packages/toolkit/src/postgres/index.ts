@@ -2,6 +2,7 @@
 
 export type { BatchedDelete, PeriodicCleanup } from './cleanup.ts';
 export { deleteInBatches, startPeriodicCleanup } from './cleanup.ts';
+export { assertDirectConnection, DirectConnectionError, directPool } from './direct.ts';
 export type { DatabaseErrorKind } from './errors.ts';
 export { databaseErrorKind, isDatabaseUnavailable } from './errors.ts';
 export type { MigrateOptions, Migration, MigrationSource } from './migrate.ts';

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { QueryConfig } from 'pg';
+import { directPool } from './direct.ts';
 import { isDatabaseUnavailable } from './errors.ts';
 import { type Pool, type Queryable, UNBOUNDED_STATEMENT } from './pool.ts';
 
@@ -115,7 +116,8 @@ export async function migrate(
     if (ids.has(m.id)) throw new MigrationError(`migration ${m.id} is listed twice`);
     ids.add(m.id);
   }
-  const client = await pool.connect();
+  // a session advisory lock: on the direct connection when the pool is behind a pooler
+  const client = await directPool(pool).connect();
   const applied: string[] = [];
   // a migration may run long, and may wait for another process's: no statement timeout on this session
   // (node-postgres reads query_timeout per query; its types do not list it)

@@ -7,6 +7,13 @@
  * a black-holed network, where the server can cancel nothing; the client is
  * then discarded). TCP keep-alive finds dead peers on idle connections, such
  * as a LISTEN connection.
+ *
+ * Behind a transaction-mode pooler (PgBouncer) a pool gets `direct`: a second,
+ * small pool on a direct connection for what needs a session of its own
+ * (LISTEN, session advisory locks, graphile-worker) — `directPool(pool)` in
+ * ./direct.ts. Such a pool sends no `statement_timeout` startup parameter
+ * (PgBouncer 1.18 refuses unknown ones: set it on the role or in the pooler)
+ * and, unless told otherwise, no named prepared statements.
  */
 import pg from 'pg';
 
@@ -29,6 +36,14 @@ export interface PoolOptions {
    * so a healthy server's own cancel comes first)
    */
   queryTimeoutMs?: number;
+  /**
+   * false: every query's `name` is dropped, so statements are parsed unnamed
+   * (PgBouncer < 1.21 in transaction mode cannot carry named ones); default
+   * true, or false when `direct` is given
+   */
+  preparedStatements?: boolean;
+  /** the pool sits behind a transaction-mode pooler; session features go to this direct connection */
+  direct?: { connectionString: string; max?: number };
   /** called with errors of idle clients (e.g. the server went away); default: a process warning */
   onError?: (error: Error) => void;
 }
@@ -38,7 +53,26 @@ export const POOL_TIMEOUT_DEFAULTS = { connectTimeoutMs: 5000, statementTimeoutM
 /** For a statement that may legitimately run long (a migration): no server-side limit, the client waits up to an hour. */
 export const UNBOUNDED_STATEMENT = { statementTimeoutMs: 0, queryTimeoutMs: 3_600_000 } as const;
 
+/** where `directPool` finds a pool's direct sibling */
+export const DIRECT_POOL = Symbol('steadfast.directPool');
+
+type QueryFn = (...args: unknown[]) => unknown;
+
+/** drop `name` from plain query configs (not from Submittables such as cursors) */
+function withoutStatementNames(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as QueryFn;
+  client.query = ((config: unknown, ...rest: unknown[]) => {
+    if (config !== null && typeof config === 'object' && Object.getPrototypeOf(config) === Object.prototype) {
+      const { name: _name, ...unnamed } = config as Record<string, unknown>;
+      return query(unnamed, ...rest);
+    }
+    return query(config, ...rest);
+  }) as typeof client.query;
+}
+
 export function createPool(options: PoolOptions): Pool {
+  const pooled = options.direct !== undefined;
+  const preparedStatements = options.preparedStatements ?? !pooled;
   const statementTimeoutMs = options.statementTimeoutMs ?? POOL_TIMEOUT_DEFAULTS.statementTimeoutMs;
   const queryTimeoutMs = options.queryTimeoutMs ?? (statementTimeoutMs > 0 ? statementTimeoutMs + 1000 : 0);
   const pool = new pg.Pool({
@@ -48,7 +82,8 @@ export function createPool(options: PoolOptions): Pool {
     connectionTimeoutMillis: options.connectTimeoutMs ?? POOL_TIMEOUT_DEFAULTS.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     // false (not 0) leaves the setting out: 0 would be sent as "no limit" anyway
-    statement_timeout: statementTimeoutMs > 0 ? statementTimeoutMs : false,
+    // behind a pooler the startup parameter is refused: the pooler or the role sets it
+    statement_timeout: statementTimeoutMs > 0 && !pooled ? statementTimeoutMs : false,
     query_timeout: queryTimeoutMs > 0 ? queryTimeoutMs : undefined,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
@@ -56,19 +91,33 @@ export function createPool(options: PoolOptions): Pool {
   const report =
     options.onError ??
     ((error: Error) => process.emitWarning(`postgres pool: ${error.message}`, 'SteadfastPoolWarning'));
+  const direct = options.direct
+    ? createPool({
+        ...options,
+        connectionString: options.direct.connectionString,
+        max: options.direct.max ?? 10,
+        direct: undefined,
+        preparedStatements: true,
+        applicationName: `${options.applicationName ?? 'steadfast'}-direct`,
+      })
+    : undefined;
+  if (direct) Object.defineProperty(pool, DIRECT_POOL, { value: direct });
   // once end() was called, connections the server closes while they drain are expected, not news
   let ending = false;
   const end = pool.end.bind(pool);
   pool.end = (() => {
     ending = true;
-    return end();
+    return Promise.all([end(), direct?.end()]).then(() => undefined);
   }) as typeof pool.end;
   const onError = (error: Error) => {
     if (!ending) report(error);
   };
   pool.on('error', onError);
   // an idle or checked-out client whose connection dies must not crash the process
-  pool.on('connect', (client) => client.on('error', onError));
+  pool.on('connect', (client) => {
+    client.on('error', onError);
+    if (!preparedStatements) withoutStatementNames(client);
+  });
   return pool;
 }
 
@@ -89,9 +138,12 @@ export async function endPool(pool: Pool, timeoutMs = 5000): Promise<boolean> {
   const clean = await Promise.race([ended, timedOut]);
   clearTimeout(timer);
   if (!clean) {
-    const clients = (pool as unknown as { _clients?: { connection?: { stream?: { destroy(): void } } }[] })
-      ._clients;
-    for (const client of clients ?? []) client.connection?.stream?.destroy();
+    const direct = (pool as unknown as Record<symbol, Pool | undefined>)[DIRECT_POOL];
+    for (const p of direct ? [pool, direct] : [pool]) {
+      const clients = (p as unknown as { _clients?: { connection?: { stream?: { destroy(): void } } }[] })
+        ._clients;
+      for (const client of clients ?? []) client.connection?.stream?.destroy();
+    }
   }
   return clean;
 }

@@ -7,16 +7,21 @@
  *   export const { globalSetup, globalTeardown } =
  *     createGlobalSetup({ migrate: (pool) => migrate(pool, [...idempotencyMigrations, ...myMigrations]) });
  *
- * Test files get the cluster's address through the environment.
+ * Test files get the cluster's address through the environment. With
+ * STEADFAST_TEST_PGBOUNCER=1 a PgBouncer in transaction mode runs in front of
+ * the cluster and every test database's pool goes through it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createPool, type Pool } from '../postgres/index.ts';
 import { type EmbeddedCluster, freePort, startEmbeddedCluster } from './embedded-cluster.ts';
+import { type PgBouncer, startPgBouncer } from './pgbouncer.ts';
 
 export const TEMPLATE_DATABASE = 'steadfast_template';
 export const ADMIN_URL_ENV = 'STEADFAST_TEST_ADMIN_URL';
+/** set by the global setup when the run goes through PgBouncer: its URL (database part ignored) */
+export const PGBOUNCER_URL_ENV = 'STEADFAST_TEST_PGBOUNCER_URL';
 
 export interface GlobalSetupOptions {
   /** creates the schema every test database starts from */
@@ -29,6 +34,7 @@ export function createGlobalSetup(options: GlobalSetupOptions): {
 } {
   let cluster: EmbeddedCluster | undefined;
   let dir: string | undefined;
+  let bouncer: PgBouncer | undefined;
   return {
     async globalSetup() {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-test-'));
@@ -49,8 +55,13 @@ export function createGlobalSetup(options: GlobalSetupOptions): {
       const template = createPool({ connectionString: cluster.url(TEMPLATE_DATABASE), max: 1 });
       await options.migrate(template).finally(() => template.end());
       process.env[ADMIN_URL_ENV] = cluster.url('postgres');
+      if (process.env.STEADFAST_TEST_PGBOUNCER === '1') {
+        bouncer = await startPgBouncer({ serverUrl: cluster.url('postgres') });
+        process.env[PGBOUNCER_URL_ENV] = bouncer.url('postgres');
+      }
     },
     async globalTeardown() {
+      await bouncer?.stop();
       await cluster?.stop();
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     },

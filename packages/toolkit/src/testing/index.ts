@@ -21,5 +21,7 @@ export type { GlobalSetupOptions } from './global-setup.ts';
 export { createGlobalSetup } from './global-setup.ts';
 export type { LogCapture } from './log-capture.ts';
 export { createLogCapture } from './log-capture.ts';
+export type { PgBouncer, PgBouncerOptions } from './pgbouncer.ts';
+export { findPgBouncer, pgBouncerConfig, startPgBouncer } from './pgbouncer.ts';
 export type { RawHttpAnswer } from './raw-http.ts';
 export { sendRawHttp } from './raw-http.ts';
