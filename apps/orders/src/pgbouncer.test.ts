@@ -147,6 +147,15 @@ describe('through PgBouncer (transaction pooling)', {
     assert.equal(paid.status, 'paid');
     const ledger = (await (await fetch(`${sandbox.base}/payments/ledger`)).json()) as { data: unknown[] };
     assert.equal(ledger.data.length, 1, 'one charge');
+    // what Postgres sees (docs/production.md, sizing): PgBouncer's server connections, at most its
+    // default_pool_size (4 here), plus the direct ones (LISTEN, graphile-worker), at most the direct pool's 10
+    const { rows } = await direct.query<{ direct: boolean; n: number }>(
+      `SELECT application_name LIKE '%-direct' AS direct, count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() GROUP BY 1`,
+    );
+    const seen = (isDirect: boolean) => rows.find((r) => r.direct === isDirect)?.n ?? 0;
+    assert.ok(seen(false) <= 4, `pooled server connections: ${JSON.stringify(rows)}`);
+    assert.ok(seen(true) >= 2 && seen(true) <= 10, `direct connections: ${JSON.stringify(rows)}`);
   });
 
   test('webhook intake stores once and the inbox processor (worker role) handles it', async () => {
