@@ -20,6 +20,7 @@ describe('config', () => {
     assert.equal(config.workerMetricsPort, 9465);
     assert.equal(config.logLevel, 'info');
     assert.deepEqual(config.database, {
+      max: 20,
       connectTimeoutMs: 3000,
       statementTimeoutMs: 5000,
       preparedStatements: true,
@@ -48,8 +49,10 @@ describe('config', () => {
     const bounded = loadConfig({
       DATABASE_CONNECT_TIMEOUT_MS: '1500',
       DATABASE_STATEMENT_TIMEOUT_MS: '20000',
+      DATABASE_POOL_MAX: '50',
     });
     assert.deepEqual(bounded.database, {
+      max: 50,
       connectTimeoutMs: 1500,
       statementTimeoutMs: 20_000,
       preparedStatements: true,
@@ -62,6 +65,7 @@ describe('config', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /postgres:\/\//],
     [{ DATABASE_CONNECT_TIMEOUT_MS: '50' }, 'DATABASE_CONNECT_TIMEOUT_MS', /integer from 100/],
     [{ DATABASE_STATEMENT_TIMEOUT_MS: '5s' }, 'DATABASE_STATEMENT_TIMEOUT_MS', /integer/],
+    [{ DATABASE_POOL_MAX: '0' }, 'DATABASE_POOL_MAX', /integer from 1 to 1000/],
     [{ PRICING_URL: 'not a url' }, 'PRICING_URL', /absolute http/],
     [{ PAYMENTS_URL: 'ftp://x' }, 'PAYMENTS_URL', /http\(s\)/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of/],

@@ -38,7 +38,13 @@ export interface Config {
    * bounds on every database wait (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS);
    * preparedStatements (DATABASE_PREPARED_STATEMENTS): named statements on DATABASE_URL
    */
-  database: { connectTimeoutMs: number; statementTimeoutMs: number; preparedStatements: boolean };
+  /** pool settings of every role; `max` is the pool size of a server or worker process (tools use 2) */
+  database: {
+    max: number;
+    connectTimeoutMs: number;
+    statementTimeoutMs: number;
+    preparedStatements: boolean;
+  };
   home: string;
   demoApiKey: string | undefined;
   pgPort: number | undefined;
@@ -195,6 +201,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     databaseUrl,
     databaseDirectUrl,
     database: {
+      max: integer(env, 'DATABASE_POOL_MAX', 20, 1, 1000),
       connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 600_000),
       statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000),
       preparedStatements,

@@ -83,13 +83,13 @@ export async function openDatabase(
 ): Promise<Database> {
   // every wait on the database is bounded (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS)
   const poolFor = (connectionString: string) =>
-    createPool({ connectionString, max: options.poolMax, ...config.database });
+    createPool({ ...config.database, connectionString, max: options.poolMax ?? config.database.max });
   if (config.databaseUrl) {
     const direct = config.databaseDirectUrl;
     const pool = createPool({
       ...config.database,
       connectionString: config.databaseUrl,
-      max: options.poolMax,
+      max: options.poolMax ?? config.database.max,
       direct: direct ? { connectionString: direct } : undefined,
     });
     await assertDirect(pool, direct ? 'DATABASE_DIRECT_URL' : 'DATABASE_URL');
