@@ -7,6 +7,8 @@
 export type { Exchange } from './client.ts';
 export { runCheck } from './command.ts';
 export type { CheckResult, CheckStatus } from './context.ts';
+export type { FaultCheckOptions, FaultProxySpec } from './fault-proxy/index.ts';
+export { parseFaultProxyFlag, runFaultChecks } from './fault-proxy/index.ts';
 export type {
   OpenApiResponse,
   OpenApiValidator,
@@ -20,3 +22,6 @@ export type { CheckOptions, Group } from './run.ts';
 export { GROUPS, runChecks } from './run.ts';
 export type { Operation, Schema } from './spec.ts';
 export { listOperations, loadSpec, readSpec, resolveSpec, SpecError } from './spec.ts';
+export type { WebhookCheckOptions } from './webhooks/checks.ts';
+export { runWebhookChecks } from './webhooks/checks.ts';
+export { runWebhooksCommand } from './webhooks/command.ts';

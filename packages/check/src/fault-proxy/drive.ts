@@ -86,8 +86,17 @@ export async function followOperation(
   let status: string | undefined;
   while (Date.now() < until) {
     const polled = await ctx.client.send({ method: 'GET', path: location });
+    if (polled.status === 429 || polled.status === 503) {
+      // the target asks the poller to slow down: do as it says (bounded by the deadline)
+      const seconds = Number(polled.headers['retry-after']);
+      await new Promise((r) =>
+        setTimeout(r, Number.isFinite(seconds) ? Math.min(seconds * 1000, 2000) : 500),
+      );
+      continue;
+    }
     status = (polled.json as { status?: unknown } | undefined)?.status as string | undefined;
-    if (polled.status !== 200 || (status && TERMINAL.has(status))) break;
+    // an operation still running may answer 202 (a convention some APIs follow)
+    if ((polled.status !== 200 && polled.status !== 202) || (status && TERMINAL.has(status))) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   fired.operationStatus = status;

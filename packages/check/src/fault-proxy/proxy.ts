@@ -24,6 +24,8 @@ export interface ProxiedCall {
   upstreamStatus?: number;
   /** whether the target got the upstream's answer */
   delivered: boolean;
+  /** the target closed the connection before the answer (e.g. its own timeout) */
+  abandoned?: boolean;
 }
 
 export interface FaultProxy {
@@ -105,9 +107,17 @@ export async function startFaultProxy(options: {
         });
       },
     );
+    // the target gave up on this call (its own timeout): stop forwarding it
+    res.once('close', () => {
+      if (!res.writableFinished && !drop) {
+        call.abandoned = true;
+        outbound.destroy();
+      }
+    });
     outbound.once('error', (error) => {
-      log(`fault proxy ${options.name}: upstream ${upstream.origin} failed: ${error.message}`);
       last = Date.now();
+      if (call.abandoned) return; // recorded on the call; the upstream saw a cancelled request
+      log(`fault proxy ${options.name}: upstream ${upstream.origin} failed: ${error.message}`);
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'text/plain' });
         res.end(`fault proxy: upstream failed: ${error.message}`);
