@@ -21,6 +21,7 @@ import {
   type Logger,
   observability,
   registerHealthRoutes,
+  type Tracer,
 } from '@steadfast/toolkit/observability';
 import { createOperationWaiter } from '@steadfast/toolkit/operations';
 import { databaseErrorKind, isMigrated, type Migration, type Pool } from '@steadfast/toolkit/postgres';
@@ -80,6 +81,8 @@ export interface AppDeps {
   partners?: { urls: PartnerUrls; tuning?: PartnerTuning };
   /** Standard Webhooks secrets of the payments partner (several during a rotation) */
   webhooks?: { secrets: string[]; toleranceS?: number };
+  /** tracing on (startTracing): request and partner-attempt spans */
+  tracer?: Tracer;
 }
 
 /** How long a client may take to send a request, and how many connections it may hold. */
@@ -168,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
   });
   await server.register(jsonBody);
-  await server.register(observability, { metrics });
+  await server.register(observability, { metrics, tracer: deps.tracer });
   await server.register(apiKeyAuth, { verifier, protectedPrefixes: ['/v1/'] });
   await server.register(idempotency, {
     db: deps.db,
@@ -218,7 +221,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const partners = deps.partners
     ? createPartners(
         deps.partners.urls,
-        { log: deps.logger, registry: metrics.registry, clock, random: undefined },
+        { log: deps.logger, registry: metrics.registry, clock, random: undefined, tracer: deps.tracer },
         deps.partners.tuning,
       )
     : undefined;

@@ -181,3 +181,75 @@ describe('config', () => {
     assert.match(bad, /^steadfast config check: PORT: must be an integer/);
   });
 });
+
+describe('config: OpenTelemetry traces (OTEL_*)', () => {
+  test('off by default, and when disabled or exported nowhere', () => {
+    assert.equal(loadConfig({}).tracing, undefined);
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    assert.equal(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: 'true' }).tracing, undefined);
+    assert.equal(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing, undefined);
+  });
+
+  test('an endpoint switches it on; the traces endpoint is used as it is', () => {
+    const on = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+      OTEL_SERVICE_NAME: 'orders-eu',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=abc%3D%3D,tenant=t1',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod',
+    }).tracing;
+    assert.deepEqual(on, {
+      url: 'http://collector:4318/v1/traces',
+      headers: { 'x-api-key': 'abc==', tenant: 't1' },
+      serviceName: 'orders-eu',
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 0.25,
+      resourceAttributes: { 'deployment.environment.name': 'prod' },
+      exportTimeoutMs: 10_000,
+    });
+    const traces = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp/spans',
+    }).tracing;
+    assert.equal(traces?.url, 'https://traces.example/otlp/spans');
+    assert.equal(traces?.serviceName, 'steadfast-orders');
+    assert.equal(traces?.sampler, 'parentbased_always_on');
+    assert.equal(
+      loadConfig({ OTEL_TRACES_EXPORTER: 'otlp' }).tracing?.url,
+      'http://localhost:4318/v1/traces',
+    );
+  });
+
+  test('bad values fail at start naming the variable', () => {
+    const on = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    for (const [name, value] of [
+      ['OTEL_TRACES_EXPORTER', 'jaeger'],
+      ['OTEL_TRACES_SAMPLER', 'sometimes'],
+      ['OTEL_TRACES_SAMPLER_ARG', '1.5'],
+      ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
+      ['OTEL_EXPORTER_OTLP_HEADERS', 'no-equals-sign'],
+      ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'collector:4318'],
+      ['OTEL_SDK_DISABLED', 'maybe'],
+    ]) {
+      assert.throws(
+        () => loadConfig({ ...on, [name]: value }),
+        (error: unknown) => error instanceof ConfigError && error.variable === name,
+        name,
+      );
+    }
+  });
+
+  test('config check masks the exporter headers', () => {
+    let printed = '';
+    runConfigCheck(
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s3cret',
+      },
+      { out: (text) => (printed += text), err: () => {} },
+    );
+    assert.ok(!printed.includes('s3cret'));
+    assert.deepEqual(JSON.parse(printed).tracing.headers, { 'x-api-key': '****' });
+  });
+});

@@ -94,16 +94,37 @@ describe('the app schema', () => {
         'SELECT count(*)::int AS n FROM steadfast_schema_migrations WHERE adopted_from IS NOT NULL',
       );
       // migrations written after the split run on it; every other one is adopted
-      const afterSplit = ['webhooks/0002_webhook_inbox_raw_bytes', 'orders/0003_generated_secrets'];
+      const afterSplit = [
+        'webhooks/0002_webhook_inbox_raw_bytes',
+        'orders/0003_generated_secrets',
+        'outbox/0002_outbox_traceparent',
+        'operations/0002_operations_trace',
+        'webhooks/0003_webhook_inbox_traceparent',
+      ];
       assert.equal(rows[0].n, appMigrations().length - afterSplit.length, 'adopted, none re-run');
       assert.deepEqual(await pendingMigrations(legacy.pool, appMigrations()), []);
       for (const c of before.columns)
         if (c.table_name === 'webhook_inbox' && c.column_name === 'raw_body') c.data_type = 'bytea';
-      assert.deepEqual(
-        await schemaOf(legacy.pool),
-        before,
-        'the upgrade changed only what later migrations change',
-      );
+      // the carried trace context (tracing, request lineage)
+      for (const [table_name, column_name] of [
+        ['operations', 'request_id'],
+        ['operations', 'traceparent'],
+        ['outbox', 'traceparent'],
+        ['webhook_inbox', 'traceparent'],
+      ])
+        before.columns.push({
+          table_name,
+          column_name,
+          data_type: 'text',
+          is_nullable: 'YES',
+          column_default: null,
+        });
+      const byName = (a: Record<string, string>, b: Record<string, string>) =>
+        `${a.table_name}.${a.column_name}`.localeCompare(`${b.table_name}.${b.column_name}`);
+      before.columns.sort(byName);
+      const upgraded = await schemaOf(legacy.pool);
+      upgraded.columns.sort(byName);
+      assert.deepEqual(upgraded, before, 'the upgrade changed only what later migrations change');
       assert.deepEqual(await schemaOf(legacy.pool), await schemaOf(template.pool));
       const kept = await legacy.pool.query(`SELECT payment_attempts FROM orders WHERE id = $1`, [orderId]);
       assert.equal(kept.rows[0].payment_attempts, 2);

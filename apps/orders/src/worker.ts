@@ -6,7 +6,7 @@
 import { type FaultPoints, noFaults } from '@steadfast/toolkit/faults';
 import type { IdGenerator } from '@steadfast/toolkit/ids';
 import { createJobMetrics, createJobRunner, insertDeadLetter } from '@steadfast/toolkit/jobs';
-import { createBackgroundErrors, type Logger } from '@steadfast/toolkit/observability';
+import { createBackgroundErrors, type Logger, type Tracer } from '@steadfast/toolkit/observability';
 import { reapOperations, updateOperation } from '@steadfast/toolkit/operations';
 import { createOutboxDispatcher, reapOutbox, requeueOutboxEvent } from '@steadfast/toolkit/outbox';
 import type { Pool } from '@steadfast/toolkit/postgres';
@@ -43,6 +43,8 @@ export interface OrdersWorkerOptions {
   reconcile?: { intervalS: number; pendingAgeS: number; abandonAfterS: number };
   /** the app's, when web and worker share a process (one registry cannot hold a metric twice) */
   webhookMetrics?: WebhookMetrics;
+  /** tracing on: job-run, outbox-delivery and webhook-processing spans */
+  tracer?: Tracer;
 }
 
 export function createOrdersWorker(options: OrdersWorkerOptions) {
@@ -71,6 +73,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
     log,
     errors,
     metrics: createJobMetrics(options.registry, pool),
+    tracer: options.tracer,
     tasks: [
       takePaymentTask({ ...paymentDeps, faults: options.faults ?? noFaults }),
       {
@@ -120,6 +123,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
     log,
     errors,
     deliver: notificationDeliverer(pool, options.partners.messaging),
+    tracer: options.tracer,
     maxAttempts: options.jobMaxAttempts,
     maxDelayMs: options.jobMaxDelayMs,
     isBackPressure: (error) => error instanceof BrokenCircuitError || error instanceof BulkheadRejectedError,
@@ -141,6 +145,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
     errors,
     metrics: webhookMetrics,
     handle: paymentWebhookHandler(paymentDeps),
+    tracer: options.tracer,
     maxAttempts: options.jobMaxAttempts,
     maxDelayMs: options.jobMaxDelayMs,
     onFailed: (row, error) =>

@@ -36,6 +36,10 @@ export function maskedConfig(config: Config): Record<string, unknown> {
     checkApiKey: maskSecret(config.checkApiKey, 4),
     paymentsWebhookSecret: secrets?.map(() => `whsec_${MASK}`).join(','),
     faults: Object.fromEntries(config.faults),
+    tracing: config.tracing && {
+      ...config.tracing,
+      headers: Object.fromEntries(Object.keys(config.tracing.headers).map((k) => [k, MASK])),
+    },
   };
 }
 

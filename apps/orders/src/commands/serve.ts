@@ -2,7 +2,7 @@
 import { createFaultPoints } from '@steadfast/toolkit/faults';
 import { startKeyReaper } from '@steadfast/toolkit/idempotency';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
-import { createHttpMetrics, createLogger } from '@steadfast/toolkit/observability';
+import { createHttpMetrics, createLogger, startTracing } from '@steadfast/toolkit/observability';
 import { buildApp } from '../app.ts';
 import type { Config } from '../config.ts';
 import { appMigrations, migrateApp } from '../migrations.ts';
@@ -16,7 +16,10 @@ import { startSandbox } from './sandbox.ts';
 
 /** Resolves -1: the process keeps running until a signal ends it. */
 export async function runServer(config: Config, options: { role: 'start' | 'web' }): Promise<number> {
-  const logger = createLogger({ level: config.logLevel });
+  // tracing off (the default): the OpenTelemetry SDK is never loaded
+  const tracing = config.tracing ? await startTracing(config.tracing) : undefined;
+  const logger = createLogger({ level: config.logLevel, traceIds: tracing !== undefined });
+  if (config.tracing) logger.info({ url: config.tracing.url, sampler: config.tracing.sampler }, 'tracing on');
   // created first: the database supervisor counts its restarts in the same registry
   const metrics = createHttpMetrics({ defaultMetrics: true });
   const db = await openDatabase(config, logger, { role: 'server', registry: metrics.registry });
@@ -39,6 +42,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       faults: createFaultPoints(config.faults),
       partners: { urls: config.partners },
       webhooks: { secrets: webhookSecrets, toleranceS: config.paymentsWebhookToleranceS },
+      tracer: tracing?.tracer,
     });
     const reaper = startKeyReaper({
       db: db.pool,
@@ -60,6 +64,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
             workerDeadAfterS: config.workerDeadAfterS,
             retentionS: config.operationsRetentionS,
             webhookMetrics: app.webhookMetrics,
+            tracer: tracing?.tracer,
             reconcile: {
               intervalS: config.reconcileIntervalS,
               pendingAgeS: config.reconcilePendingAgeS,
@@ -72,6 +77,8 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       { name: 'worker', run: async () => worker?.stop(), timeoutMs: 15_000 },
       { name: 'http', run: () => app.server.close(), timeoutMs: 10_000 },
       { name: 'reaper', run: async () => reaper.stop() },
+      // the last spans are exported before the process ends
+      { name: 'tracing', run: async () => tracing?.shutdown(), timeoutMs: 5_000 },
       { name: 'database', run: () => db.close(), timeoutMs: 40_000 },
     ];
     onShutdownSignal(steps, logger);

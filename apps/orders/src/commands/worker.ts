@@ -2,7 +2,7 @@
 
 import { createFaultPoints } from '@steadfast/toolkit/faults';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
-import { createLogger } from '@steadfast/toolkit/observability';
+import { createLogger, startTracing } from '@steadfast/toolkit/observability';
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
@@ -13,18 +13,22 @@ import { onShutdownSignal } from '../runtime/shutdown.ts';
 import { createOrdersWorker } from '../worker.ts';
 
 export async function runWorker(config: Config): Promise<number> {
-  const logger = createLogger({ level: config.logLevel });
+  // tracing off (the default): the OpenTelemetry SDK is never loaded
+  const tracing = config.tracing ? await startTracing(config.tracing) : undefined;
+  const logger = createLogger({ level: config.logLevel, traceIds: tracing !== undefined });
+  if (config.tracing) logger.info({ url: config.tracing.url, sampler: config.tracing.sampler }, 'tracing on');
   const db = await openDatabase(config, logger, { role: 'tool' });
   await migrateApp(db.pool);
   const registry = new Registry();
   const clock = { now: () => Date.now() };
-  const partners = createPartners(config.partners, { log: logger, registry, clock });
+  const partners = createPartners(config.partners, { log: logger, registry, clock, tracer: tracing?.tracer });
   const worker = createOrdersWorker({
     pool: db.pool,
     log: logger,
     registry,
     ids: createIdGenerator(),
     partners,
+    tracer: tracing?.tracer,
     faults: createFaultPoints(config.faults),
     jobMaxAttempts: config.jobMaxAttempts,
     jobMaxDelayMs: config.jobMaxDelayMs,
@@ -49,6 +53,7 @@ export async function runWorker(config: Config): Promise<number> {
       { name: 'worker', run: () => worker.stop(), timeoutMs: 20_000 },
       { name: 'health', run: () => health.close() },
       { name: 'partners', run: () => partners.close() },
+      { name: 'tracing', run: async () => tracing?.shutdown(), timeoutMs: 5_000 },
       { name: 'database', run: () => db.close() },
     ],
     logger,

@@ -3,7 +3,7 @@
  * dependency (visible in /v1/dependencies, metrics and docs/degradation.md).
  */
 
-import type { Logger } from '@steadfast/toolkit/observability';
+import type { Logger, Tracer } from '@steadfast/toolkit/observability';
 import {
   type Clock,
   createDependencyClient,
@@ -43,11 +43,11 @@ export interface PartnerTuning {
 
 export function createPartners(
   urls: PartnerUrls,
-  deps: { log: Logger; registry: Registry; clock: Clock; random?: () => number },
+  deps: { log: Logger; registry: Registry; clock: Clock; random?: () => number; tracer?: Tracer },
   tuning: PartnerTuning = {},
 ): Partners {
   const metrics = createEgressMetrics(deps.registry);
-  const common = { log: deps.log, metrics, clock: deps.clock, random: deps.random };
+  const common = { log: deps.log, metrics, clock: deps.clock, random: deps.random, tracer: deps.tracer };
   const pricing = createDependencyClient({
     ...common,
     name: 'pricing',

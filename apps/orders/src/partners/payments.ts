@@ -143,6 +143,7 @@ export function createPaymentsAdapter(options: {
     reference: string,
     context: CallContext,
     deadline: number,
+    attempt?: number,
   ): Promise<ChargeOutcome | undefined> {
     const { body } = await client.request<{ data?: PartnerCharge[] }>({
       method: 'GET',
@@ -152,6 +153,7 @@ export function createPaymentsAdapter(options: {
       deadline,
       requestId: context.requestId,
       traceparent: context.traceparent,
+      attempt,
     });
     // no list is not "no charge": an answer we cannot read must not let a payment be abandoned
     if (!Array.isArray(body?.data))
@@ -170,7 +172,7 @@ export function createPaymentsAdapter(options: {
       for (let attempt = 1; attempt <= 3; attempt++) {
         try {
           if (maybeCharged) {
-            const existing = await lookup(key, context, deadline);
+            const existing = await lookup(key, context, deadline, attempt);
             if (existing) return existing;
           }
           const { body } = await client.request<PartnerCharge>({
@@ -187,6 +189,7 @@ export function createPaymentsAdapter(options: {
             deadline,
             requestId: context.requestId,
             traceparent: context.traceparent,
+            attempt, // the adapter retries itself: the attempt span shows which try this is
           });
           return toOutcome(body);
         } catch (error) {

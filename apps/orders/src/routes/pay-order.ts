@@ -9,6 +9,7 @@ import { principalOf } from '@steadfast/toolkit/auth';
 import { ifMatchAllows, parseIfMatch, preconditionFailed } from '@steadfast/toolkit/concurrency';
 import { IDEMPOTENCY_KEY_HEADER } from '@steadfast/toolkit/idempotency';
 import { enqueueJob } from '@steadfast/toolkit/jobs';
+import { requestTraceparent } from '@steadfast/toolkit/observability';
 import {
   createOperation,
   OperationSchema,
@@ -72,6 +73,8 @@ export function registerPayOrder(app: FastifyInstance, deps: OrderRouteDeps): vo
             tenantId,
             kind: 'payment',
             resource: `/v1/orders/${id}`,
+            requestId: request.id,
+            traceparent: requestTraceparent(request) ?? null,
           });
           await enqueueJob(
             tx,
@@ -84,7 +87,7 @@ export function registerPayOrder(app: FastifyInstance, deps: OrderRouteDeps): vo
               amount: started.order.totalAmount,
               currency: started.order.currency,
             },
-            { key: `take-payment:${op.id}` },
+            { key: `take-payment:${op.id}`, traceparent: requestTraceparent(request) ?? null },
           );
           return operationResult(op, { location: operationLocation(op.id) });
         },

@@ -14,7 +14,15 @@ import {
   type TaskList,
   type WorkerEvents,
 } from 'graphile-worker';
-import type { BackgroundErrors, Logger } from '../observability/index.ts';
+import {
+  type BackgroundErrors,
+  inSpan,
+  type Logger,
+  recordSpanError,
+  type Span,
+  SpanKind,
+  type Tracer,
+} from '../observability/index.ts';
 import { assertMigrated, directPool, type Pool, withTransaction } from '../postgres/index.ts';
 import { backoffDelayMs } from '../resilience/index.ts';
 import { insertDeadLetter } from './dead-letters.ts';
@@ -40,6 +48,8 @@ export interface JobRunnerOptions {
   random?: () => number;
   /** heartbeats, scheduler ticks and clean-up run off any request: their failures go here */
   errors: BackgroundErrors;
+  /** tracing on: one CONSUMER span per job run, a child of the span that enqueued the job */
+  tracer?: Tracer;
 }
 
 /** graphile-worker's own schema (its migrations are idempotent and locked; on the direct connection). */
@@ -64,8 +74,28 @@ export function createJobRunner(options: JobRunnerOptions) {
   function wrap(def: TaskDefinition<never>) {
     const maxAttempts = def.maxAttempts ?? options.defaultMaxAttempts ?? 8;
     const maxDelayMs = def.maxDelayMs ?? options.defaultMaxDelayMs ?? 60_000;
-    return async (raw: unknown, helpers: { job: { id: string }; abortSignal: AbortSignal }) => {
+    const traced = async (raw: unknown, helpers: { job: { id: string }; abortSignal: AbortSignal }) => {
       const payload = (raw ?? {}) as Record<string, unknown> & JobMeta;
+      return inSpan(
+        options.tracer,
+        `job ${def.name}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: payload.__traceparent ?? null,
+          attributes: {
+            'steadfast.job.task': def.name,
+            'steadfast.job.attempt': payload.__attempt ?? 1,
+            'steadfast.job.id': String(helpers.job.id),
+          },
+        },
+        (span) => runJob(payload, helpers, span),
+      );
+    };
+    const runJob = async (
+      payload: Record<string, unknown> & JobMeta,
+      helpers: { job: { id: string }; abortSignal: AbortSignal },
+      span: Span | undefined,
+    ) => {
       const attempt = payload.__attempt ?? 1;
       const started = performance.now();
       try {
@@ -87,6 +117,7 @@ export function createJobRunner(options: JobRunnerOptions) {
         );
         const firstFailedAt = payload.__firstFailedAt ?? new Date().toISOString();
         const permanent = error instanceof PermanentJobError;
+        if (span) recordSpanError(span, error);
         if (!permanent && attempt < maxAttempts) {
           const delay = backoffDelayMs(attempt, {
             baseMs: def.baseDelayMs ?? 1000,
@@ -95,6 +126,7 @@ export function createJobRunner(options: JobRunnerOptions) {
           });
           metrics.retries.inc({ task: def.name });
           log.warn({ task: def.name, attempt, delayMs: delay, err: error }, 'job failed; retrying');
+          span?.setAttribute('steadfast.job.outcome', 'retry');
           await enqueueJob(
             pool,
             def.name,
@@ -102,12 +134,14 @@ export function createJobRunner(options: JobRunnerOptions) {
             {
               key: payload.__key,
               runAt: new Date(Date.now() + delay),
+              traceparent: payload.__traceparent ?? null, // every run a child of the request, not of the last run
             },
           );
           return;
         }
         metrics.deadLetters.inc({ task: def.name });
         log.error({ task: def.name, attempt, err: error }, 'job dead-lettered');
+        span?.setAttribute('steadfast.job.outcome', 'dead-letter');
         await withTransaction(pool, async (client) => {
           await insertDeadLetter(client, {
             id: options.newId('dl'),
@@ -123,6 +157,7 @@ export function createJobRunner(options: JobRunnerOptions) {
         });
       }
     };
+    return traced;
   }
 
   /** Enqueue the next run of a periodic task at the next slot; the key makes many workers agree. */
@@ -132,7 +167,12 @@ export function createJobRunner(options: JobRunnerOptions) {
       pool,
       task,
       {},
-      { key: `periodic:${task}`, runAt: new Date(slot), keyMode: next ? 'replace' : 'preserve_run_at' },
+      {
+        key: `periodic:${task}`,
+        runAt: new Date(slot),
+        keyMode: next ? 'replace' : 'preserve_run_at',
+        traceparent: null, // each run of a schedule is its own trace
+      },
     );
   }
 

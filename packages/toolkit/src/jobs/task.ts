@@ -32,9 +32,11 @@ export interface JobMeta {
   __attempt?: number;
   __key?: string;
   __firstFailedAt?: string;
+  /** the span that enqueued it: the run's span is its child */
+  __traceparent?: string;
 }
 
 export function userPayload<P>(payload: P & JobMeta): P {
-  const { __attempt: _a, __key: _k, __firstFailedAt: _f, ...rest } = payload;
+  const { __attempt: _a, __key: _k, __firstFailedAt: _f, __traceparent: _t, ...rest } = payload;
   return rest as P;
 }

@@ -5,6 +5,7 @@
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { serializeError } from './error-serializer.ts';
+import { traceLogFields } from './tracing.ts';
 
 export type { Logger };
 
@@ -29,6 +30,8 @@ export interface LoggerOptions {
   level?: string;
   destination?: DestinationStream;
   name?: string;
+  /** add `trace_id` / `span_id` of the active span to every line (tracing on) */
+  traceIds?: boolean;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -41,6 +44,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       // Postgres errors without the request values their detail, where and messages can carry
       serializers: { err: serializeError },
+      ...(options.traceIds ? { mixin: traceLogFields } : {}),
     },
     options.destination,
   );

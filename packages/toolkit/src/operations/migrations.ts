@@ -24,4 +24,12 @@ CREATE INDEX operations_tenant_id_idx ON operations (tenant_id, id DESC);
 CREATE INDEX operations_finished_at_idx ON operations (finished_at) WHERE finished_at IS NOT NULL;
 `,
   },
+  {
+    name: '0002_operations_trace',
+    sql: `
+-- Where an operation came from: the W3C traceparent of the span that created it
+-- and the request id of the request that started it (request lineage, traces).
+ALTER TABLE operations ADD COLUMN traceparent text, ADD COLUMN request_id text;
+`,
+  },
 ]);

@@ -3,6 +3,7 @@
  * Every status change notifies `steadfast_operations` in the same
  * transaction, so waiters wake when it commits (LISTEN/NOTIFY, no polling).
  */
+import { activeTraceparent } from '../observability/index.ts';
 import { deleteInBatches, type Queryable, type TenantScope, tenantParam } from '../postgres/index.ts';
 
 export type OperationStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'canceled';
@@ -51,11 +52,22 @@ const toOperation = (r: Row): Operation => ({
 
 export async function createOperation(
   db: Queryable,
-  op: { id: string; tenantId: string; kind: string; resource?: string },
+  op: {
+    id: string;
+    tenantId: string;
+    kind: string;
+    resource?: string;
+    /** the request that started it (request lineage) */
+    requestId?: string;
+    /** default: the active span's */
+    traceparent?: string | null;
+  },
 ): Promise<Operation> {
+  const traceparent = op.traceparent === undefined ? activeTraceparent() : op.traceparent;
   const { rows } = await db.query<Row>(
-    `INSERT INTO operations (id, tenant_id, kind, status, resource) VALUES ($1, $2, $3, 'pending', $4) RETURNING *`,
-    [op.id, op.tenantId, op.kind, op.resource ?? null],
+    `INSERT INTO operations (id, tenant_id, kind, status, resource, request_id, traceparent)
+     VALUES ($1, $2, $3, 'pending', $4, $5, $6) RETURNING *`,
+    [op.id, op.tenantId, op.kind, op.resource ?? null, op.requestId ?? null, traceparent ?? null],
   );
   return toOperation(rows[0]);
 }

@@ -22,4 +22,11 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due_idx ON outbox (next_attempt_at) WHERE status = 'pending';
 `,
   },
+  {
+    name: '0002_outbox_traceparent',
+    sql: `
+-- The W3C traceparent of the span that wrote the event: its delivery span continues that trace.
+ALTER TABLE outbox ADD COLUMN traceparent text;
+`,
+  },
 ]);

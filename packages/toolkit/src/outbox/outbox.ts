@@ -6,7 +6,14 @@
  * counted, logged and visible for replay.
  */
 import { createBatchDispatcher } from '../jobs/index.ts';
-import type { BackgroundErrors, Logger } from '../observability/index.ts';
+import {
+  activeTraceparent,
+  type BackgroundErrors,
+  inSpan,
+  type Logger,
+  SpanKind,
+  type Tracer,
+} from '../observability/index.ts';
 import { deleteInBatches, type Queryable } from '../postgres/index.ts';
 import { outboxMigrations } from './migrations.ts';
 
@@ -17,18 +24,26 @@ export interface OutboxEvent {
   payload: Record<string, unknown>;
   attempts: number;
   createdAt: string;
+  /** the span that wrote it (its delivery span is a child), if any */
+  traceparent: string | null;
 }
 
 export async function writeOutboxEvent(
   db: Queryable,
-  event: { id: string; tenantId: string; type: string; payload: Record<string, unknown> },
+  event: {
+    id: string;
+    tenantId: string;
+    type: string;
+    payload: Record<string, unknown>;
+    /** default: the active span's */
+    traceparent?: string | null;
+  },
 ): Promise<void> {
-  await db.query('INSERT INTO outbox (id, tenant_id, type, payload) VALUES ($1, $2, $3, $4)', [
-    event.id,
-    event.tenantId,
-    event.type,
-    JSON.stringify(event.payload),
-  ]);
+  const traceparent = event.traceparent === undefined ? activeTraceparent() : event.traceparent;
+  await db.query(
+    'INSERT INTO outbox (id, tenant_id, type, payload, traceparent) VALUES ($1, $2, $3, $4, $5)',
+    [event.id, event.tenantId, event.type, JSON.stringify(event.payload), traceparent ?? null],
+  );
 }
 
 export interface DispatcherOptions {
@@ -47,16 +62,36 @@ export interface DispatcherOptions {
   /** failures that never reached the partner (open breaker, full bulkhead): wait, without spending an attempt */
   isBackPressure?: (error: unknown) => boolean;
   backPressureDelayMs?: number;
+  /** tracing on: one CONSUMER span per delivery, a child of the span that wrote the event */
+  tracer?: Tracer;
 }
 
 export function createOutboxDispatcher(options: DispatcherOptions) {
+  const { tracer } = options;
+  const deliver = !tracer
+    ? options.deliver
+    : (event: OutboxEvent) =>
+        inSpan(
+          tracer,
+          `outbox deliver ${event.type}`,
+          {
+            kind: SpanKind.CONSUMER,
+            parent: event.traceparent,
+            attributes: {
+              'steadfast.outbox.event_id': event.id,
+              'steadfast.outbox.type': event.type,
+              'steadfast.outbox.attempt': event.attempts,
+            },
+          },
+          () => options.deliver(event),
+        );
   return createBatchDispatcher<OutboxEvent, void>({
     db: options.db,
     errors: options.errors,
     name: 'outbox',
     table: 'outbox',
     claimable: `status = 'pending'`,
-    columns: 'id, tenant_id, type, payload, attempts, created_at',
+    columns: 'id, tenant_id, type, payload, attempts, created_at, traceparent',
     errorColumn: 'last_error',
     toItem: (row) => ({
       id: row.id as string,
@@ -65,8 +100,9 @@ export function createOutboxDispatcher(options: DispatcherOptions) {
       payload: row.payload as Record<string, unknown>,
       attempts: row.attempts as number,
       createdAt: (row.created_at as Date).toISOString(),
+      traceparent: (row.traceparent as string | null) ?? null,
     }),
-    handle: options.deliver,
+    handle: deliver,
     // one statement (one commit) for the whole batch's successes
     complete: async (db, done) => {
       await db.query(

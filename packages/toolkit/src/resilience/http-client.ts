@@ -5,7 +5,9 @@
  * forwarding. Writes carry an Idempotency-Key derived by the caller from a
  * business key, so a retry after an unknown outcome cannot act twice.
  */
+import { SpanStatusCode } from '@opentelemetry/api';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { formatTraceparent, SpanKind, type Tracer } from '../observability/index.ts';
 import { type BreakerOptions, circuitBreaker } from './breaker.ts';
 import { type RetryBudget, type RetryBudgetOptions, retryBudget } from './budget.ts';
 import { bulkhead } from './bulkhead.ts';
@@ -71,6 +73,8 @@ export interface DependencyOptions {
   metrics: EgressMetrics;
   /** the fetch to call (default: undici's) */
   fetch?: typeof undiciFetch;
+  /** tracing on: one CLIENT span per attempt (a child of the active span), sent as the attempt's traceparent */
+  tracer?: Tracer;
 }
 
 export interface RequestOptions {
@@ -91,8 +95,14 @@ export interface RequestOptions {
   deadline?: number;
   /** forwarded as X-Request-Id */
   requestId?: string;
-  /** forwarded as traceparent */
+  /** forwarded as traceparent (tracing on: the attempt's own span is sent instead) */
   traceparent?: string;
+  /**
+   * when the caller retries the call itself (an adapter's own loop), this
+   * call's number: the attempt span's `steadfast.attempt` is it plus the
+   * client's own retries
+   */
+  attempt?: number;
 }
 
 export interface HttpResult<T> {
@@ -121,6 +131,7 @@ function toNetworkError(error: unknown): unknown {
 export function createDependencyClient(options: DependencyOptions) {
   const { name, log, metrics } = options;
   const clock = options.clock ?? systemClock;
+  const serverAddress = new URL(options.baseUrl).host;
   const doFetch = options.fetch ?? undiciFetch;
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 1000;
   const dispatcher = new Agent({
@@ -176,6 +187,18 @@ export function createDependencyClient(options: DependencyOptions) {
     const started = performance.now();
     let status: number | undefined;
     let outcome: FailureCategory | 'success' = 'success';
+    const tryNo = (request.attempt ?? 1) + attemptNo - 1;
+    const span = options.tracer?.startSpan(`${request.method} ${request.route}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': request.method,
+        'url.template': request.route,
+        'server.address': serverAddress,
+        'steadfast.dependency': name,
+        'steadfast.attempt': tryNo,
+        ...(tryNo > 1 ? { 'http.request.resend_count': tryNo - 1 } : {}),
+      },
+    });
     try {
       const url = new URL(options.baseUrl + request.path);
       for (const [k, v] of Object.entries(request.query ?? {})) url.searchParams.set(k, v);
@@ -183,7 +206,8 @@ export function createDependencyClient(options: DependencyOptions) {
       if (request.body !== undefined) headers['content-type'] = 'application/json';
       if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
       if (request.requestId) headers['x-request-id'] = request.requestId;
-      if (request.traceparent) headers.traceparent = request.traceparent;
+      if (span) headers.traceparent = formatTraceparent(span);
+      else if (request.traceparent) headers.traceparent = request.traceparent;
       let response: Awaited<ReturnType<typeof undiciFetch>>;
       let text: string;
       try {
@@ -223,6 +247,12 @@ export function createDependencyClient(options: DependencyOptions) {
       throw error;
     } finally {
       const durationMs = performance.now() - started;
+      if (span) {
+        if (status !== undefined) span.setAttribute('http.response.status_code', status);
+        span.setAttribute('steadfast.outcome', outcome);
+        if (outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+        span.end();
+      }
       outcomes.add(OUTCOMES.indexOf(outcome));
       metrics.duration.observe({ dependency: name, outcome }, durationMs / 1000);
       log.info(

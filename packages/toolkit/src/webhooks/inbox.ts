@@ -7,7 +7,7 @@
  */
 import { type Clock, systemClock } from '../ids/index.ts';
 import { createBatchDispatcher } from '../jobs/index.ts';
-import type { BackgroundErrors, Logger } from '../observability/index.ts';
+import { type BackgroundErrors, inSpan, type Logger, SpanKind, type Tracer } from '../observability/index.ts';
 import { deleteInBatches, type Queryable } from '../postgres/index.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import { webhooksMigrations } from './migrations.ts';
@@ -20,6 +20,8 @@ export interface InboxRow {
   payload: Record<string, unknown> | null;
   attempts: number;
   receivedAt: Date;
+  /** the intake request's span (its processing span is a child), if any */
+  traceparent: string | null;
 }
 
 export type HandlerOutcome = { status: 'processed' | 'ignored'; reason?: string };
@@ -37,10 +39,37 @@ export interface InboxProcessorOptions {
   idleMs?: number;
   random?: () => number;
   clock?: Clock;
+  /** tracing on: one CONSUMER span per processing, a child of the intake request's span */
+  tracer?: Tracer;
 }
 
 export function createInboxProcessor(options: InboxProcessorOptions) {
   const clock = options.clock ?? systemClock;
+  const { tracer } = options;
+  const handle = !tracer
+    ? options.handle
+    : (row: InboxRow) =>
+        inSpan(
+          tracer,
+          `webhook process ${row.source}`,
+          {
+            kind: SpanKind.CONSUMER,
+            parent: row.traceparent,
+            attributes: {
+              'steadfast.webhook.source': row.source,
+              'steadfast.webhook.id': row.webhookId,
+              'steadfast.webhook.inbox_id': row.id,
+              'steadfast.webhook.attempt': row.attempts,
+              ...(row.eventType ? { 'steadfast.webhook.event_type': row.eventType } : {}),
+            },
+          },
+          async (span) => {
+            const outcome = await options.handle(row);
+            span?.setAttribute('steadfast.webhook.outcome', outcome.status);
+            if (outcome.reason) span?.setAttribute('steadfast.webhook.reason', outcome.reason);
+            return outcome;
+          },
+        );
 
   /** Record many outcomes with one statement (one commit per batch, not per row). */
   async function finish(db: Queryable, done: { row: InboxRow; status: string; reason: string | null }[]) {
@@ -63,7 +92,7 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
     name: 'webhook-inbox',
     table: 'webhook_inbox',
     claimable: `status = 'received'`,
-    columns: 'id, source, webhook_id, event_type, payload, attempts, received_at',
+    columns: 'id, source, webhook_id, event_type, payload, attempts, received_at, traceparent',
     errorColumn: 'reason',
     toItem: (r) => ({
       id: r.id as string,
@@ -73,8 +102,9 @@ export function createInboxProcessor(options: InboxProcessorOptions) {
       payload: r.payload as Record<string, unknown> | null,
       attempts: r.attempts as number,
       receivedAt: r.received_at as Date,
+      traceparent: (r.traceparent as string | null) ?? null,
     }),
-    handle: options.handle,
+    handle,
     complete: (db, done) =>
       finish(
         db,

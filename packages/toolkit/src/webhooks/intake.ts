@@ -8,6 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../ids/index.ts';
+import { requestTraceparent } from '../observability/index.ts';
 import { type Queryable, schemaCheckHook } from '../postgres/index.ts';
 import { DEFAULT_JSON_MAX_DEPTH, ProblemError, problemResponses } from '../problems/index.ts';
 import { readBody } from './body.ts';
@@ -92,8 +93,8 @@ export async function registerWebhookIntake(app: FastifyInstance, options: Intak
         );
         const inserted = await options.db.query({
           name: 'webhooks.intake',
-          text: `INSERT INTO webhook_inbox (id, source, webhook_id, event_type, payload, raw_body, headers, status, reason)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (source, webhook_id) DO NOTHING`,
+          text: `INSERT INTO webhook_inbox (id, source, webhook_id, event_type, payload, raw_body, headers, status, reason, traceparent)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (source, webhook_id) DO NOTHING`,
           values: [
             options.newId(),
             source,
@@ -104,6 +105,7 @@ export async function registerWebhookIntake(app: FastifyInstance, options: Intak
             JSON.stringify(headers),
             body.ok ? 'received' : 'failed',
             body.ok ? null : body.reason,
+            requestTraceparent(request) ?? null,
           ],
         });
         if (inserted.rowCount === 0) metrics.duplicated.inc({ source });

@@ -37,4 +37,11 @@ CREATE INDEX webhook_inbox_status_idx ON webhook_inbox (status, id DESC);
 ALTER TABLE webhook_inbox ALTER COLUMN raw_body TYPE bytea USING convert_to(raw_body, 'UTF8');
 `,
   },
+  {
+    name: '0003_webhook_inbox_traceparent',
+    sql: `
+-- The W3C traceparent of the intake request's span: the processing span continues that trace.
+ALTER TABLE webhook_inbox ADD COLUMN traceparent text;
+`,
+  },
 ]);
