@@ -39,6 +39,13 @@ test('database errors: unreachable and timeout are unavailable; others are not',
   assert.equal(databaseErrorKind(new Error('Connection terminated unexpectedly')), 'unreachable');
   assert.equal(databaseErrorKind(coded('57014', 'canceling statement due to statement timeout')), 'timeout');
   assert.equal(databaseErrorKind(new Error('Query read timeout')), 'timeout');
+  // PgBouncer's own 08P01 answers while Postgres restarts behind it (found by npm run chaos)
+  assert.equal(databaseErrorKind(coded('08P01', 'server conn crashed?')), 'unreachable');
+  assert.equal(
+    databaseErrorKind(coded('08P01', 'server login has been failing, try again later (server_login_retry)')),
+    'unreachable',
+  );
+  assert.equal(databaseErrorKind(coded('08P01', 'invalid message length')), undefined);
   assert.equal(databaseErrorKind(coded('23505', 'duplicate key value')), undefined);
   assert.equal(databaseErrorKind(new Error('syntax error')), undefined);
 });

@@ -40,6 +40,9 @@ const UNREACHABLE_CODES = new Set([
 
 const TIMEOUT_CODES = new Set(['57014']); // query_canceled: statement_timeout or an operator's cancel
 
+// PgBouncer answers its own failures with SQLSTATE 08P01 and these messages (Postgres restarting behind it)
+const PGBOUNCER_UNAVAILABLE =
+  /server conn crashed\?|server login has been failing|query_wait_timeout|pgbouncer cannot connect to server|no more connections allowed|pooler is shutting down/;
 const UNREACHABLE_MESSAGE =
   /timeout exceeded when trying to connect|Connection terminated|connection.*closed|not queryable|Cannot use a pool after calling end/i;
 const TIMEOUT_MESSAGE = /^Query read timeout$/;
@@ -53,6 +56,7 @@ export function databaseErrorKind(error: unknown): DatabaseErrorKind | undefined
   }
   if (TIMEOUT_MESSAGE.test(error.message)) return 'timeout';
   if (UNREACHABLE_MESSAGE.test(error.message)) return 'unreachable';
+  if (code === '08P01' && PGBOUNCER_UNAVAILABLE.test(error.message)) return 'unreachable';
   return undefined;
 }
 
