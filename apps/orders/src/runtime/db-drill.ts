@@ -3,7 +3,8 @@
  * a separate Postgres cluster that can be restarted or frozen under a running
  * service, a load of creates and pays that retries 503s with the same
  * Idempotency-Key and records every acknowledged answer, and the check that
- * nothing acknowledged was lost and no charge was doubled.
+ * nothing acknowledged was lost and no charge was doubled (also used by the
+ * chaos harness, bench/chaos/).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -186,6 +187,17 @@ export interface LossReport {
   charges: number;
 }
 
+/** Successful charges per order, from the partner's ledger (our references are `pay:<orderId>:<n>`). */
+export function chargesPerOrder(ledger: { reference: string; status: string }[]): Map<string, number> {
+  const perOrder = new Map<string, number>();
+  for (const charge of ledger) {
+    if (charge.status !== 'succeeded') continue;
+    const orderId = charge.reference.split(':')[1] ?? charge.reference;
+    perOrder.set(orderId, (perOrder.get(orderId) ?? 0) + 1);
+  }
+  return perOrder;
+}
+
 /** After the drill: every acknowledged write is there, every payment ended, no order charged twice. */
 export async function checkNothingLost(
   target: LoadTarget & { sandboxUrl: string },
@@ -214,12 +226,6 @@ export async function checkNothingLost(
   const ledger = (await (await fetch(`${target.sandboxUrl}/payments/ledger`)).json()) as {
     data: { reference: string; status: string }[];
   };
-  const perOrder = new Map<string, number>();
-  for (const charge of ledger.data) {
-    if (charge.status !== 'succeeded') continue;
-    const orderId = charge.reference.split(':')[1] ?? charge.reference;
-    perOrder.set(orderId, (perOrder.get(orderId) ?? 0) + 1);
-  }
-  const doubleCharged = [...perOrder].filter(([, n]) => n > 1).map(([id]) => id);
+  const doubleCharged = [...chargesPerOrder(ledger.data)].filter(([, n]) => n > 1).map(([id]) => id);
   return { missingOrders, unfinished, doubleCharged, charges: ledger.data.length };
 }

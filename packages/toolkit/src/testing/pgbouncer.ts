@@ -32,6 +32,8 @@ export interface PgBouncerOptions {
   statementTimeoutMs?: number;
   /** default: 10000 */
   startTimeoutMs?: number;
+  /** more `[pgbouncer]` settings, e.g. `{ server_login_retry: '1' }` */
+  settings?: Record<string, string>;
 }
 
 const CANDIDATES = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'];
@@ -52,6 +54,7 @@ export function pgBouncerConfig(options: {
   poolSize: number;
   statementTimeoutMs: number;
   runAs?: string;
+  settings?: Record<string, string>;
 }): string {
   const connect = `connect_query='SET statement_timeout = ${options.statementTimeoutMs}'`;
   return [
@@ -72,6 +75,7 @@ export function pgBouncerConfig(options: {
     'log_connections = 0',
     'log_disconnections = 0',
     ...(options.runAs ? [`user = ${options.runAs}`] : []),
+    ...Object.entries(options.settings ?? {}).map(([name, value]) => `${name} = ${value}`),
     '',
   ].join('\n');
 }
@@ -124,6 +128,7 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
       poolSize: options.poolSize ?? 20,
       statementTimeoutMs: options.statementTimeoutMs ?? 5000,
       runAs: isRoot ? 'postgres' : undefined,
+      settings: options.settings,
     }),
     { mode: 0o644 },
   );
