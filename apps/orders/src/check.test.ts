@@ -1,25 +1,62 @@
-/** The checker against the reference service: zero false alarms, deterministic, within its request budget. */
+/** The checker against the reference service: zero false alarms, few skips, deterministic, within its request budget. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runChecks } from '@steadfast/check';
 import { type RunningSandbox, startSandbox } from '@steadfast/sandbox';
-import { buildTestApp, type TestApp } from './testing.ts';
+import { insertDeadLetter } from '@steadfast/toolkit/jobs';
+import { buildTestApp, createTestWorker, signedWebhookHeaders, type TestApp } from './testing.ts';
+
+const SECRET = `whsec_${Buffer.from('steadfast-check-fixture-secret-32').toString('base64')}`;
 
 describe('against the reference service', () => {
   let sandbox: RunningSandbox;
   let app: TestApp;
+  let worker: ReturnType<typeof createTestWorker>;
   let url: string;
   before(async () => {
     sandbox = await startSandbox({ chargeProcessingMs: 0 });
-    app = await buildTestApp({ partners: { urls: sandbox.urls } });
+    app = await buildTestApp({ partners: { urls: sandbox.urls }, webhooks: { secrets: [SECRET] } });
+    // the worker settles payments, so long-running operations reach a terminal state
+    worker = createTestWorker(app);
+    await worker.start();
     url = await app.server.listen({ port: 0, host: '127.0.0.1' });
+    // fixtures for the operator actions (each replay or discard uses one up): webhook deliveries
+    // (this test's worker does not process the inbox, so they stay put) and dead letters
+    for (let i = 0; i < 10; i++) {
+      const payload = JSON.stringify({
+        id: `evt_check_${i}`,
+        type: 'charge.succeeded',
+        createdAt: new Date().toISOString(),
+        data: { charge: { id: `ch_unknown_${i}`, status: 'succeeded' } },
+      });
+      const delivered = await app.inject({
+        method: 'POST',
+        url: '/webhooks/payments',
+        apiKey: null,
+        headers: { 'content-type': 'application/json', ...signedWebhookHeaders(SECRET, payload) },
+        payload,
+      });
+      assert.equal(delivered.statusCode, 200);
+    }
+    for (let i = 0; i < 20; i++)
+      await insertDeadLetter(app.db.pool, {
+        id: `dl_${'0'.repeat(24)}${String(i).padStart(2, '0')}`,
+        tenantId: app.tenant.tenantId,
+        task: 'checker-fixture',
+        payload: { n: i },
+        attempts: 3,
+        errorCategory: 'dependency',
+        errorMessage: 'a fixture for steadfast-check',
+        firstFailedAt: new Date().toISOString(),
+      });
   });
   after(async () => {
+    await worker.stop();
     await app.close();
     await sandbox.close();
   });
 
-  test('every check passes or is skipped with a reason', async () => {
+  test('every check that applies passes, at most 10 % are skipped, each with a reason', async () => {
     const other = await app.createTenant();
     // docs:start run-checks
     const report = await runChecks({
@@ -34,14 +71,25 @@ describe('against the reference service', () => {
       failed.map((c) => `${c.id} ${c.operation}: ${c.detail}`),
       [],
     );
-    assert.ok(report.summary.passed > 40, `${report.summary.passed} passed`);
-    for (const c of report.checks.filter((x) => x.status === 'skipped'))
-      assert.ok(c.detail.length > 5, `${c.id} skipped without a reason`);
+    const skipped = report.checks.filter((x) => x.status === 'skipped');
+    assert.ok(
+      skipped.length <= report.checks.length * 0.1,
+      `${skipped.length} of ${report.checks.length} skipped:\n${skipped.map((c) => `${c.id} ${c.operation}: ${c.detail}`).join('\n')}`,
+    );
+    for (const c of skipped) assert.ok(c.detail.length > 5, `${c.id} skipped without a reason`);
     for (const id of [
       'idempotency.storm',
       'idempotency.lost-response',
       'idempotency.tenant-scope',
+      'idempotency.cross-route',
+      'idempotency.reuse',
       'concurrency.lost-update',
+      'auth.missing',
+      'auth.unknown-key',
+      'sequence.lifecycle',
+      'sequence.use-after-free',
+      'lro.accepted',
+      'lro.terminal',
       'problems.format',
     ]) {
       assert.ok(

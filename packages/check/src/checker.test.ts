@@ -1,105 +1,112 @@
-/** The checker against fake APIs that each have exactly one fault (the matching checks fail), and its command line. */
+/** The checker against fake APIs that each have exactly one fault: the matching checks fail, with evidence, and only they. */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import { runChecks } from './run.ts';
 import { type Fault, startFakeApi } from './testing/fake-api.ts';
-import { runCli } from './testing/run-cli.ts';
+
+const AUTH = ['auth.missing', 'auth.malformed', 'auth.unknown-key'];
+
+/** fault → the checks that catch it (the detection table in docs/checker.md) */
+export const DETECTION: [Fault, string[]][] = [
+  ['race', ['idempotency.storm', 'idempotency.failure-replay']],
+  ['unscoped-keys', ['idempotency.tenant-scope']],
+  ['raw-fingerprint', ['idempotency.fingerprint']],
+  [
+    'patch-ignores-if-match',
+    ['concurrency.if-match-required', 'concurrency.stale', 'concurrency.lost-update'],
+  ],
+  ['text-errors', ['problems.format', ...AUTH]],
+  ['malformed-json-500', ['contract.server-error', 'contract.negative-input']],
+  ['unknown-fields-accepted', ['contract.negative-input']],
+  ['missing-key-accepted', ['idempotency.required']],
+  ['global-keys', ['idempotency.cross-route']],
+  ['reuse-417', ['idempotency.reuse']],
+  ['stores-failures', ['idempotency.failure-replay']],
+  ['unknown-key-accepted', ['auth.unknown-key']],
+  ['archived-writable', ['sequence.use-after-free']],
+  ['lro-no-retry-after', ['lro.accepted']],
+  ['lro-never-finishes', ['lro.terminal']],
+  ['no-retry-after', ['rate-limit.retry-after']],
+  ['dies', ['target.unavailable']],
+];
+
+export async function checkFake(fault?: Fault, options: { requireKey?: boolean } = {}) {
+  const fake = await startFakeApi(fault);
+  try {
+    return await runChecks({
+      baseUrl: fake.url,
+      apiKey: 'tenant-a-key',
+      otherApiKey: 'tenant-b-key',
+      seed: 1,
+      lroTimeoutMs: 1500,
+      ...options,
+    });
+  } finally {
+    await fake.close();
+  }
+}
 
 describe('each fault is caught by its check, and only by it', () => {
-  const expectations: [Fault, string[]][] = [
-    ['race', ['idempotency.storm']],
-    ['unscoped-keys', ['idempotency.tenant-scope']],
-    ['raw-fingerprint', ['idempotency.fingerprint']],
-    [
-      'patch-ignores-if-match',
-      ['concurrency.if-match-required', 'concurrency.stale', 'concurrency.lost-update'],
-    ],
-    ['text-errors', ['problems.format']],
-    ['malformed-json-500', ['contract.server-error', 'contract.negative-input']],
-    ['unknown-fields-accepted', ['contract.negative-input']],
-    ['missing-key-accepted', ['idempotency.required']],
-  ];
-  test('a fake API without faults passes', async () => {
-    const fake = await startFakeApi();
-    try {
-      const report = await runChecks({
-        baseUrl: fake.url,
-        apiKey: 'tenant-a-key',
-        otherApiKey: 'tenant-b-key',
-        seed: 1,
-      });
-      assert.deepEqual(
-        report.checks.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.detail}`),
-        [],
+  test('a fake API without faults passes every check, none skipped, no warning', async () => {
+    const report = await checkFake();
+    assert.deepEqual(
+      report.checks.filter((c) => c.status !== 'passed').map((c) => `${c.id} ${c.status}: ${c.detail}`),
+      [],
+    );
+    for (const group of [
+      'contract',
+      'auth',
+      'idempotency',
+      'concurrency',
+      'sequence',
+      'lro',
+      'rate-limit',
+      'problems',
+    ])
+      assert.ok(
+        report.checks.some((c) => c.group === group),
+        `${group} ran`,
       );
-    } finally {
-      await fake.close();
-    }
   });
-  for (const [fault, ids] of expectations) {
+  for (const [fault, ids] of DETECTION) {
     test(`${fault} → ${ids.join(', ')}`, async () => {
-      const fake = await startFakeApi(fault);
-      try {
-        const report = await runChecks({
-          baseUrl: fake.url,
-          apiKey: 'tenant-a-key',
-          otherApiKey: 'tenant-b-key',
-          seed: 1,
-        });
-        const failed = [
-          ...new Set(report.checks.filter((c) => c.status === 'failed').map((c) => c.id)),
-        ].sort();
-        assert.deepEqual(failed, [...ids].sort());
-        const one = report.checks.find((c) => c.status === 'failed');
-        assert.ok(one && one.evidence.length > 0, 'a failure carries evidence');
-      } finally {
-        await fake.close();
-      }
+      const report = await checkFake(fault);
+      const failed = [...new Set(report.checks.filter((c) => c.status === 'failed').map((c) => c.id))].sort();
+      assert.deepEqual(failed, [...ids].sort());
+      for (const c of report.checks.filter((x) => x.status === 'failed'))
+        assert.ok(c.evidence.length > 0, `${c.id} ${c.operation} carries evidence`);
     });
   }
-});
-
-describe('the command line', () => {
-  test('exit 0 / 1, JSON and JUnit reports, exit 2 for usage and unreachable targets', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-'));
-    const good = await startFakeApi();
-    const bad = await startFakeApi('missing-key-accepted');
-    try {
-      const ok = await runCli(
-        [good.url, '--api-key', 'k1', '--json', `${dir}/ok.json`, '--junit', `${dir}/ok.xml`],
-        {},
+  test('an optional Idempotency-Key is still exercised; "not required" is a warning, a failure with --require-key', async () => {
+    const lenient = await checkFake('optional-key');
+    assert.deepEqual(
+      lenient.checks.filter((c) => c.status === 'failed').map((c) => c.id),
+      [],
+    );
+    const warned = lenient.checks.filter((c) => c.status === 'warning');
+    assert.ok(warned.length > 0 && warned.every((c) => c.id === 'idempotency.required'));
+    for (const id of ['idempotency.storm', 'idempotency.replay', 'idempotency.lost-response'])
+      assert.ok(
+        lenient.checks.some((c) => c.id === id && c.status === 'passed'),
+        `${id} ran`,
       );
-      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-      assert.match(ok.stdout, /\d+ passed, 0 failed/);
-      const json = JSON.parse(fs.readFileSync(`${dir}/ok.json`, 'utf8'));
-      assert.deepEqual(Object.keys(json).sort(), [
-        'checks',
-        'durationMs',
-        'requestsByGroup',
-        'startedAt',
-        'summary',
-        'target',
-      ]);
-      assert.match(
-        fs.readFileSync(`${dir}/ok.xml`, 'utf8'),
-        /<testsuites name="steadfast check" tests="\d+" failures="0"/,
-      );
-      const failing = await runCli([bad.url, '--api-key', 'k1', '--only', 'idempotency'], {});
-      assert.equal(failing.code, 1);
-      assert.match(failing.stdout, /✗ idempotency\.required/);
-      assert.match(failing.stdout, /curl -sS -X POST/);
-      assert.equal((await runCli([], {})).code, 2);
-      assert.equal((await runCli([good.url, '--only', 'nonsense'], {})).code, 2);
-      const unreachable = await runCli(['http://127.0.0.1:9'], {});
-      assert.equal(unreachable.code, 2);
-      assert.equal(unreachable.stderr.trim().split('\n').length, 1);
-    } finally {
-      await good.close();
-      await bad.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const strict = await checkFake('optional-key', { requireKey: true });
+    assert.deepEqual(
+      [...new Set(strict.checks.filter((c) => c.status === 'failed').map((c) => c.id))],
+      ['idempotency.required'],
+    );
+  });
+  test('the same seed sends the same requests (failure-replay follows the failures the target happened to give)', async () => {
+    const bodies = async () => {
+      const report = await checkFake();
+      return report.checks
+        .filter((c) => c.id !== 'idempotency.failure-replay')
+        .map(
+          (c) =>
+            `${c.id} ${c.operation} ${c.evidence.map((e) => `${e.request.method} ${new URL(e.request.url).pathname} ${e.request.body ?? ''}`).join('|')}`,
+        );
+    };
+    // ids the fake hands out are in the paths: two fresh fakes, same seed → the same requests
+    assert.deepEqual(await bodies(), await bodies());
   });
 });

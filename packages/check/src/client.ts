@@ -6,7 +6,14 @@
 import net from 'node:net';
 
 export interface Exchange {
-  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  request: {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body?: string;
+    /** the shell variable a reproducer shows for the bearer key: API_KEY, OTHER_API_KEY (undefined: shown as sent) */
+    credential?: string;
+  };
   response: { status: number; headers: Record<string, string>; body: string } | { error: string };
 }
 
@@ -20,6 +27,8 @@ export interface RequestSpec {
   headers?: Record<string, string>;
   body?: string;
   apiKey?: string | null;
+  /** give up after this long (default 30 s) */
+  timeoutMs?: number;
 }
 
 export interface Response {
@@ -30,11 +39,23 @@ export interface Response {
   exchange: Exchange;
 }
 
+/** a network failure of the target itself (refused, reset, timed out), not a refused request */
+export function isUnreachable(error: unknown): boolean {
+  const e = error as { message?: string; cause?: { code?: string } } | undefined;
+  return /fetch failed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|UND_ERR|timeout|aborted|other side closed/i.test(
+    `${e?.message ?? ''} ${e?.cause?.code ?? ''}`,
+  );
+}
+
 export function createClient(options: {
   baseUrl: string;
   apiKey?: string;
+  /** the second tenant's key: its reproducers show $OTHER_API_KEY */
+  otherApiKey?: string;
   maxRequests: number;
   fetch?: typeof fetch;
+  /** called with every exchange that got an answer (the run records Location headers from it) */
+  onExchange?: (exchange: Exchange) => void;
 }) {
   const base = new URL(options.baseUrl);
   const doFetch = options.fetch ?? fetch;
@@ -54,20 +75,29 @@ export function createClient(options: {
     };
     if (spec.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
       headers['content-type'] = 'application/json';
-    return { url, headers };
+    // a credential the checker forged on purpose (the auth checks) is shown as sent
+    const credential =
+      key && headers.authorization === `Bearer ${key}`
+        ? key === options.otherApiKey && key !== options.apiKey
+          ? 'OTHER_API_KEY'
+          : 'API_KEY'
+        : headers.authorization === undefined
+          ? undefined
+          : '';
+    return { url, headers, credential };
   }
 
   return {
     sent: () => sent,
     async send(spec: RequestSpec): Promise<Response> {
-      const { url, headers } = prepare(spec);
-      const request = { method: spec.method, url: url.toString(), headers, body: spec.body };
+      const { url, headers, credential } = prepare(spec);
+      const request = { method: spec.method, url: url.toString(), headers, body: spec.body, credential };
       try {
         const response = await doFetch(url, {
           method: spec.method,
           headers,
           body: spec.body,
-          signal: AbortSignal.timeout(30_000),
+          signal: AbortSignal.timeout(spec.timeoutMs ?? 30_000),
         });
         const body = await response.text();
         const responseHeaders = Object.fromEntries(response.headers.entries());
@@ -77,23 +107,23 @@ export function createClient(options: {
         } catch {
           json = undefined;
         }
-        return {
-          status: response.status,
-          headers: responseHeaders,
-          body,
-          json,
-          exchange: { request, response: { status: response.status, headers: responseHeaders, body } },
+        const exchange: Exchange = {
+          request,
+          response: { status: response.status, headers: responseHeaders, body },
         };
+        options.onExchange?.(exchange);
+        return { status: response.status, headers: responseHeaders, body, json, exchange };
       } catch (error) {
         const exchange: Exchange = { request, response: { error: (error as Error).message } };
         throw Object.assign(new Error(`${spec.method} ${url.pathname} failed: ${(error as Error).message}`), {
           exchange,
+          cause: error,
         });
       }
     },
     /** Send the whole request on a raw socket, then drop the connection before reading any answer. */
     async sendAndDrop(spec: RequestSpec): Promise<Exchange> {
-      const { url, headers } = prepare(spec);
+      const { url, headers, credential } = prepare(spec);
       const body = spec.body ?? '';
       const head = [
         `${spec.method} ${url.pathname}${url.search} HTTP/1.1`,
@@ -112,7 +142,7 @@ export function createClient(options: {
         socket.once('error', reject);
       });
       return {
-        request: { method: spec.method, url: url.toString(), headers, body: spec.body },
+        request: { method: spec.method, url: url.toString(), headers, body: spec.body, credential },
         response: { error: 'connection dropped by the checker after sending' },
       };
     },
@@ -121,13 +151,17 @@ export function createClient(options: {
 
 export type Client = ReturnType<typeof createClient>;
 
-/** A curl that reproduces the request; the API key is shown as $API_KEY. */
+/**
+ * A curl that reproduces the request; each tenant's key is its own shell
+ * variable ($API_KEY, $OTHER_API_KEY), a deliberately bad credential is shown as sent.
+ */
 export function toCurl(exchange: Exchange): string {
   const parts = [`curl -sS -X ${exchange.request.method} '${exchange.request.url}'`];
+  const quote = (v: string) => v.replace(/'/g, "'\\''");
   for (const [k, v] of Object.entries(exchange.request.headers)) {
-    parts.push(
-      `-H '${k}: ${k.toLowerCase() === 'authorization' ? 'Bearer $API_KEY' : v.replace(/'/g, "'\\''")}'`,
-    );
+    if (k.toLowerCase() === 'authorization' && exchange.request.credential !== '')
+      parts.push(`-H "${k}: Bearer $${exchange.request.credential ?? 'API_KEY'}"`);
+    else parts.push(`-H '${k}: ${quote(v)}'`);
   }
   if (exchange.request.body !== undefined)
     parts.push(`--data-raw '${exchange.request.body.replace(/'/g, "'\\''")}'`);

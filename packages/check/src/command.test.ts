@@ -47,6 +47,14 @@ describe('steadfast-check --help and --version', () => {
         '--p99-ms',
         '--json',
         '--junit',
+        '--html',
+        '--fail-on-skip',
+        '--require-key',
+        '--lro-timeout',
+        '--fault-proxy',
+        '--max-latency',
+        '--max-amplification',
+        '--verbose',
         '--help',
         '--version',
         'STEADFAST_CHECK_API_KEY',
@@ -56,13 +64,16 @@ describe('steadfast-check --help and --version', () => {
       assert.doesNotMatch(run.stdout, /\.\.\.|…/);
     });
   }
-  for (const flag of ['--version', '-v']) {
-    test(`${flag} prints the package version, exit 0`, async () => {
-      const run = await runCli([flag]);
-      assert.equal(run.code, 0);
-      assert.equal(run.stdout, `${pkg.version}\n`);
-    });
-  }
+  test('--version prints the package version, exit 0 (-v is --verbose)', async () => {
+    const run = await runCli(['--version']);
+    assert.equal(run.code, 0);
+    assert.equal(run.stdout, `${pkg.version}\n`);
+  });
+  test("webhooks --help is the subcommand's own help, exit 0", async () => {
+    const run = await runCli(['webhooks', '--help']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /webhooks/);
+  });
 });
 
 describe('bad input: exit 2 with one line on stderr', () => {
@@ -92,6 +103,18 @@ describe('bad input: exit 2 with one line on stderr', () => {
     await refused(['localhost:3000'], /localhost:3000 is not an http\(s\) URL/);
     await refused(['http://127.0.0.1:3000', '--nope'], /Unknown option '--nope'/);
     await refused(['http://127.0.0.1:3000', '--seed', 'x'], /--seed must be a number/);
+    await refused(
+      ['http://127.0.0.1:3000', '--only', 'idempotency,nonsense'],
+      /unknown check group\(s\): nonsense/,
+    );
+    await refused(
+      ['http://127.0.0.1:3000', '--fault-proxy', 'pricing=notaport'],
+      /bad --fault-proxy "pricing=notaport"/,
+    );
+    await refused(
+      ['http://127.0.0.1:3000', '--lro-timeout', '0'],
+      /--lro-timeout must be a positive integer/,
+    );
   });
 
   test('a URL that does not answer', async () => {
@@ -107,15 +130,27 @@ describe('bad input: exit 2 with one line on stderr', () => {
     );
   });
 
-  test('a document that does not parse, is YAML, or is not OpenAPI 3.x', async () => {
+  test('a document that does not parse (JSON or YAML), or is not OpenAPI 3.x', async () => {
     const base = closed; // never reached: the document is refused first
     await refused(
       [base, '--openapi', file('broken.json', '{"openapi": "3.1.0",')],
       /broken\.json is not valid JSON: /,
     );
     await refused(
-      [base, '--openapi', file('spec.yaml', 'openapi: 3.1.0\ninfo: {title: t, version: "1"}\npaths: {}\n')],
-      /spec\.yaml is YAML: only JSON OpenAPI documents are supported/,
+      [base, '--openapi', file('broken.yaml', 'openapi: 3.1.0\ninfo: {title: t\npaths: [\n')],
+      /broken\.yaml is not valid YAML: /,
+    );
+    // a YAML document is read: the run goes on and finds the target unreachable
+    await refused(
+      [
+        base,
+        '--openapi',
+        file(
+          'spec.yaml',
+          'openapi: 3.1.0\ninfo: {title: t, version: "1"}\npaths:\n  /x:\n    get:\n      responses: {"200": {description: ok}}\n',
+        ),
+      ],
+      /cannot reach/,
     );
     await refused(
       [base, '--openapi', file('swagger.json', '{"swagger": "2.0", "paths": {}}')],

@@ -4,7 +4,8 @@ import type { Client, Exchange, Response } from './client.ts';
 import type { OpenApiValidator } from './openapi-validator.ts';
 import type { Operation, Schema } from './spec.ts';
 
-export type CheckStatus = 'passed' | 'failed' | 'skipped';
+/** a warning is a departure from a SHOULD (e.g. the IETF draft's): shown, never a failure */
+export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'warning';
 
 export interface CheckResult {
   id: string;
@@ -28,6 +29,19 @@ export interface CheckContext {
   validSample(schema: Schema): unknown;
   /** the document's response validator */
   openapi: OpenApiValidator;
+  /** paths named by `Location` headers of the target's answers, in order */
+  locations: string[];
+  /** run options the checks read */
+  options: ContextOptions;
+}
+
+export interface ContextOptions {
+  /** "key not required" is a failure, not a warning */
+  requireKey?: boolean;
+  /** how long a long-running operation may take to reach a terminal state */
+  lroTimeoutMs?: number;
+  /** called after every reported check (progress) */
+  onReport?: (result: CheckResult) => void;
 }
 
 export function createContext(
@@ -36,6 +50,7 @@ export function createContext(
   openapi: OpenApiValidator,
   seed: number,
   otherApiKey?: string,
+  options: ContextOptions = {},
 ): CheckContext {
   let counter = seed;
   const context: CheckContext = {
@@ -46,7 +61,13 @@ export function createContext(
     otherApiKey,
     results: [],
     seen: [],
-    report: (r) => context.results.push({ ...r, evidence: r.evidence ?? [] }),
+    locations: [],
+    options,
+    report: (r) => {
+      const result = { ...r, evidence: r.evidence ?? [] };
+      context.results.push(result);
+      options.onReport?.(result);
+    },
     nextSeed: () => counter++,
     validSample(schema) {
       try {

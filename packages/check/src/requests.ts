@@ -1,7 +1,9 @@
 /**
  * Building real requests for an operation: resources for `{id}` created
- * through the API itself (the collection's POST), required query parameters
- * and headers, a valid body — and measuring effects from outside.
+ * through the API itself (the collection's POST) or found (its list, a
+ * `Location` the target named), brought into the state an action needs by the
+ * actions before it (a prelude, found once per action), required query
+ * parameters and headers, a valid body.
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestSpec, Response } from './client.ts';
@@ -17,53 +19,149 @@ export function collectionOf(op: Operation): string {
   return index === -1 ? op.path : op.path.slice(0, index);
 }
 
-const created = new WeakMap<CheckContext, Map<string, string>>();
+/** `POST /things/{id}/approve` is an action: a POST below one resource */
+export function isAction(op: Operation): boolean {
+  return op.method === 'POST' && op.pathParams.length === 1 && !op.path.endsWith('}');
+}
 
-/** A fresh resource of the operation's collection (or a cached one); its id. */
+/** the operations that act on the same resource as `op` (its collection's actions) */
+export function actionsOf(ctx: CheckContext, op: Operation): Operation[] {
+  const collection = collectionOf(op);
+  return ctx.operations.filter((o) => isAction(o) && collectionOf(o) === collection);
+}
+
+interface Registry {
+  created: Map<string, string>;
+  /** action id → the actions that bring a fresh resource into a state it accepts (null: none found) */
+  preludes: Map<string, Operation[] | null>;
+  producersRan: boolean;
+  /** existing items a fresh request already used (acting on one may use it up) */
+  used: Set<string>;
+}
+const registries = new WeakMap<CheckContext, Registry>();
+function registry(ctx: CheckContext): Registry {
+  let r = registries.get(ctx);
+  if (!r) {
+    r = { created: new Map(), preludes: new Map(), producersRan: false, used: new Set() };
+    registries.set(ctx, r);
+  }
+  return r;
+}
+
+const idOf = (json: unknown): string | undefined => {
+  const id = (json as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+};
+
+/** the items of a list answer: an array, or `{ data | items | results: [...] }` */
+export function itemsOf(json: unknown): unknown[] | undefined {
+  if (Array.isArray(json)) return json;
+  const body = json as Record<string, unknown> | undefined;
+  const items = body?.data ?? body?.items ?? body?.results;
+  return Array.isArray(items) ? items : undefined;
+}
+
+/** an id the target itself named: in a `Location` under the collection, or in its list */
+async function findExisting(
+  ctx: CheckContext,
+  collection: string,
+  apiKey?: string,
+  fresh = false,
+): Promise<string | undefined> {
+  const used = registry(ctx).used;
+  const take = (id: string | undefined) => {
+    if (id) used.add(`${collection}/${id}`);
+    return id;
+  };
+  const pattern = new RegExp(`^${collection.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([^/?#]+)$`);
+  const fromLocation = () => {
+    for (const location of [...ctx.locations].reverse()) {
+      const match = pattern.exec(location);
+      if (match) return decodeURIComponent(match[1]);
+    }
+    return undefined;
+  };
+  if (!apiKey && !fresh && fromLocation()) return fromLocation();
+  if (ctx.operations.some((o) => o.method === 'GET' && o.path === collection)) {
+    const list = await ctx.client.send({ method: 'GET', path: collection, apiKey });
+    const ids = list.status === 200 ? (itemsOf(list.json)?.map(idOf) ?? []) : [];
+    const first = ids.find((id) => id && (!fresh || !used.has(`${collection}/${id}`)));
+    if (first) return take(first);
+  }
+  return apiKey || fresh ? undefined : fromLocation();
+}
+
+/** Operations that answer 202: running one names a new resource in its `Location` (an operation to poll). */
+async function runProducers(ctx: CheckContext): Promise<void> {
+  const reg = registry(ctx);
+  if (reg.producersRan) return;
+  reg.producersRan = true;
+  for (const op of ctx.operations.filter((o) => o.method === 'POST' && o.responses['202'])) {
+    try {
+      const request = await buildRequest(ctx, op, { freshResource: true });
+      await ctx.client.send(request);
+    } catch (error) {
+      if (!(error instanceof NotApplicable)) throw error;
+    }
+  }
+}
+
+/** A fresh resource of the collection (or a cached or existing one); its id. */
 export async function createResource(
   ctx: CheckContext,
   collection: string,
   fresh = true,
   apiKey?: string,
+  /** the Idempotency-Key of the creating request (default: a new one) */
+  key: string = randomUUID(),
 ): Promise<string> {
-  const cache = created.get(ctx) ?? new Map<string, string>();
-  created.set(ctx, cache);
-  if (!fresh && cache.has(collection)) return cache.get(collection) as string;
+  const cache = registry(ctx).created;
+  const cacheKey = `${apiKey ?? ''} ${collection}`;
+  if (!fresh && cache.has(cacheKey)) return cache.get(cacheKey) as string;
   const creator = ctx.operations.find((o) => o.method === 'POST' && o.path === collection);
-  if (!creator?.body) throw new NotApplicable(`no POST ${collection} to create the resource with`);
+  if (!creator?.body) {
+    let existing = await findExisting(ctx, collection, apiKey, fresh);
+    if (!existing && !apiKey) {
+      await runProducers(ctx);
+      existing = await findExisting(ctx, collection, undefined, fresh);
+    }
+    if (!existing)
+      throw new NotApplicable(
+        `no POST ${collection} to create one, and the target lists ${fresh ? 'no unused one' : 'none'} to use`,
+      );
+    cache.set(cacheKey, existing);
+    return existing;
+  }
   const response = await ctx.client.send({
     method: 'POST',
     path: collection,
-    headers: { 'idempotency-key': randomUUID() },
+    headers: { 'idempotency-key': key },
     body: JSON.stringify(ctx.validSample(creator.body.schema)),
     apiKey,
   });
-  const id = (response.json as { id?: unknown } | undefined)?.id;
-  if (response.status >= 300 || typeof id !== 'string')
+  const id = idOf(response.json) ?? response.headers.location?.split('/').pop();
+  if (response.status >= 300 || !id)
     throw new NotApplicable(`creating a resource at ${collection} answered ${response.status}`);
-  cache.set(collection, id);
+  cache.set(cacheKey, id);
   return id;
 }
 
-export async function buildRequest(
-  ctx: CheckContext,
-  op: Operation,
-  options: { freshResource?: boolean } = {},
-): Promise<RequestSpec> {
-  let path = op.path;
-  if (op.pathParams.length > 1) throw new NotApplicable('more than one path parameter');
-  if (op.pathParams.length === 1) {
-    const id = await createResource(ctx, collectionOf(op), options.freshResource ?? false);
-    path = path.replace(`{${op.pathParams[0]}}`, encodeURIComponent(id));
-  }
+function fillPath(op: Operation, id: string): string {
+  return op.pathParams.length === 1
+    ? op.path.replace(`{${op.pathParams[0]}}`, encodeURIComponent(id))
+    : op.path;
+}
+
+/** the request for `op` on the resource `id`, without any prelude */
+export function requestOn(ctx: CheckContext, op: Operation, id: string | undefined): RequestSpec {
+  let path = id === undefined ? op.path : fillPath(op, id);
   const query = op.query
     .filter((q) => q.required)
     .map((q) => `${encodeURIComponent(q.name)}=${encodeURIComponent(String(ctx.validSample(q.schema)))}`);
   if (query.length) path += `?${query.join('&')}`;
   const headers: Record<string, string> = {};
-  if (op.requiredHeaders.includes('idempotency-key')) headers['idempotency-key'] = randomUUID();
-  if (op.requiredHeaders.includes('if-match'))
-    headers['if-match'] = (await etagOf(ctx, resourcePathOf(path))) ?? '*';
+  if (op.requiredHeaders.includes('idempotency-key') || op.optionalHeaders.includes('idempotency-key'))
+    headers['idempotency-key'] = randomUUID();
   if (op.body) headers['content-type'] = op.body.contentType;
   return {
     method: op.method,
@@ -73,11 +171,96 @@ export async function buildRequest(
   };
 }
 
+async function withIfMatch(ctx: CheckContext, op: Operation, request: RequestSpec): Promise<RequestSpec> {
+  if (!op.requiredHeaders.includes('if-match')) return request;
+  const etag = await etagOf(ctx, resourcePathOf(request.path), request.apiKey ?? undefined);
+  return { ...request, headers: { ...request.headers, 'if-match': etag ?? '*' } };
+}
+
+/** Apply actions in order to the resource; false when one of them is refused. */
+async function applyPrelude(
+  ctx: CheckContext,
+  steps: Operation[],
+  id: string,
+  apiKey?: string,
+): Promise<boolean> {
+  for (const step of steps) {
+    const answer = await ctx.client.send({
+      ...(await withIfMatch(ctx, step, requestOn(ctx, step, id))),
+      apiKey,
+    });
+    if (answer.status >= 300) return false;
+  }
+  return true;
+}
+
+/**
+ * The shortest sequence (at most two) of the resource's other actions after
+ * which `op` succeeds on a fresh resource, tried in document order.
+ */
+async function preludeFor(ctx: CheckContext, op: Operation): Promise<Operation[] | null> {
+  const reg = registry(ctx);
+  if (reg.preludes.has(op.id)) return reg.preludes.get(op.id) as Operation[] | null;
+  reg.preludes.set(op.id, null);
+  const others = actionsOf(ctx, op).filter((o) => o.id !== op.id);
+  const candidates: Operation[][] = [[], ...others.map((o) => [o])];
+  for (const a of others) for (const b of others) if (a !== b) candidates.push([a, b]);
+  const refused = new Set<string>(); // a prefix refused on a fresh resource is refused in every sequence
+  for (const steps of candidates) {
+    if (steps.length && refused.has(steps[0].id)) continue;
+    const id = await createResource(ctx, collectionOf(op), true);
+    if (!(await applyPrelude(ctx, steps, id))) {
+      if (steps.length === 1) refused.add(steps[0].id);
+      continue;
+    }
+    const answer = await ctx.client.send(await withIfMatch(ctx, op, requestOn(ctx, op, id)));
+    if (answer.status < 300) {
+      reg.preludes.set(op.id, steps);
+      return steps;
+    }
+  }
+  return null;
+}
+
+/** the actions `op` needs before it on a fresh resource (names, for reports) */
+export function knownPrelude(ctx: CheckContext, op: Operation): string[] {
+  return (registry(ctx).preludes.get(op.id) ?? []).map((o) => o.id);
+}
+
+export async function buildRequest(
+  ctx: CheckContext,
+  op: Operation,
+  options: { freshResource?: boolean; apiKey?: string; createKey?: string } = {},
+): Promise<RequestSpec> {
+  if (op.pathParams.length > 1) throw new NotApplicable('more than one path parameter');
+  let id: string | undefined;
+  if (op.pathParams.length === 1) {
+    const collection = collectionOf(op);
+    const creatable = ctx.operations.some((o) => o.method === 'POST' && o.path === collection && o.body);
+    if (options.freshResource && creatable && isAction(op)) {
+      const steps = options.apiKey ? registry(ctx).preludes.get(op.id) : await preludeFor(ctx, op);
+      id = await createResource(ctx, collection, true, options.apiKey, options.createKey);
+      if (steps?.length) await applyPrelude(ctx, steps, id, options.apiKey);
+    } else id = await createResource(ctx, collection, options.freshResource ?? false, options.apiKey);
+  }
+  const request = requestOn(ctx, op, id);
+  return withIfMatch(ctx, op, options.apiKey ? { ...request, apiKey: options.apiKey } : request);
+}
+
 /** `/v1/orders/x/submit` → `/v1/orders/x`; `/v1/orders/x` stays. */
 export function resourcePathOf(path: string): string {
   const clean = path.split('?')[0];
   const parts = clean.split('/');
   return parts.length > 4 ? parts.slice(0, 4).join('/') : clean;
+}
+
+/** the resource an operation's request acts on (`/things/{id}/approve` → `/things/x`), by its template */
+export function resourceOf(op: Operation, path: string): string {
+  const clean = path.split('?')[0];
+  const index = op.path.indexOf('}');
+  if (index === -1) return clean;
+  const depth = op.path.slice(0, index + 1).split('/').length;
+  return clean.split('/').slice(0, depth).join('/');
 }
 
 export async function etagOf(
@@ -105,8 +288,8 @@ export async function countCollection(
       apiKey,
     });
     if (response.status !== 200) return undefined;
-    const body = response.json as { data?: unknown[]; nextCursor?: string | null } | unknown[];
-    const items = Array.isArray(body) ? body : body?.data;
+    const body = response.json as { nextCursor?: string | null } | unknown[];
+    const items = itemsOf(body);
     if (!Array.isArray(items)) return undefined;
     count += items.length;
     cursor = Array.isArray(body) ? null : (body.nextCursor ?? null);

@@ -3,6 +3,7 @@
  * local `$ref`s resolved, and flattened into the operations the checks use.
  */
 import fs from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 
 export type Schema = Record<string, unknown>;
 
@@ -13,6 +14,13 @@ export interface Operation {
   pathParams: string[];
   query: { name: string; required: boolean; schema: Schema }[];
   requiredHeaders: string[];
+  /** header parameters the document lists without requiring them (lower case) */
+  optionalHeaders: string[];
+  /** the document asks for credentials here (its own `security`, or the document's) */
+  secured: boolean;
+  operationId?: string;
+  /** status → OpenAPI links of that response (operationId or operationRef, parameters) */
+  links: Record<string, Record<string, { operationId?: string; operationRef?: string }>>;
   body: { contentType: string; schema: Schema; required: boolean } | undefined;
   /** status → content type → schema (undefined schema: anything) */
   responses: Record<string, Record<string, Schema | undefined> | undefined>;
@@ -26,8 +34,14 @@ export class SpecError extends Error {
 export async function loadSpec(
   source: string,
   fetchImpl: typeof fetch = fetch,
+  options: ReadOptions = {},
 ): Promise<Record<string, unknown>> {
-  return resolveSpec(await readSpec(source, fetchImpl));
+  return resolveSpec(await readSpec(source, fetchImpl, options));
+}
+
+export interface ReadOptions {
+  /** sent as `Authorization: Bearer <key>` when the document is fetched, as with every other request */
+  apiKey?: string;
 }
 
 /** Why a fetch failed, in a word: ECONNREFUSED, ENOTFOUND, a timeout… */
@@ -40,11 +54,15 @@ function reason(error: Error): string {
 export async function readSpec(
   source: string,
   fetchImpl: typeof fetch = fetch,
+  options: ReadOptions = {},
 ): Promise<Record<string, unknown>> {
   let text: string;
   const hint = ' (give the document with --openapi <url|file>)';
   if (/^https?:\/\//.test(source)) {
-    const response = await fetchImpl(source, { signal: AbortSignal.timeout(30_000) }).catch(
+    const headers: Record<string, string> = options.apiKey
+      ? { authorization: `Bearer ${options.apiKey}` }
+      : {};
+    const response = await fetchImpl(source, { headers, signal: AbortSignal.timeout(30_000) }).catch(
       (error: Error) => {
         throw new SpecError(`cannot reach ${source} (${reason(error)})`);
       },
@@ -62,14 +80,18 @@ export async function readSpec(
     text = fs.readFileSync(source, 'utf8');
   }
   let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    if (!/^\s*[{[]/.test(text) && /^\s*(openapi|swagger|info|paths)\s*:/m.test(text))
-      throw new SpecError(
-        `${source} is YAML: only JSON OpenAPI documents are supported (convert it to JSON)`,
-      );
-    throw new SpecError(`${source} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+  if (/^\s*[{[]/.test(text)) {
+    try {
+      doc = JSON.parse(text);
+    } catch (error) {
+      throw new SpecError(`${source} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+    }
+  } else {
+    try {
+      doc = parseYaml(text, { maxAliasCount: 100 });
+    } catch (error) {
+      throw new SpecError(`${source} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    }
   }
   const version = (doc as { openapi?: unknown; swagger?: unknown } | null) ?? {};
   if (typeof version.swagger === 'string')
@@ -110,6 +132,16 @@ function resolveRefs(node: unknown, root: Record<string, unknown>, seen: string[
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
+/** `security: []` opts out; an absent `security` inherits the document's */
+function isSecured(op: Record<string, unknown>, doc: Record<string, unknown>): boolean {
+  const security = (op.security ?? doc.security) as unknown[] | undefined;
+  return (
+    Array.isArray(security) &&
+    security.length > 0 &&
+    security.every((r) => Object.keys(r as object).length > 0)
+  );
+}
+
 export function listOperations(doc: Record<string, unknown>): Operation[] {
   const out: Operation[] = [];
   for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
@@ -122,9 +154,14 @@ export function listOperations(doc: Record<string, unknown>): Operation[] {
         {};
       const bodyType = Object.keys(content).find((t) => t.includes('json'));
       const responses: Operation['responses'] = {};
+      const links: Operation['links'] = {};
       for (const [status, response] of Object.entries(
-        (op.responses as Record<string, { content?: Record<string, { schema?: Schema }> }>) ?? {},
+        (op.responses as Record<
+          string,
+          { content?: Record<string, { schema?: Schema }>; links?: Operation['links'][string] }
+        >) ?? {},
       )) {
+        if (response?.links) links[status] = response.links;
         responses[status] = response?.content
           ? Object.fromEntries(Object.entries(response.content).map(([t, c]) => [t, c?.schema]))
           : undefined;
@@ -144,6 +181,12 @@ export function listOperations(doc: Record<string, unknown>): Operation[] {
         requiredHeaders: params
           .filter((p) => p.in === 'header' && p.required === true)
           .map((p) => String(p.name).toLowerCase()),
+        optionalHeaders: params
+          .filter((p) => p.in === 'header' && p.required !== true)
+          .map((p) => String(p.name).toLowerCase()),
+        secured: isSecured(op, doc),
+        operationId: typeof op.operationId === 'string' ? op.operationId : undefined,
+        links,
         body: bodyType
           ? {
               contentType: bodyType,

@@ -5,7 +5,7 @@
  */
 import type { Response } from '../client.ts';
 import { type CheckContext, conformance } from '../context.ts';
-import { buildRequest, collectionOf, countCollection, NotApplicable } from '../requests.ts';
+import { buildRequest, collectionOf, countCollection, NotApplicable, requestOn } from '../requests.ts';
 import type { Operation, Schema } from '../spec.ts';
 
 /** Targeted invalid variants of a valid object body. */
@@ -49,14 +49,19 @@ export async function runContractChecks(ctx: CheckContext): Promise<void> {
     const issues: { detail: string; response: Response }[] = [];
     const fiveHundreds: Response[] = [];
     let request: Awaited<ReturnType<typeof buildRequest>>;
+    let note = '';
     try {
       request = await buildRequest(ctx, op);
     } catch (error) {
-      if (!(error instanceof NotApplicable)) throw error;
-      for (const id of ['contract.server-error', 'contract.response-schema', 'contract.negative-input']) {
-        ctx.report({ id, group: 'contract', operation: op.id, status: 'skipped', detail: error.message });
+      if (!(error instanceof NotApplicable) || op.pathParams.length !== 1) {
+        if (!(error instanceof NotApplicable)) throw error;
+        for (const id of ['contract.server-error', 'contract.response-schema'])
+          ctx.report({ id, group: 'contract', operation: op.id, status: 'skipped', detail: error.message });
+        continue;
       }
-      continue;
+      // nothing to act on: the answer for an unknown id (a documented 404) is still a contract
+      request = requestOn(ctx, op, `unknown-${ctx.seed}`);
+      note = ` (${error.message}: checked with an unknown id)`;
     }
     const observe = (response: Response) => {
       ctx.seen.push({ operation: op.id, response });
@@ -71,7 +76,7 @@ export async function runContractChecks(ctx: CheckContext): Promise<void> {
       group: 'contract',
       operation: op.id,
       status: fiveHundreds.length ? 'failed' : 'passed',
-      detail: fiveHundreds.length ? `${fiveHundreds.length} answer(s) were 5xx` : 'no 5xx',
+      detail: fiveHundreds.length ? `${fiveHundreds.length} answer(s) were 5xx${note}` : `no 5xx${note}`,
       evidence: fiveHundreds.map((r) => r.exchange),
     });
     ctx.report({
@@ -81,7 +86,7 @@ export async function runContractChecks(ctx: CheckContext): Promise<void> {
       status: issues.length ? 'failed' : 'passed',
       detail: issues.length
         ? issues.map((i) => i.detail).join('; ')
-        : 'every answer was documented and valid',
+        : `every answer was documented and valid${note}`,
       evidence: issues.map((i) => i.response.exchange),
     });
   }
@@ -94,13 +99,7 @@ async function negativeInputs(
   observe: (r: Response) => void,
 ): Promise<void> {
   if (!op.body || request.body === undefined) {
-    ctx.report({
-      id: 'contract.negative-input',
-      group: 'contract',
-      operation: op.id,
-      status: 'skipped',
-      detail: 'no JSON request body',
-    });
+    await invalidQueries(ctx, op, request, observe);
     return;
   }
   const countable = op.method === 'POST' && op.pathParams.length === 0 ? collectionOf(op) : undefined;
@@ -130,6 +129,50 @@ async function negativeInputs(
     detail: failed
       ? `${accepted.length} invalid request(s) not refused with 4xx; ${created} item(s) created`
       : 'invalid bodies were refused with 4xx and created nothing',
+    evidence: accepted.map((r) => r.exchange),
+  });
+}
+
+/** Query parameters with a type, an enum or a range, given a value outside it. */
+export function invalidQueryValues(op: Operation): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = [];
+  for (const q of op.query) {
+    const schema = q.schema;
+    if (Array.isArray(schema.enum)) out.push({ name: q.name, value: 'not-one-of-the-enum' });
+    else if (schema.type === 'integer' || schema.type === 'number')
+      out.push({
+        name: q.name,
+        value: typeof schema.minimum === 'number' ? String(schema.minimum - 1) : 'not-a-number',
+      });
+  }
+  return out;
+}
+
+/** an operation without a JSON body: its typed query parameters are the inputs to refuse (none: not applicable) */
+async function invalidQueries(
+  ctx: CheckContext,
+  op: Operation,
+  request: Awaited<ReturnType<typeof buildRequest>>,
+  observe: (r: Response) => void,
+): Promise<void> {
+  const variants = invalidQueryValues(op);
+  if (!variants.length) return;
+  const accepted: Response[] = [];
+  for (const { name, value } of variants) {
+    const url = new URL(request.path, 'http://x');
+    url.searchParams.set(name, value);
+    const response = await ctx.client.send({ ...request, path: `${url.pathname}${url.search}` });
+    observe(response);
+    if (response.status < 400 || response.status >= 500) accepted.push(response);
+  }
+  ctx.report({
+    id: 'contract.negative-input',
+    group: 'contract',
+    operation: op.id,
+    status: accepted.length ? 'failed' : 'passed',
+    detail: accepted.length
+      ? `${accepted.length} invalid query value(s) not refused with 4xx`
+      : `invalid query values (${variants.map((v) => v.name).join(', ')}) were refused with 4xx`,
     evidence: accepted.map((r) => r.exchange),
   });
 }
