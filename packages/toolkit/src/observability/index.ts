@@ -24,5 +24,5 @@ export {
   SpanKind,
   traceLogFields,
 } from './tracing.ts';
-export type { TraceSampler, Tracing, TracingOptions } from './tracing-sdk.ts';
+export type { TraceExporter, TraceSampler, Tracing, TracingOptions } from './tracing-sdk.ts';
 export { startTracing, TRACE_SAMPLERS } from './tracing-sdk.ts';

@@ -28,6 +28,16 @@ export const TRACE_SAMPLERS: readonly TraceSampler[] = [
   'parentbased_traceidratio',
 ];
 
+/**
+ * A span exporter: structurally `SpanExporter` of `@opentelemetry/sdk-trace`,
+ * named here so the toolkit's types need none of the optional packages.
+ */
+export interface TraceExporter {
+  export(spans: unknown[], resultCallback: (result: { code: number; error?: Error }) => void): void;
+  shutdown(): Promise<void>;
+  forceFlush?(): Promise<void>;
+}
+
 export interface TracingOptions {
   /** `service.name` of every span */
   serviceName: string;
@@ -42,7 +52,7 @@ export interface TracingOptions {
   /** more resource attributes (e.g. `deployment.environment.name`) */
   resourceAttributes?: Record<string, string>;
   /** another exporter (tests pass an InMemorySpanExporter) */
-  exporter?: SpanExporter;
+  exporter?: TraceExporter;
   /** export each span at once instead of in batches (tests) */
   simple?: boolean;
   /** how long an export may take (default 10 000 ms) */
@@ -61,8 +71,8 @@ export interface Tracing {
 export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const sdk = await import('@opentelemetry/sdk-trace');
   const { resourceFromAttributes } = await import('@opentelemetry/resources');
-  const exporter =
-    options.exporter ??
+  const exporter: SpanExporter =
+    (options.exporter as SpanExporter | undefined) ??
     new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({
       url: options.url,
       headers: options.headers,
