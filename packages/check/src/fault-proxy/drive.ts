@@ -85,7 +85,15 @@ export async function followOperation(
   const until = Date.now() + deadlineMs;
   let status: string | undefined;
   while (Date.now() < until) {
-    const polled = await ctx.client.send({ method: 'GET', path: location });
+    let polled: Response;
+    try {
+      polled = await ctx.client.send({ method: 'GET', path: location });
+    } catch (error) {
+      // e.g. a Location on another origin (the client refuses it): the operation is not followed
+      if ((error as Error).name === 'BudgetExceeded') throw error;
+      fired.operationStatus = `not followed: ${(error as Error).message}`;
+      return undefined;
+    }
     if (polled.status === 429 || polled.status === 503) {
       // the target asks the poller to slow down: do as it says (bounded by the deadline)
       const seconds = Number(polled.headers['retry-after']);

@@ -24,9 +24,10 @@ async function runAgainst(fault?: DependentFault, seed = 1) {
     const ctx = createContext(client, listOperations(resolveSpec(doc)), createOpenApiValidator(doc), seed);
     await runFaultChecks(ctx, [{ name: 'dep', listenPort, upstream: dependency.url }], {
       seed,
-      documentedTimeoutMs: 1000, // the fake's own: two attempts of 300 ms, plus slack
+      documentedTimeoutMs: 2500, // the fake's own: two attempts of 1 s, plus slack
       recoveryMs: 5000,
       quietMs: 100,
+      outageRequests: 8,
     });
     return { results: ctx.results, effects: dependency.effects(), sent: client.sent() };
   } finally {
@@ -38,7 +39,7 @@ async function runAgainst(fault?: DependentFault, seed = 1) {
 const failedIds = (results: Awaited<ReturnType<typeof runAgainst>>['results']) =>
   results.filter((r) => r.status === 'failed').map((r) => r.id);
 
-describe('fault-injection checks', { concurrency: true }, () => {
+describe('fault-injection checks', { concurrency: 3 }, () => {
   test('the correct fake passes every check, none skipped', async () => {
     const { results } = await runAgainst();
     assert.deepEqual(

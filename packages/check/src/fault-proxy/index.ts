@@ -35,6 +35,8 @@ export interface FaultCheckOptions {
   outageRequests?: number;
   /** how long the breaker may take to let traffic through after the outage (default 30 s) */
   recoveryMs?: number;
+  /** how long a failed request is retried with the same key once the dependency recovered (default 15 s) */
+  retryMs?: number;
   /** the dependency is quiet after this long without a call (default 300 ms; tests shorten it) */
   quietMs?: number;
 }
@@ -74,6 +76,15 @@ function p99(values: number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0;
 }
 
+const timingFor = (options: FaultCheckOptions): RunTiming => ({
+  waitMs: 30_000,
+  quietMs: options.quietMs ?? 200,
+  settleMs: 3000,
+  recoverMs: options.retryMs ?? 15_000,
+});
+
+type Probe = NonNullable<Awaited<ReturnType<typeof probe>>>;
+
 /** Healthy run of a route: latency and the calls each proxy got in its window. */
 async function probe(ctx: CheckContext, route: Route, proxies: FaultProxy[], timing: RunTiming) {
   const id = await prepare(ctx, route);
@@ -92,7 +103,7 @@ async function checkDependency(
   proxy: FaultProxy,
   spec: FaultProxySpec,
   proxies: FaultProxy[],
-  routes: Route[],
+  probes: Map<Route, Probe | undefined>,
   options: FaultCheckOptions,
 ) {
   const report = (
@@ -102,15 +113,11 @@ async function checkDependency(
     evidence: verdict.Verdict['evidence'] = [],
   ) => ctx.report({ id: `faults.${id}`, group: 'faults', operation: spec.name, status, detail, evidence });
   const timing: RunTiming = {
-    waitMs: 30_000,
-    quietMs: options.quietMs ?? 300,
-    settleMs: 3000,
-    recoverMs: 15_000,
+    ...timingFor(options),
   };
   // which routes reach this dependency, and what they cost it when healthy
   const mine: { route: Route; latencies: number[]; calls: number[]; writes: number }[] = [];
-  for (const route of routes) {
-    const healthy = await probe(ctx, route, proxies, timing);
+  for (const [route, healthy] of probes) {
     const calls = healthy?.calls.get(proxy) ?? [];
     if (!healthy?.fired.response || healthy.fired.response.status >= 300 || !calls.length) continue;
     mine.push({
@@ -133,7 +140,7 @@ async function checkDependency(
   mine.sort((a, b) => b.writes - a.writes);
   const chosen = mine.slice(0, 2);
   for (const m of chosen)
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 3; i++) {
       const healthy = await probe(ctx, m.route, proxies, timing);
       if (!healthy?.fired.response) continue;
       m.latencies.push(healthy.fired.latencyMs);
@@ -241,9 +248,12 @@ export async function runFaultChecks(
         );
       }
     }
-    const routes = await discoverRoutes(ctx);
+    // every route once, healthy: which dependencies it reaches (one probe serves every proxy)
+    const probes = new Map<Route, Probe | undefined>();
+    for (const route of await discoverRoutes(ctx))
+      probes.set(route, await probe(ctx, route, proxies, timingFor(options)));
     for (const [i, spec] of specs.entries())
-      await checkDependency(ctx, proxies[i] as FaultProxy, spec, proxies, routes, options);
+      await checkDependency(ctx, proxies[i] as FaultProxy, spec, proxies, probes, options);
   } finally {
     await Promise.all(proxies.map((p) => p.close()));
   }

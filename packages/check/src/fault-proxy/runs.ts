@@ -49,7 +49,7 @@ export const failed = (fired: Fired) => fired.error !== undefined || (fired.resp
 
 function retryAfterMs(response: Response | undefined): number {
   const seconds = Number(response?.headers['retry-after']);
-  return Number.isFinite(seconds) ? Math.min(Math.max(seconds * 1000, 100), 2000) : 200;
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds * 1000, 100), 1000) : 200;
 }
 
 /** Resend the same request (same key) until it succeeds or `withinMs` passes. */
@@ -69,6 +69,8 @@ export async function retrySameKey(
     answers.push(again.response);
     last = again.response;
     if (again.response.status < 300) break;
+    // three stored failures in a row, marked as replays: the verdict is in
+    if (answers.slice(-3).filter((a) => a.headers['idempotent-replayed'] === 'true').length === 3) break;
   }
   return answers;
 }

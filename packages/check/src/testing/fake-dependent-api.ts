@@ -159,8 +159,8 @@ export async function startFakeDependentApi(options: {
         const response = await fetch(`${options.dependencyUrl}${path}`, {
           method,
           headers: key && fault !== 'no-outbound-key' ? { 'idempotency-key': key } : {},
-          // a storm retries at once: six quick attempts take as long as two normal ones
-          signal: fault === 'hangs' ? undefined : AbortSignal.timeout(fault === 'retry-storm' ? 100 : 300),
+          // a storm retries at once: six quick attempts take about as long as two normal ones
+          signal: fault === 'hangs' ? undefined : AbortSignal.timeout(fault === 'retry-storm' ? 300 : 1000),
         });
         const body = await response.json();
         if (response.status >= 300) throw new Error(`dependency answered ${response.status}`);
