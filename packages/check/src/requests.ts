@@ -173,7 +173,7 @@ export function requestOn(ctx: CheckContext, op: Operation, id: string | undefin
 
 async function withIfMatch(ctx: CheckContext, op: Operation, request: RequestSpec): Promise<RequestSpec> {
   if (!op.requiredHeaders.includes('if-match')) return request;
-  const etag = await etagOf(ctx, resourcePathOf(request.path), request.apiKey ?? undefined);
+  const etag = await etagOf(ctx, resourceOf(op, request.path), request.apiKey ?? undefined);
   return { ...request, headers: { ...request.headers, 'if-match': etag ?? '*' } };
 }
 

@@ -54,6 +54,7 @@ Commands:
   tenant create <name>     create a tenant; prints {"tenantId","apiKey"} as one JSON line
   config check             print the effective configuration, secrets masked; exit 1 on problems
   check <base-url>         test any API against its OpenAPI document (the steadfast-check checker)
+  check webhooks <url>     test a webhook receiver with Standard Webhooks deliveries ("steadfast check webhooks --help")
   help [command]           print this help, or a command's
 
 Options:

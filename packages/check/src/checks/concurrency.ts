@@ -1,5 +1,5 @@
 import { type CheckContext, reporterFor } from '../context.ts';
-import { buildRequest, etagOf, NotApplicable, resourcePathOf } from '../requests.ts';
+import { buildRequest, etagOf, NotApplicable, resourceOf } from '../requests.ts';
 
 export async function runConcurrencyChecks(ctx: CheckContext, writers = 10): Promise<void> {
   for (const op of ctx.operations.filter(
@@ -36,7 +36,7 @@ export async function runConcurrencyChecks(ctx: CheckContext, writers = 10): Pro
       `with a stale ETag → ${stale.status} (412 expected)`,
       [stale.exchange],
     );
-    const current = (await etagOf(ctx, resourcePathOf(request.path))) ?? etag;
+    const current = (await etagOf(ctx, resourceOf(op, request.path))) ?? etag;
     const answers = await Promise.all(
       Array.from({ length: writers }, (_, i) =>
         ctx.client.send({
