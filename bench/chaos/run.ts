@@ -184,7 +184,10 @@ async function main(): Promise<number> {
         ok: code === 0,
         durationS: flags.durationS,
         requests: load.attempts.length,
-        requestsPerS: Math.round(load.attempts.length / loadS),
+        // over the run itself, not the drain after it
+        requestsPerS: Math.round(
+          load.attempts.filter((a) => a.startedAt <= t0 + flags.durationS * 1000).length / flags.durationS,
+        ),
         acknowledgedCreates: load.created.length,
         acknowledgedPays: load.paid.length,
         rejected4xx: load.rejected.length,
