@@ -105,7 +105,7 @@ export async function followOperation(
     status = (polled.json as { status?: unknown } | undefined)?.status as string | undefined;
     // an operation still running may answer 202 (a convention some APIs follow)
     if ((polled.status !== 200 && polled.status !== 202) || (status && TERMINAL.has(status))) break;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 250));
   }
   fired.operationStatus = status;
   return status;

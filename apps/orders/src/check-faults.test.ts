@@ -1,0 +1,116 @@
+/**
+ * steadfast-check's fault-injection mode and webhook checks against the
+ * reference service: the app's pricing and payments partners point at the
+ * checker's fault proxies, which forward to the in-process sandbox. Zero false
+ * alarms: every `faults` check passes or is skipped with a reason.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { runChecks, runWebhookChecks } from '@steadfast/check';
+import { type RunningSandbox, startSandbox } from '@steadfast/sandbox';
+import { buildTestApp, createTestWorker, type TestApp } from './testing.ts';
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('steadfast-check fault-proxy and webhooks against the reference service', () => {
+  let sandbox: RunningSandbox;
+  let app: TestApp;
+  let worker: ReturnType<typeof createTestWorker>;
+  let url: string;
+  const ports = { pricing: 0, payments: 0 };
+  const secret = `whsec_${Buffer.from('check-faults-test-secret-0123456').toString('base64')}`;
+  before(async () => {
+    sandbox = await startSandbox({ chargeProcessingMs: 0 });
+    ports.pricing = await freePort();
+    ports.payments = await freePort();
+    app = await buildTestApp({
+      partners: {
+        urls: {
+          ...sandbox.urls,
+          // the proxies are not listening yet: the app must merely tolerate that until the run starts
+          pricingUrl: `http://127.0.0.1:${ports.pricing}`,
+          paymentsUrl: `http://127.0.0.1:${ports.payments}`,
+        },
+      },
+      webhooks: { secrets: [secret] },
+    });
+    // the default 8 attempts; backoff capped at 2 s (not 60 s) so a retry after a fault comes within the run
+    worker = createTestWorker(app, { jobMaxAttempts: 8, jobMaxDelayMs: 2000 });
+    await worker.start();
+    url = await app.server.listen({ port: 0, host: '127.0.0.1' });
+  });
+  after(async () => {
+    await worker.stop();
+    await app.close();
+    await sandbox.close();
+  });
+
+  test('a full fault-proxy run on pricing and payments: every check passes or is skipped with a reason', async () => {
+    const started = Date.now();
+    const report = await runChecks({
+      baseUrl: url,
+      apiKey: app.tenant.apiKey,
+      only: ['faults'],
+      seed: 5,
+      faultProxies: [
+        { name: 'pricing', listenPort: ports.pricing, upstream: sandbox.urls.pricingUrl },
+        { name: 'payments', listenPort: ports.payments, upstream: sandbox.urls.paymentsUrl },
+      ],
+    });
+    const faults = report.checks.filter((c) => c.group === 'faults');
+    if (process.env.CHECK_FAULTS_FIGURES)
+      process.stderr.write(
+        `${JSON.stringify({ wallMs: Date.now() - started, requests: report.requestsByGroup, checks: faults.map((c) => `${c.operation} ${c.id} ${c.status}: ${c.detail}`) }, null, 1)}\n`,
+      );
+    assert.deepEqual(
+      faults.filter((c) => c.status === 'failed').map((c) => `${c.operation} ${c.id}: ${c.detail}`),
+      [],
+    );
+    for (const c of faults.filter((x) => x.status === 'skipped'))
+      assert.ok(c.detail.length > 5, `${c.id} skipped without a reason`);
+    // both partners were reached, and the checks that need a failing or writing partner ran
+    for (const id of ['faults.bounded-latency', 'faults.breaker-recovers', 'faults.amplification'])
+      for (const partner of ['pricing', 'payments'])
+        assert.ok(
+          faults.some((c) => c.id === id && c.operation === partner && c.status === 'passed'),
+          `${id} passed on ${partner}`,
+        );
+    assert.ok(
+      faults.some(
+        (c) => c.id === 'faults.at-most-once' && c.operation === 'payments' && c.status === 'passed',
+      ),
+    );
+    assert.ok(
+      faults.some(
+        (c) => c.id === 'faults.outbound-key' && c.operation === 'payments' && c.status === 'passed',
+      ),
+    );
+  });
+
+  test('a webhooks run against /webhooks/payments with its secret: every check passes', async () => {
+    const started = Date.now();
+    const { checks, requests } = await runWebhookChecks({
+      url: `${url}/webhooks/payments`,
+      secret,
+      // the inbox (ops scope) lists every stored delivery with its webhook-id and payload
+      effectUrl: `${url}/v1/webhook-events?limit=100`,
+      effectApiKey: app.tenant.apiKey,
+      seed: 5,
+    });
+    if (process.env.CHECK_FAULTS_FIGURES)
+      process.stderr.write(
+        `${JSON.stringify({ wallMs: Date.now() - started, requests, checks: checks.map((c) => `${c.id} ${c.status}: ${c.detail}`) }, null, 1)}\n`,
+      );
+    assert.deepEqual(
+      checks.filter((c) => c.status !== 'passed').map((c) => `${c.id} ${c.status}: ${c.detail}`),
+      [],
+    );
+  });
+});
