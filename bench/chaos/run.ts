@@ -108,6 +108,7 @@ async function main(): Promise<number> {
     );
     await new Promise((r) => setTimeout(r, flags.durationS * 1000));
     const windows = [...(await killWindows), ...(await others)].sort((a, b) => a.startAt - b.startAt);
+    log(`faults over after ${((performance.now() - t0) / 1000).toFixed(1)} s; stopping the client`);
     const load = await client.stop();
     const loadS = (performance.now() - t0) / 1000;
     log(`load stopped after ${loadS.toFixed(1)} s; waiting for quiescence`);
