@@ -109,7 +109,11 @@ export function fakeSpec(fault?: Fault) {
       '/widgets/{id}/export': {
         post: {
           operationId: 'exportWidget',
-          parameters: [id, key],
+          parameters: [
+            id,
+            key,
+            { name: 'Prefer', in: 'header', required: false, schema: { type: 'string' } },
+          ],
           responses: {
             202: { description: 'export started', content: json(job) },
             ...errors(400, 401, 404, 409, 417, 422, 500),

@@ -27,6 +27,10 @@ export type Fault =
   | 'lro-no-retry-after'
   | 'lro-never-finishes'
   | 'no-retry-after'
+  | 'rate-limit-sticky'
+  | 'auth-ignored'
+  | 'lro-error-not-problem'
+  | 'prefer-wait-lies'
   | 'dies';
 
 interface Widget {
@@ -40,7 +44,7 @@ interface Widget {
 interface Job {
   id: string;
   tenant: string;
-  status: 'running' | 'succeeded';
+  status: 'running' | 'succeeded' | 'failed';
   polls: number;
 }
 type Stored = { fingerprint: string; status: number; body: string; type: string };
@@ -64,6 +68,7 @@ export async function startFakeApi(fault?: Fault) {
   let n = 0;
   let requests = 0;
   let listing = 0;
+  let limitedUntil = 0;
   const problemText = (status: number, title: string) =>
     JSON.stringify({ type: `/problems/${status}`, title, status });
   const fail = (reply: FastifyReply, status: number, title: string) =>
@@ -77,7 +82,7 @@ export async function startFakeApi(fault?: Fault) {
   const known = /^Bearer (tenant-[a-z]-key|k\d+)$/;
   app.addHook('onRequest', async (request, reply) => {
     if (fault === 'dies' && ++requests > 40) return request.raw.socket.destroy();
-    if (request.url === '/openapi.json') return;
+    if (request.url === '/openapi.json' || fault === 'auth-ignored') return;
     const auth = request.headers.authorization ?? '';
     if (!(fault === 'unknown-key-accepted' ? /^Bearer \S+$/ : known).test(auth))
       return fail(reply, 401, 'unauthorized');
@@ -177,7 +182,8 @@ export async function startFakeApi(fault?: Fault) {
     return send(result);
   };
   app.get('/widgets', async (request, reply) => {
-    if (listing >= 4) {
+    if (listing >= 4 || Date.now() < limitedUntil) {
+      if (fault === 'rate-limit-sticky' && !limitedUntil) limitedUntil = Date.now() + 3000; // longer than it says
       const headers: Record<string, string> = { 'ratelimit-remaining': '0' };
       if (fault !== 'no-retry-after') headers['retry-after'] = '1';
       return fail(reply.headers(headers), 429, 'slow down');
@@ -251,6 +257,9 @@ export async function startFakeApi(fault?: Fault) {
       jobs.set(job.id, job);
       const headers: Record<string, string> = { location: `/jobs/${job.id}` };
       if (fault !== 'lro-no-retry-after') headers['retry-after'] = '0';
+      // Prefer: wait is ignored, honestly (no Preference-Applied) — unless the fault claims it waited
+      if (fault === 'prefer-wait-lies' && /wait=/.test(String(request.headers.prefer)))
+        headers['preference-applied'] = 'wait=1';
       return { status: 202, body: JSON.stringify({ id: job.id, status: job.status }), headers };
     }),
   );
@@ -263,8 +272,9 @@ export async function startFakeApi(fault?: Fault) {
   app.get<{ Params: { id: string } }>('/jobs/:id', async (request, reply) => {
     const job = jobs.get(request.params.id);
     if (!job || job.tenant !== tenantOf(request)) return fail(reply, 404, 'not found');
-    if (++job.polls >= 2 && fault !== 'lro-never-finishes') job.status = 'succeeded';
-    return { id: job.id, status: job.status };
+    if (++job.polls >= 2 && fault !== 'lro-never-finishes')
+      job.status = fault === 'lro-error-not-problem' ? 'failed' : 'succeeded';
+    return { id: job.id, status: job.status, ...(job.status === 'failed' ? { error: 'export broke' } : {}) };
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, close: () => app.close() };
