@@ -4,7 +4,7 @@
  * after `whsec_`. (The `standardwebhooks` package would add a dependency for
  * these few lines, and its `sign` decodes the body to a string first.)
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 export function secretKey(secret: string): Buffer {
   const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
@@ -30,5 +30,3 @@ export function randomSecret(random: () => number): string {
 export function randomId(random: () => number, prefix = 'msg_'): string {
   return `${prefix}${Array.from({ length: 20 }, () => Math.floor(random() * 36).toString(36)).join('')}`;
 }
-
-export { randomBytes };
