@@ -1,12 +1,14 @@
 /**
  * @steadfast/check: test any HTTP API with an OpenAPI document for the promises
- * Steadfast keeps (contract, problem format, idempotency, concurrency, load).
+ * Steadfast keeps (contract, problem format, auth, idempotency, concurrency,
+ * sequences, long-running operations, rate limits, load, dependency faults),
+ * and webhook receivers.
  * Talks to the target over HTTP only; no database, no server dependencies.
  */
 
 export type { Exchange } from './client.ts';
 export { runCheck } from './command.ts';
-export type { CheckResult, CheckStatus } from './context.ts';
+export type { CheckContext, CheckResult, CheckStatus } from './context.ts';
 export type { FaultCheckOptions, FaultProxySpec } from './fault-proxy/index.ts';
 export { parseFaultProxyFlag, runFaultChecks } from './fault-proxy/index.ts';
 export type {
@@ -17,7 +19,8 @@ export type {
 } from './openapi-validator.ts';
 export { createOpenApiValidator, formatViolation } from './openapi-validator.ts';
 export type { Report } from './report.ts';
-export { toJson, toJunit, toTerminal } from './report.ts';
+export { skippedByReason, summarize, toJson, toJunit, toTerminal } from './report.ts';
+export { toHtml } from './report-html.ts';
 export type { CheckOptions, Group } from './run.ts';
 export { GROUPS, runChecks } from './run.ts';
 export type { Operation, Schema } from './spec.ts';
