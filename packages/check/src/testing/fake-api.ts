@@ -189,7 +189,7 @@ export async function startFakeApi(fault?: Fault) {
       return fail(reply.headers(headers), 429, 'slow down');
     }
     listing++;
-    await sleep(5);
+    await sleep(10); // long enough for a burst to overlap, even on a busy machine
     listing--;
     return {
       data: [...widgets.values()].filter((w) => w.tenant === tenantOf(request)).map(view),
