@@ -38,6 +38,9 @@ describe('steadfast-check fault-proxy and webhooks against the reference service
           pricingUrl: `http://127.0.0.1:${ports.pricing}`,
           paymentsUrl: `http://127.0.0.1:${ports.payments}`,
         },
+        // on a loaded CI machine 300 ms attempts time out against a healthy sandbox and open the breaker
+        // before the run starts; the deadline stays under the checker's 5 s documented-timeout default
+        tuning: { pricing: { attemptTimeoutMs: 1500, deadlineMs: 4000 } },
       },
       webhooks: { secrets: [secret] },
     });
@@ -80,7 +83,10 @@ describe('steadfast-check fault-proxy and webhooks against the reference service
       for (const partner of ['pricing', 'payments'])
         assert.ok(
           faults.some((c) => c.id === id && c.operation === partner && c.status === 'passed'),
-          `${id} passed on ${partner}`,
+          `${id} did not pass on ${partner}: ${faults
+            .filter((c) => c.id === id)
+            .map((c) => `${c.operation} ${c.status}: ${c.detail}`)
+            .join('; ')}`,
         );
     assert.ok(
       faults.some(

@@ -124,7 +124,8 @@ describe('pricing (critical, degradable)', () => {
     const elapsed = performance.now() - started;
     assert.equal(response.statusCode, 504, response.body);
     assert.equal(response.json().type, '/problems/dependency-timeout');
-    assert.ok(elapsed < 1000 + 150, `answered after ${Math.round(elapsed)} ms`);
+    // the partner never answers: only the 1 s deadline can end the request (the margin is for a loaded CI machine)
+    assert.ok(elapsed < 1000 * 2.5, `answered after ${Math.round(elapsed)} ms`);
   });
 
   test('Retry-After beyond the deadline is not waited for: the answer is fast', async () => {

@@ -8,7 +8,15 @@
  */
 import type { Response } from '../client.ts';
 import type { CheckContext, CheckStatus } from '../context.ts';
-import { discoverRoutes, finalRequest, followOperation, prepare, type Route, sendWithin } from './drive.ts';
+import {
+  discoverRoutes,
+  finalRequest,
+  followOperation,
+  prepare,
+  type Route,
+  routeName,
+  sendWithin,
+} from './drive.ts';
 import { type FaultProxy, startFaultProxy, WRITE_METHODS } from './proxy.ts';
 import { type Run, type RunTiming, runUnderFault, settle } from './runs.ts';
 import { buildFaultSchedule } from './schedule.ts';
@@ -128,11 +136,24 @@ async function checkDependency(
     });
   }
   if (!mine.length) {
+    // what the healthy runs got, so a skip on a target that does call the dependency can be told apart
+    const seen = [...probes]
+      .map(([route, healthy]) => {
+        const response = healthy?.fired.response;
+        const type = (response?.json as { type?: unknown } | undefined)?.type;
+        const answer = healthy
+          ? response
+            ? `${response.status}${typeof type === 'string' ? ` ${type}` : ''}`
+            : (healthy.fired.error ?? 'no answer')
+          : 'could not be prepared';
+        return `${routeName(route)} → ${answer}, ${healthy?.calls.get(proxy)?.length ?? 0} call(s)`;
+      })
+      .join('; ');
     for (const id of FAULT_CHECKS)
       report(
         id,
         'skipped',
-        `no operation of the document reached ${spec.name} through its proxy on 127.0.0.1:${spec.listenPort} (does the target call it there?)`,
+        `no operation of the document reached ${spec.name} through its proxy on 127.0.0.1:${spec.listenPort} (does the target call it there?); healthy runs: ${seen || 'none'}`,
       );
     return;
   }
