@@ -4,6 +4,7 @@
  * chaos through the middle of the run and database latency late in it, so
  * the start and the end of the run are fault-free apart from kills.
  */
+import { seededRandom } from '@steadfast/sandbox';
 import type { ChaosFlags } from './flags.ts';
 
 export type FaultEvent =
@@ -11,18 +12,6 @@ export type FaultEvent =
   | { atS: number; kind: 'pg-restart'; mode: 'fast' | 'immediate' }
   | { atS: number; kind: 'partner-chaos'; untilS: number }
   | { atS: number; kind: 'db-latency'; untilS: number; delayMs: number };
-
-/** mulberry32: a small seeded generator, so a seed gives the same schedule */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
