@@ -26,7 +26,16 @@ before(async () => {
   drill = await startDrillCluster();
   const sandboxPort = await freePort();
   sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
-  cli = await startCli({ DATABASE_URL: drill.url, PORT: '0', SANDBOX_PORT: String(sandboxPort) });
+  cli = await startCli({
+    DATABASE_URL: drill.url,
+    PORT: '0',
+    SANDBOX_PORT: String(sandboxPort),
+    // a pay job that failed during the outages retries within seconds (not after the default 60 s cap), and
+    // one whose attempts all failed is settled by the reconciliation sweep, as in production, within the test
+    JOB_MAX_DELAY_MS: '2000',
+    RECONCILE_INTERVAL_S: '2',
+    RECONCILE_PENDING_AGE_S: '5',
+  });
 });
 after(async () => {
   killAllChildren();
