@@ -105,6 +105,7 @@ export function runCli(
     child.stderr.on('data', (c) => {
       stderr += c;
     });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': on a loaded machine output can still be in the pipes when the process exits
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -22,6 +22,6 @@ export function runCli(
     child.stderr.on('data', (c) => {
       stderr += c;
     });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr })); // after the pipes are drained, not at exit
   });
 }
