@@ -120,6 +120,16 @@ export async function runChecks(
           status: 'skipped',
           detail: (error as Error).message,
         });
+      else if ((error as Error).name === 'NotApplicable')
+        // a check that could not build its request (no resource to use): the rest of the group is skipped,
+        // the run goes on — never an exit 2 that looks like a configuration error
+        ctx.report({
+          id: `${group}.incomplete`,
+          group,
+          operation: '*',
+          status: 'skipped',
+          detail: `the ${group} checks stopped early: ${(error as Error).message}`,
+        });
       else if (exchange && isUnreachable((error as Error).cause ?? error) && answered === 0)
         throw new SpecError(`cannot reach ${options.baseUrl} (${(error as Error).message})`);
       else if (exchange && isUnreachable((error as Error).cause ?? error)) {

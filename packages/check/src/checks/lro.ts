@@ -75,7 +75,14 @@ export async function runLroChecks(ctx: CheckContext): Promise<void> {
       );
     }
     if (op.optionalHeaders.includes('prefer') || op.requiredHeaders.includes('prefer')) {
-      const request = await buildRequest(ctx, op, { freshResource: true });
+      let request: Awaited<ReturnType<typeof buildRequest>>;
+      try {
+        request = await buildRequest(ctx, op, { freshResource: true }); // a second fresh resource
+      } catch (error) {
+        if (!(error instanceof NotApplicable)) throw error;
+        report('prefer-wait', 'skipped', error.message);
+        continue;
+      }
       const sentAt = Date.now();
       const waited = await ctx.client.send({ ...request, headers: { ...request.headers, prefer: 'wait=1' } });
       const elapsedMs = Date.now() - sentAt;
