@@ -1,7 +1,7 @@
 /** The second half of the detection table: faults only the v2 checks (failure replay, auth, sequences, long-running operations, rate limits, a dying target) catch. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkFake, failedIds } from './testing/check-fake.ts';
+import { checkFake, testDetection } from './testing/check-fake.ts';
 import type { Fault } from './testing/fake-api.ts';
 
 const DETECTION: [Fault, string[]][] = [
@@ -19,14 +19,7 @@ const DETECTION: [Fault, string[]][] = [
 ];
 
 describe('each v2 fault is caught by its check, and only by it', () => {
-  for (const [fault, ids] of DETECTION) {
-    test(`${fault} → ${ids.join(', ')}`, async () => {
-      const report = await checkFake(fault);
-      assert.deepEqual(failedIds(report), [...ids].sort());
-      for (const c of report.checks.filter((x) => x.status === 'failed'))
-        assert.ok(c.evidence.length > 0, `${c.id} ${c.operation} carries evidence`);
-    });
-  }
+  testDetection(DETECTION);
   test('a target that dies mid-run still yields a report: the checks before it, then target.unavailable', async () => {
     const report = await checkFake('dies');
     assert.ok(
