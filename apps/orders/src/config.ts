@@ -7,7 +7,11 @@ import path from 'node:path';
 import { API_KEY_PATTERN } from '@steadfast/toolkit/auth';
 import { type FaultAction, type FaultPoint, parseFaultSpec } from '@steadfast/toolkit/faults';
 import { IDEMPOTENCY_FAULT_POINTS } from '@steadfast/toolkit/idempotency';
-import { TRACE_SAMPLERS, type TraceSampler } from '@steadfast/toolkit/observability';
+import { type TracingConfig, tracingConfig } from './config-tracing.ts';
+import { ConfigError, type Env, integer, onOff, postgresUrl, url } from './config-values.ts';
+
+export type { TracingConfig } from './config-tracing.ts';
+export { ConfigError } from './config-values.ts';
 
 /** every fault point STEADFAST_FAULTS may arm: the toolkit's, then the pay flow's */
 export const APP_FAULT_POINTS = [
@@ -82,62 +86,7 @@ export interface Config {
   tracing: TracingConfig | undefined;
 }
 
-export interface TracingConfig {
-  /** the full traces URL (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces) */
-  url: string;
-  /** OTEL_EXPORTER_OTLP_HEADERS then OTEL_EXPORTER_OTLP_TRACES_HEADERS (secrets: masked by config check) */
-  headers: Record<string, string>;
-  serviceName: string;
-  sampler: TraceSampler;
-  samplerRatio: number;
-  resourceAttributes: Record<string, string>;
-  exportTimeoutMs: number;
-}
-
-export class ConfigError extends Error {
-  readonly variable: string;
-  constructor(variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-    this.variable = variable;
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  }
-  return Number(raw);
-}
-
-function url(env: Env, name: string, fallback: string): string {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `must be an absolute http(s) URL, got ${JSON.stringify(raw)}`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError(name, `must be an http(s) URL, got protocol ${parsed.protocol}`);
-  }
-  return raw.replace(/\/+$/, '');
-}
-
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-function postgresUrl(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim() || undefined;
-  if (raw !== undefined && !/^postgres(ql)?:\/\//.test(raw)) {
-    throw new ConfigError(name, 'must start with postgres:// or postgresql://');
-  }
-  return raw;
-}
 
 function environment(env: Env): Config['environment'] {
   const raw = env.STEADFAST_ENV?.trim();
@@ -148,79 +97,6 @@ function environment(env: Env): Config['environment'] {
     return raw;
   }
   return env.NODE_ENV?.trim() === 'production' ? 'production' : 'development';
-}
-
-function onOff(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['on', 'true', '1'].includes(raw)) return true;
-  if (['off', 'false', '0'].includes(raw)) return false;
-  throw new ConfigError(name, `must be on or off, got ${JSON.stringify(env[name])}`);
-}
-
-/** `k=v,k2=v2` with URL-encoded values (OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES) */
-function keyValues(env: Env, name: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of (env[name] ?? '').split(',').filter((p) => p.trim())) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new ConfigError(name, `must be key=value pairs separated by commas`);
-    try {
-      out[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
-    } catch {
-      throw new ConfigError(name, `has a value that is not URL-encoded: ${pair.slice(0, at).trim()}`);
-    }
-  }
-  return out;
-}
-
-/** The standard OTEL_* variables Steadfast honours (docs/tracing.md); tracing is off unless an exporter is set. */
-function tracingConfig(env: Env): TracingConfig | undefined {
-  if (onOff(env, 'OTEL_SDK_DISABLED', false)) return undefined;
-  const exporter = env.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
-  if (exporter && exporter !== 'otlp' && exporter !== 'none')
-    throw new ConfigError('OTEL_TRACES_EXPORTER', `must be otlp or none, got ${JSON.stringify(exporter)}`);
-  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
-  if (exporter === 'none' || (!exporter && !traces && !base)) return undefined;
-  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
-    const protocol = env[name]?.trim();
-    if (protocol && protocol !== 'http/json' && protocol !== 'http/protobuf')
-      throw new ConfigError(name, `must be http/json or http/protobuf (OTLP over HTTP), got ${protocol}`);
-  }
-  const endpoint = traces
-    ? url(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '')
-    : `${url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', 'http://localhost:4318')}/v1/traces`;
-  const sampler = (env.OTEL_TRACES_SAMPLER?.trim() || 'parentbased_always_on') as TraceSampler;
-  if (!TRACE_SAMPLERS.includes(sampler))
-    throw new ConfigError('OTEL_TRACES_SAMPLER', `must be one of ${TRACE_SAMPLERS.join(', ')}`);
-  const ratioRaw = env.OTEL_TRACES_SAMPLER_ARG?.trim();
-  const samplerRatio = ratioRaw ? Number(ratioRaw) : 1;
-  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(ratioRaw ?? '1'))
-    throw new ConfigError(
-      'OTEL_TRACES_SAMPLER_ARG',
-      `must be a ratio from 0 to 1, got ${JSON.stringify(ratioRaw)}`,
-    );
-  const resourceAttributes = keyValues(env, 'OTEL_RESOURCE_ATTRIBUTES');
-  return {
-    url: endpoint,
-    headers: {
-      ...keyValues(env, 'OTEL_EXPORTER_OTLP_HEADERS'),
-      ...keyValues(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'),
-    },
-    serviceName: env.OTEL_SERVICE_NAME?.trim() || resourceAttributes['service.name'] || 'steadfast-orders',
-    sampler,
-    samplerRatio,
-    resourceAttributes,
-    exportTimeoutMs: integer(
-      env,
-      env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT
-        ? 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT'
-        : 'OTEL_EXPORTER_OTLP_TIMEOUT',
-      10_000,
-      1,
-      600_000,
-    ),
-  };
 }
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
