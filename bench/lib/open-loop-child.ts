@@ -30,8 +30,8 @@ let dropped = 0;
 let outstanding = 0;
 
 function record(status: number, ms: number) {
-  let list = byStatus.get(status);
-  if (!list) byStatus.set(status, (list = []));
+  const list = byStatus.get(status) ?? [];
+  if (!list.length) byStatus.set(status, list);
   list.push(ms);
 }
 
