@@ -1,4 +1,4 @@
-/** Tenants and their API keys: create, add a key, revoke. */
+/** The owners of keys: tenants (created with their first key) and operators (nobody's tenant). */
 
 import type { IdGenerator } from '../ids/index.ts';
 import type { Queryable } from '../postgres/index.ts';
@@ -44,10 +44,17 @@ export async function createTenant(
   return { tenantId, apiKey, keyId };
 }
 
-export async function revokeApiKey(db: Queryable, keyId: string): Promise<boolean> {
-  const result = await db.query(
-    'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL',
-    [keyId],
-  );
-  return result.rowCount === 1;
+export interface CreatedOperator {
+  operatorId: string;
+}
+
+/** An operator: the principal of operator routes, which is nobody's tenant. Give it keys with `createApiKey`. */
+export async function createOperator(
+  db: Queryable,
+  ids: IdGenerator,
+  input: { name: string; operatorId?: string },
+): Promise<CreatedOperator> {
+  const operatorId = input.operatorId ?? ids.next('opr');
+  await db.query('INSERT INTO operators (id, name) VALUES ($1, $2)', [operatorId, input.name]);
+  return { operatorId };
 }

@@ -1,15 +1,19 @@
-/** Usage of @steadfast/toolkit/auth on a bare Fastify app: tenants, hashed API keys, scopes, 401/403 problems. */
+/** Usage of @steadfast/toolkit/auth on a bare Fastify app: tenants, operators, hashed API keys, scopes, 401/403 problems. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   apiKeyAuth,
   authMigrations,
+  createApiKey,
   createApiKeyVerifier,
+  createOperator,
   createTenant,
   displayPrefix,
   hashApiKey,
   principalOf,
+  requireOperator,
   requireScope,
+  requireTenant,
   revokeApiKey,
 } from '@steadfast/toolkit/auth';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
@@ -33,10 +37,18 @@ async function buildApp(pool: Pool): Promise<FastifyInstance> {
   await app.register(observability, { metrics: createHttpMetrics() }); // apiKeyAuth needs it
   await app.register(apiKeyAuth, { verifier, protectedPrefixes: ['/api/'] });
 
-  app.get('/api/me', async (request) => principalOf(request)); // { tenantId, keyId, scopes }
+  app.get('/api/me', async (request) => principalOf(request)); // { kind, tenantId | operatorId, keyId, scopes }
+  app.get('/api/orders', async (request) => {
+    const { tenantId } = requireTenant(request); // an operator key: 403
+    return { tenantId, orders: [] };
+  });
   app.get('/api/admin/stats', async (request) => {
-    requireScope(request, 'ops'); // 403 without it
+    requireOperator(request); // a tenant key: 403
     return { tenants: 1 };
+  });
+  app.get('/api/reports', async (request) => {
+    requireScope(request, 'reports'); // 403 without the scope
+    return { reports: [] };
   });
   app.get('/healthz', async () => ({ status: 'ok' })); // outside the prefixes: no key needed
   // docs:end setup
@@ -77,12 +89,12 @@ describe('API keys on a bare Fastify app', () => {
   test('a tenant key authenticates; the principal names tenant, key and scopes', async () => {
     // docs:start tenant
     // ids = createIdGenerator() from @steadfast/toolkit/ids; tenant ids are ten_…, key ids key_…
-    const { tenantId, keyId, apiKey } = await createTenant(pool, ids, { name: 'Acme', scopes: ['ops'] });
+    const { tenantId, keyId, apiKey } = await createTenant(pool, ids, { name: 'Acme', scopes: ['reports'] });
     // show apiKey (sf_…) once: only its SHA-256 hash is stored
     // docs:end tenant
     const response = await me(`Bearer ${apiKey}`);
     assert.equal(response.statusCode, 200);
-    assert.deepEqual(response.json(), { tenantId, keyId, scopes: ['ops'] });
+    assert.deepEqual(response.json(), { kind: 'tenant', tenantId, keyId, scopes: ['reports'] });
     assert.equal((await me(`bearer   ${apiKey}`)).statusCode, 200, 'the scheme is case-insensitive');
   });
 
@@ -91,22 +103,47 @@ describe('API keys on a bare Fastify app', () => {
     for (const bad of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer two words', 'sf_abcdefghijklmnopqrstuvwxyz']) {
       assertUnauthorized(await me(bad), /must be: Bearer <api key>/);
     }
-    assertUnauthorized(await me('Bearer sf_unknown_but_well_formed_key_123'), /unknown or revoked/);
-    assertUnauthorized(await me('Bearer short'), /unknown or revoked/);
-    assertUnauthorized(await me('Bearer has.dots.in.it.which.are.not.url.safe'), /unknown or revoked/);
+    assertUnauthorized(await me('Bearer sf_unknown_but_well_formed_key_123'), /unknown, revoked or expired/);
+    assertUnauthorized(await me('Bearer short'), /unknown, revoked or expired/);
+    assertUnauthorized(
+      await me('Bearer has.dots.in.it.which.are.not.url.safe'),
+      /unknown, revoked or expired/,
+    );
   });
 
   test('a key without the scope is 403 forbidden; with it, 200', async () => {
     const plain = await createTenant(db.pool, ids, { name: 'Plain' });
-    const ops = await createTenant(db.pool, ids, { name: 'Ops', scopes: ['ops'] });
-    const forbidden = await me(`Bearer ${plain.apiKey}`, '/api/admin/stats');
+    const reports = await createTenant(db.pool, ids, { name: 'Reports', scopes: ['reports'] });
+    const forbidden = await me(`Bearer ${plain.apiKey}`, '/api/reports');
     assert.equal(forbidden.statusCode, 403);
     const body = forbidden.json();
     assert.equal(body.type, '/problems/forbidden');
     assert.equal(body.category, 'forbidden');
     assert.equal(body.retryable, false);
-    assert.match(body.detail, /"ops" scope/);
-    assert.equal((await me(`Bearer ${ops.apiKey}`, '/api/admin/stats')).statusCode, 200);
+    assert.match(body.detail, /"reports" scope/);
+    assert.equal((await me(`Bearer ${reports.apiKey}`, '/api/reports')).statusCode, 200);
+  });
+
+  test("an operator key is nobody's tenant: operator routes only; a tenant key is 403 there", async () => {
+    // docs:start operator
+    const { operatorId } = await createOperator(pool, ids, { name: 'On-call' }); // opr_…
+    const operatorKey = await createApiKey(pool, ids, { operatorId, name: 'pager' }); // .apiKey shown once
+    // docs:end operator
+    const tenant = await createTenant(db.pool, ids, { name: 'Tenant' });
+    const asOperator = await me(`Bearer ${operatorKey.apiKey}`);
+    assert.deepEqual(asOperator.json(), { kind: 'operator', operatorId, keyId: operatorKey.id, scopes: [] });
+    assert.equal((await me(`Bearer ${operatorKey.apiKey}`, '/api/admin/stats')).statusCode, 200);
+    const tenantOnOperator = await me(`Bearer ${tenant.apiKey}`, '/api/admin/stats');
+    assert.equal(tenantOnOperator.statusCode, 403);
+    assert.match(tenantOnOperator.json().detail, /operator endpoint: a tenant key cannot use it/);
+    const operatorOnTenant = await me(`Bearer ${operatorKey.apiKey}`, '/api/orders');
+    assert.equal(operatorOnTenant.statusCode, 403);
+    assert.equal(operatorOnTenant.json().type, '/problems/forbidden');
+    assert.match(operatorOnTenant.json().detail, /Operator keys have no tenant/);
+    assert.deepEqual((await me(`Bearer ${tenant.apiKey}`, '/api/orders')).json(), {
+      tenantId: tenant.tenantId,
+      orders: [],
+    });
   });
 
   test('routes outside the protected prefixes are open; principalOf there is a 401', async () => {
@@ -125,22 +162,22 @@ describe('API keys on a bare Fastify app', () => {
     assert.ok(!JSON.stringify(rows).includes(apiKey));
   });
 
-  test('a revoked key keeps working until the cache TTL (5 s) passes, then it is 401', async () => {
-    const { keyId, apiKey } = await createTenant(db.pool, ids, { name: 'Revoked' });
+  test('without keyChanges, a revoked key keeps working until the cache TTL (5 s) passes, then it is 401', async () => {
+    const { tenantId, keyId, apiKey } = await createTenant(db.pool, ids, { name: 'Revoked' });
     assert.equal((await me(`Bearer ${apiKey}`)).statusCode, 200);
     // docs:start revoke
-    const revoked = await revokeApiKey(pool, keyId); // false: unknown or already revoked
+    const revoked = await revokeApiKey(pool, { tenantId }, keyId); // false: unknown, another owner's, already revoked
     // docs:end revoke
     assert.equal(revoked, true);
-    assert.equal(await revokeApiKey(db.pool, keyId), false);
+    assert.equal(await revokeApiKey(db.pool, { tenantId }, keyId), false);
     assert.equal((await me(`Bearer ${apiKey}`)).statusCode, 200, 'still cached');
     clock.advance(5_000);
-    assertUnauthorized(await me(`Bearer ${apiKey}`), /unknown or revoked/);
+    assertUnauthorized(await me(`Bearer ${apiKey}`), /unknown, revoked or expired/);
   });
 
   test('an unknown key is remembered for at most 1 s, so a key created just after works quickly', async () => {
     const apiKey = 'sf_created_a_moment_later_0001';
-    assertUnauthorized(await me(`Bearer ${apiKey}`), /unknown or revoked/);
+    assertUnauthorized(await me(`Bearer ${apiKey}`), /unknown, revoked or expired/);
     await createTenant(db.pool, ids, { name: 'Late', apiKey });
     assert.equal((await me(`Bearer ${apiKey}`)).statusCode, 401, 'the miss is cached');
     clock.advance(1_000);
@@ -149,9 +186,9 @@ describe('API keys on a bare Fastify app', () => {
 
   test('clear() forgets cached verifications at once', async () => {
     const verifier = createApiKeyVerifier({ db: db.pool, clock, cacheTtlMs: 60_000 });
-    const { keyId, apiKey } = await createTenant(db.pool, ids, { name: 'Cleared' });
+    const { tenantId, keyId, apiKey } = await createTenant(db.pool, ids, { name: 'Cleared' });
     assert.equal((await verifier.verify(apiKey))?.keyId, keyId);
-    await revokeApiKey(db.pool, keyId);
+    await revokeApiKey(db.pool, { tenantId }, keyId);
     assert.equal((await verifier.verify(apiKey))?.keyId, keyId);
     verifier.clear();
     assert.equal(await verifier.verify(apiKey), undefined);
@@ -180,7 +217,7 @@ describe('a forgotten migration', () => {
         assert.ok(error instanceof MigrationError);
         assert.equal(
           error.message,
-          'the database is missing migration auth/0001_tenants_and_api_keys: apply it at start with migrate(pool, [...authMigrations])',
+          'the database is missing migration auth/0001_tenants_and_api_keys (and 1 more): apply it at start with migrate(pool, [...authMigrations])',
         );
         return true;
       },

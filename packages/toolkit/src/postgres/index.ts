@@ -1,10 +1,12 @@
-/** @steadfast/toolkit/postgres: pool, transactions, namespaced migrations and batched clean-up. */
+/** @steadfast/toolkit/postgres: pool, transactions, namespaced migrations, batched clean-up and a LISTEN that stays up. */
 
 export type { BatchedDelete, PeriodicCleanup } from './cleanup.ts';
 export { deleteInBatches, startPeriodicCleanup } from './cleanup.ts';
 export { assertDirectConnection, DirectConnectionError, directPool } from './direct.ts';
 export type { DatabaseErrorKind } from './errors.ts';
 export { databaseErrorKind, isDatabaseUnavailable } from './errors.ts';
+export type { NotificationListener, NotificationListenerOptions } from './listener.ts';
+export { createNotificationListener } from './listener.ts';
 export type { MigrateOptions, Migration, MigrationSource } from './migrate.ts';
 export {
   assertMigrated,
