@@ -3,7 +3,13 @@
  * import; everything it touches (database, clock, ids, prices, logger) comes in.
  */
 import swagger from '@fastify/swagger';
-import { type ApiKeyVerifier, apiKeyAuth, createApiKeyVerifier } from '@steadfast/toolkit/auth';
+import {
+  type ApiKeyVerifier,
+  apiKeyAuth,
+  createApiKeyVerifier,
+  createAuthFailureThrottle,
+  principalScope,
+} from '@steadfast/toolkit/auth';
 import { type FaultPoints, noFaults } from '@steadfast/toolkit/faults';
 import {
   createIdempotencyEngine,
@@ -64,6 +70,8 @@ export interface AppDeps {
   prices?: PriceSource;
   metrics?: HttpMetrics;
   verifier?: ApiKeyVerifier;
+  /** failed authentications per client address before 429 (no database lookup); absent: not throttled */
+  authFailures?: { max: number; windowS: number };
   bodyLimitBytes?: number;
   /** how long an idle keep-alive connection stays open (Fastify's default: 72 s) */
   keepAliveTimeoutMs?: number;
@@ -172,11 +180,25 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await server.register(jsonBody);
   await server.register(observability, { metrics, tracer: deps.tracer });
-  await server.register(apiKeyAuth, { verifier, protectedPrefixes: ['/v1/'] });
+  await server.register(apiKeyAuth, {
+    verifier,
+    protectedPrefixes: ['/v1/'],
+    // a revoked or rotated key is refused by every instance at once, not after the cache TTL
+    keyChanges: { pool: deps.db, errors },
+    failures: deps.authFailures
+      ? createAuthFailureThrottle({
+          maxFailures: deps.authFailures.max,
+          windowS: deps.authFailures.windowS,
+          clock,
+        })
+      : undefined,
+    registry: metrics.registry,
+  });
   await server.register(idempotency, {
     db: deps.db,
     enabled: deps.idempotency?.enabled,
-    tenantOf: (request) => request.principal?.tenantId ?? '',
+    // an operator's keys are scoped apart from every tenant's: operator:<id>
+    tenantOf: (request) => (request.principal ? principalScope(request.principal) : ''),
   });
   const idempotencyMetrics = createIdempotencyMetrics(metrics.registry);
   const engine = createIdempotencyEngine({

@@ -52,6 +52,8 @@ export interface Config {
   };
   home: string;
   demoApiKey: string | undefined;
+  /** API key of the demo operator (operator routes); generated once into the home like the demo key */
+  demoOperatorKey: string | undefined;
   pgPort: number | undefined;
   partners: {
     paymentsUrl: string;
@@ -117,6 +119,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (demoApiKey !== undefined && !API_KEY_PATTERN.test(demoApiKey)) {
     throw new ConfigError('STEADFAST_DEMO_API_KEY', 'must be 20-200 URL-safe characters (A-Z a-z 0-9 _ -)');
   }
+  const demoOperatorKey = env.STEADFAST_DEMO_OPERATOR_KEY?.trim() || undefined;
+  if (demoOperatorKey !== undefined && !API_KEY_PATTERN.test(demoOperatorKey)) {
+    throw new ConfigError(
+      'STEADFAST_DEMO_OPERATOR_KEY',
+      'must be 20-200 URL-safe characters (A-Z a-z 0-9 _ -)',
+    );
+  }
+  if (demoOperatorKey !== undefined && demoOperatorKey === demoApiKey) {
+    throw new ConfigError('STEADFAST_DEMO_OPERATOR_KEY', 'must differ from STEADFAST_DEMO_API_KEY');
+  }
   const pgPortRaw = env.STEADFAST_PG_PORT;
   const pgPort =
     pgPortRaw === undefined || pgPortRaw === '' ? undefined : integer(env, 'STEADFAST_PG_PORT', 0, 1, 65535);
@@ -164,6 +176,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     home,
     demoApiKey,
+    demoOperatorKey,
     pgPort,
     partners: {
       paymentsUrl: url(env, 'PAYMENTS_URL', `${sandboxBase}/payments`),
