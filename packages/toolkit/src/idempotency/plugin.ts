@@ -3,6 +3,13 @@
  * validation it reads `Idempotency-Key` (400 when missing or malformed) and
  * attaches the key's scope — tenant, method, route template, key — and the
  * request fingerprint to `request.idempotency` for the engine to use.
+ *
+ * Concurrent duplicates in this process: a request whose (scope, key) is
+ * already being handled here waits for that first request to answer (at most
+ * `inFlightWaitMs`), then goes on — it will usually find the stored answer
+ * and replay it, so ten concurrent retries of one key do the work (and call
+ * the partners) once, not ten times. Across processes the engine's own rules
+ * (one statement, claim and lease) still decide.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -26,11 +33,20 @@ export interface IdempotencyPluginOptions {
   enabled?: boolean;
   /** the tenant a request belongs to; keys are scoped by it */
   tenantOf: (request: FastifyRequest) => string;
+  /** how long a duplicate of a request in flight in this process waits for it before going on (default 2000) */
+  inFlightWaitMs?: number;
 }
 
 async function idempotencyPlugin(app: FastifyInstance, options: IdempotencyPluginOptions) {
   app.decorateRequest('idempotency', undefined);
   if (options.enabled === false) return;
+  const inFlightWaitMs = options.inFlightWaitMs ?? 2000;
+  /** (scope, key) → settles when the first request of that key in this process has answered */
+  const inFlight = new Map<string, Promise<void>>();
+  const done = new WeakMap<FastifyRequest, () => void>();
+  const finish = async (request: FastifyRequest) => done.get(request)?.();
+  app.addHook('onResponse', finish);
+  app.addHook('onRequestAbort', finish);
   app.addHook(
     'onReady',
     schemaCheckHook(app.log, options.db, idempotencyMigrations, 'idempotencyMigrations'),
@@ -53,6 +69,23 @@ async function idempotencyPlugin(app: FastifyInstance, options: IdempotencyPlugi
       },
       fingerprint: requestFingerprint(request.body, request.params),
     };
+    const { scope } = request.idempotency;
+    const id = JSON.stringify([scope.tenantId, scope.method, scope.route, scope.key]);
+    const first = inFlight.get(id);
+    if (first) {
+      // a duplicate: let the first answer, then go on (it will find the stored answer)
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([first, new Promise((resolve) => (timer = setTimeout(resolve, inFlightWaitMs)))]);
+      clearTimeout(timer);
+      return;
+    }
+    let release = () => {};
+    inFlight.set(id, new Promise<void>((resolve) => (release = resolve)));
+    done.set(request, () => {
+      done.delete(request);
+      inFlight.delete(id);
+      release();
+    });
   });
 }
 

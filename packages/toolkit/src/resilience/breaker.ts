@@ -4,9 +4,11 @@
  * (with enough requests), rejects at once while open, lets a few probes
  * through after openMs (half-open), and closes when they succeed. Which
  * errors count is the caller's choice: a 429 is back-pressure, not a failure.
+ * A BulkheadRejectedError (our own queue was full or too slow) never counts:
+ * that call did not reach the dependency.
  */
 import { type Clock, type ExecContext, fullContext, type Policy, systemClock, type Work } from './context.ts';
-import { BrokenCircuitError } from './errors.ts';
+import { BrokenCircuitError, BulkheadRejectedError } from './errors.ts';
 import { createEmitter } from './events.ts';
 import { createSlidingWindow } from './sliding-window.ts';
 
@@ -101,7 +103,7 @@ export function circuitBreaker(options: BreakerOptions = {}) {
         record(false, probe);
         return result;
       } catch (error) {
-        if (isIgnored(error)) {
+        if (error instanceof BulkheadRejectedError || isIgnored(error)) {
           if (probe) probesInFlight--;
         } else {
           record(isFailure(error), probe);

@@ -14,8 +14,19 @@ export class TimeoutError extends Error {
 export class BrokenCircuitError extends Error {
   override name = 'BrokenCircuitError';
 }
+/**
+ * Our own capacity, not the dependency's: the bulkhead was full, or the call
+ * waited in its queue until the caller's deadline. The call never reached
+ * the dependency, so it says nothing about the dependency's health.
+ */
 export class BulkheadRejectedError extends Error {
   override name = 'BulkheadRejectedError';
+  /** `full`: no slot and no room in the queue; `queue-timeout`: the deadline passed while queued */
+  readonly reason: 'full' | 'queue-timeout';
+  constructor(message: string, reason: 'full' | 'queue-timeout' = 'full') {
+    super(message);
+    this.reason = reason;
+  }
 }
 
 /** A partner answered with a status that is not a success. */

@@ -1,6 +1,8 @@
 /**
  * A resilient HTTP client for one dependency: per-attempt timeout, breaker,
- * bulkhead, budgeted retries (inside the caller's deadline), one log line and
+ * bulkhead (outside the breaker: waiting for a slot is our own queueing, never
+ * the dependency's failure, and an attempt's timeout starts when it gets its
+ * slot), budgeted retries (inside the caller's deadline), one log line and
  * one histogram observation per attempt, and request-id / traceparent
  * forwarding. Writes carry an Idempotency-Key derived by the caller from a
  * business key, so a retry after an unknown outcome cannot act twice.
@@ -153,7 +155,7 @@ export function createDependencyClient(options: DependencyOptions) {
       return category === 'transient' || category === 'unknown-outcome';
     },
   });
-  const limiter = bulkhead(options.bulkhead ?? { maxConcurrent: 100, maxQueue: 0 });
+  const limiter = bulkhead({ clock, ...(options.bulkhead ?? { maxConcurrent: 100, maxQueue: 0 }) });
   const retries = retry({
     maxAttempts: options.maxAttempts ?? 3,
     baseDelayMs: options.baseDelayMs ?? 25,
@@ -173,10 +175,17 @@ export function createDependencyClient(options: DependencyOptions) {
   retries.onRetry(() => metrics.retries.inc({ dependency: name }));
   retries.onBudgetExhausted(() => metrics.budgetExhausted.inc({ dependency: name }));
   breaker.onReject(() => metrics.rejections.inc({ dependency: name, reason: 'breaker-open' }));
-  limiter.onReject(() => metrics.rejections.inc({ dependency: name, reason: 'bulkhead-full' }));
+  limiter.onReject(({ reason }) =>
+    metrics.rejections.inc({
+      dependency: name,
+      reason: reason === 'full' ? 'bulkhead-full' : 'bulkhead-queue-timeout',
+    }),
+  );
   breaker.onBreak(({ failureRate }) => log.warn({ dependency: name, failureRate }, 'circuit opened'));
   breaker.onClose(() => log.info({ dependency: name }, 'circuit closed'));
-  const policy = pipeline(retries, breaker, limiter, timeout({ timeoutMs: attemptTimeoutMs, clock }));
+  // the bulkhead sits outside the breaker: only attempts that got a slot (and so
+  // reached the dependency, or failed connecting to it) are judged by the breaker
+  const policy = pipeline(retries, limiter, breaker, timeout({ timeoutMs: attemptTimeoutMs, clock }));
   const STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
   async function attempt<T>(
@@ -238,7 +247,9 @@ export function createDependencyClient(options: DependencyOptions) {
       }
       return { status: response.status, body: body as T };
     } catch (error) {
-      outcome = classifyFailure(error, { idempotent: request.method === 'GET' || !!request.idempotencyKey });
+      outcome = classifyFailure(error, {
+        idempotent: request.method === 'GET' || !!request.idempotencyKey,
+      });
       if (outcome === 'unknown-outcome' && !(error instanceof UnknownOutcomeError)) {
         throw new UnknownOutcomeError(`${name}: ${(error as Error).message} after the request was sent`, {
           cause: error,

@@ -1,6 +1,8 @@
 /** @steadfast/toolkit/resilience: policies, classification, a resilient HTTP client, and dependency problems. */
 export type { BackoffOptions } from './backoff.ts';
 export { backoffDelayMs } from './backoff.ts';
+export type { BatchItem, BatchLoader, BatchLoaderOptions, BatchResult } from './batch-loader.ts';
+export { batchLoader } from './batch-loader.ts';
 export type { BreakerOptions, BreakerState } from './breaker.ts';
 export { circuitBreaker } from './breaker.ts';
 export type { RetryBudget, RetryBudgetOptions } from './budget.ts';

@@ -1,7 +1,10 @@
 /**
  * timeout({ timeoutMs }): the work gets a signal that aborts after timeoutMs
  * (or at the caller's deadline, or when the caller aborts), so the
- * underlying I/O is really cancelled; the caller gets a TimeoutError.
+ * underlying I/O is really cancelled; the caller gets a TimeoutError. When
+ * the timer fires, the abort waits for the I/O phase of that loop turn
+ * (setImmediate): an answer that already arrived while the process was busy
+ * is read, not thrown away as the dependency's timeout.
  */
 import { type Clock, type ExecContext, fullContext, type Policy, systemClock, type Work } from './context.ts';
 import { TimeoutError } from './errors.ts';
@@ -24,9 +27,14 @@ export function timeout(options: TimeoutOptions) {
       const ms = Math.max(0, Math.min(options.timeoutMs, remaining));
       const controller = new AbortController();
       let timedOut = false;
+      let settled = false;
+      let late: NodeJS.Immediate | undefined;
       const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort(new TimeoutError(`timed out after ${Math.round(ms)} ms`));
+        late = setImmediate(() => {
+          if (settled) return;
+          timedOut = true;
+          controller.abort(new TimeoutError(`timed out after ${Math.round(ms)} ms`));
+        });
       }, ms);
       const forward = () => controller.abort(outer.signal.reason);
       if (outer.signal.aborted) forward();
@@ -40,7 +48,9 @@ export function timeout(options: TimeoutOptions) {
         }
         throw error;
       } finally {
+        settled = true;
         clearTimeout(timer);
+        clearImmediate(late);
         outer.signal.removeEventListener('abort', forward);
       }
     },
