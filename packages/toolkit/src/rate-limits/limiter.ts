@@ -1,0 +1,266 @@
+/**
+ * The rate limiter: a sliding-window counter per (partition, class), admitted
+ * in memory — never a database round trip per request. The estimate is the
+ * previous window's count × (1 − elapsed fraction of the current window) +
+ * the current window's count. Without a store it is exact for one process;
+ * with one (`createPostgresRateLimitStore`) the counts of other instances
+ * arrive every sync interval and this instance admits at most its granted
+ * share of the remainder between syncs.
+ */
+import type { Clock } from '../ids/index.ts';
+import { type RateLimitPolicies, type RateLimitPolicy, validatePolicies } from './policies.ts';
+import type { CellSnapshot, RateLimitStore, RateLimitStoreClient, SyncResult } from './store.ts';
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  className: string;
+  limit: number;
+  windowS: number;
+  /** units left in the window after this request (estimate across instances) */
+  remaining: number;
+  /** seconds until the current window ends (when refused: until a retry can succeed) */
+  resetS: number;
+  /** whole seconds ≥ 1 to wait when refused; 0 when allowed */
+  retryAfterS: number;
+}
+
+export interface RateLimiterOptions {
+  /** route class → quota; validated here (a bad one throws naming its class) */
+  policies: RateLimitPolicies;
+  clock: Clock;
+  /** share the limit with other instances; without one the limiter is exact for this process */
+  store?: RateLimitStore;
+  /** per-partition overrides when there is no store (called on every `take`: keep it cheap) */
+  overridesOf?: (partition: string) => Partial<RateLimitPolicies> | undefined;
+  /** tracked (partition, class) cells; idle ones are evicted first (default 100 000) */
+  maxCells?: number;
+}
+
+export interface RateLimiter {
+  take(partition: string, className: string, cost?: number): RateLimitDecision;
+  /** give units back (e.g. a replayed answer that did no new work) */
+  refund(partition: string, className: string, cost?: number): void;
+  /** the route classes and their default policies */
+  readonly policies: RateLimitPolicies;
+  /** starts the store (migration check, first sync); a no-op without one */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Cell {
+  partition: string;
+  className: string;
+  limit: number;
+  windowMs: number;
+  windowStartMs: number;
+  count: number;
+  prevCount: number;
+  /** other instances' claims in the current / previous window, as of the last sync */
+  remoteCount: number;
+  remotePrev: number;
+  /** units this instance may admit before its next sync (Infinity without a store) */
+  allowance: number;
+}
+
+/** Before a cell's first sync in a window an instance among others takes a tenth of its share. */
+const PRESYNC_DIVISOR = 10;
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const policies = validatePolicies(options.policies);
+  const { clock, store } = options;
+  const maxCells = options.maxCells ?? 100_000;
+  const cells = new Map<string, Cell>();
+  let storeOverrides = new Map<string, RateLimitPolicies>();
+  let activeInstances = 1;
+
+  const keyOf = (partition: string, className: string) => `${className}\u0000${partition}`;
+
+  function policyFor(partition: string, className: string): RateLimitPolicy {
+    const base = policies[className];
+    if (!base) throw new Error(`rate limits: unknown class ${JSON.stringify(className)}`);
+    return (
+      storeOverrides.get(partition)?.[className] ?? options.overridesOf?.(partition)?.[className] ?? base
+    );
+  }
+
+  /**
+   * Before a cell's first sync in a window: alone, all that is left (a new
+   * instance is known at its first sync, one interval later); with others, a
+   * tenth of an even share, since they cannot see this spending yet.
+   */
+  const presyncDivisor = () => (activeInstances === 1 ? 1 : activeInstances * PRESYNC_DIVISOR);
+
+  /** a share of what is left, from this instance's view of the counts */
+  function localShare(cell: Cell, nowMs: number, divisor: number): number {
+    if (!store) return Number.POSITIVE_INFINITY;
+    const left = cell.limit - estimate(cell, nowMs);
+    return left < 1 ? 0 : Math.max(1, Math.floor(left / divisor));
+  }
+
+  function estimate(cell: Cell, nowMs: number): number {
+    const weight = 1 - (nowMs - cell.windowStartMs) / cell.windowMs;
+    return (cell.prevCount + cell.remotePrev) * weight + cell.count + cell.remoteCount;
+  }
+
+  function roll(cell: Cell, nowMs: number): void {
+    const start = Math.floor(nowMs / cell.windowMs) * cell.windowMs;
+    if (start === cell.windowStartMs) return;
+    const next = start === cell.windowStartMs + cell.windowMs;
+    cell.prevCount = next ? cell.count : 0;
+    cell.remotePrev = next ? cell.remoteCount : 0;
+    cell.count = 0;
+    cell.remoteCount = 0;
+    cell.windowStartMs = start;
+    cell.allowance = localShare(cell, nowMs, presyncDivisor());
+  }
+
+  function evictFor(nowMs: number): void {
+    if (cells.size < maxCells) return;
+    for (const [key, cell] of cells) {
+      if (nowMs >= cell.windowStartMs + 2 * cell.windowMs) cells.delete(key); // both windows over: no information left
+    }
+    // still full of active cells: forget the oldest tenth (their partitions start afresh)
+    let excess = cells.size - Math.floor(maxCells * 0.9);
+    for (const key of cells.keys()) {
+      if (excess-- <= 0) break;
+      cells.delete(key);
+    }
+  }
+
+  function cellFor(partition: string, className: string, policy: RateLimitPolicy, nowMs: number): Cell {
+    const key = keyOf(partition, className);
+    const windowMs = policy.windowS * 1000;
+    let cell = cells.get(key);
+    if (cell && cell.windowMs !== windowMs) {
+      cells.delete(key); // the window changed (an override): start a fresh grid
+      cell = undefined;
+    }
+    if (!cell) {
+      evictFor(nowMs);
+      cell = {
+        partition,
+        className,
+        limit: policy.limit,
+        windowMs,
+        windowStartMs: Math.floor(nowMs / windowMs) * windowMs,
+        count: 0,
+        prevCount: 0,
+        remoteCount: 0,
+        remotePrev: 0,
+        allowance: 0,
+      };
+      cell.allowance = localShare(cell, nowMs, presyncDivisor());
+      cells.set(key, cell);
+      return cell;
+    }
+    cell.limit = policy.limit;
+    roll(cell, nowMs);
+    return cell;
+  }
+
+  function waitMs(cell: Cell, nowMs: number, cost: number): number {
+    const end = cell.windowStartMs + cell.windowMs;
+    const prev = cell.prevCount + cell.remotePrev;
+    const cur = cell.count + cell.remoteCount;
+    if (cost > cell.limit) return cell.windowMs;
+    if (cur + cost <= cell.limit) {
+      if (prev <= 0) return 1000; // only the share between syncs refused it: the next sync grants more
+      const fraction = 1 - (cell.limit - cur - cost) / prev;
+      return Math.max(1, cell.windowStartMs + fraction * cell.windowMs - nowMs);
+    }
+    // the current window alone is over: wait until enough of it slides out
+    return end - nowMs + (1 - (cell.limit - cost) / cur) * cell.windowMs;
+  }
+
+  const client: RateLimitStoreClient = {
+    snapshot() {
+      const nowMs = clock.now();
+      const out: CellSnapshot[] = [];
+      for (const [key, cell] of cells) {
+        roll(cell, nowMs);
+        if (cell.count === 0 && cell.prevCount === 0) {
+          cells.delete(key); // nothing of ours in either window: nothing to publish or protect
+          continue;
+        }
+        out.push({
+          partition: cell.partition,
+          className: cell.className,
+          limit: cell.limit,
+          windowMs: cell.windowMs,
+          windowStartMs: cell.windowStartMs,
+          count: cell.count,
+          prevCount: cell.prevCount,
+          prevWeight: 1 - (nowMs - cell.windowStartMs) / cell.windowMs,
+        });
+      }
+      return out;
+    },
+    apply(snapshot, result: SyncResult) {
+      activeInstances = Math.max(1, result.activeInstances);
+      snapshot.forEach((snap, i) => {
+        const cell = cells.get(keyOf(snap.partition, snap.className));
+        const got = result.cells[i];
+        if (!cell || !got || cell.windowMs !== snap.windowMs) return;
+        if (cell.windowStartMs === snap.windowStartMs) {
+          cell.remoteCount = got.othersCount;
+          cell.remotePrev = got.othersPrevCount;
+          // what was admitted while the sync ran came out of the old share
+          cell.allowance = Math.max(0, got.grant - (cell.count - snap.count));
+        } else if (cell.windowStartMs === snap.windowStartMs + snap.windowMs) {
+          cell.remotePrev = got.othersCount;
+        }
+      });
+    },
+    applyLocally(snapshot) {
+      const nowMs = clock.now();
+      for (const snap of snapshot) {
+        const cell = cells.get(keyOf(snap.partition, snap.className));
+        if (cell && cell.windowStartMs === snap.windowStartMs)
+          cell.allowance = localShare(cell, nowMs, activeInstances);
+      }
+    },
+    setOverrides(overrides) {
+      storeOverrides = overrides;
+    },
+  };
+  store?.attach(client, Object.keys(policies));
+
+  return {
+    policies,
+    take(partition, className, cost = 1) {
+      const policy = policyFor(partition, className);
+      const nowMs = clock.now();
+      const cell = cellFor(partition, className, policy, nowMs);
+      const used = estimate(cell, nowMs);
+      const allowed = used + cost <= cell.limit && cost <= cell.allowance;
+      if (allowed) {
+        cell.count += cost;
+        cell.allowance -= cost;
+      }
+      const toEndS = Math.ceil((cell.windowStartMs + cell.windowMs - nowMs) / 1000);
+      const retryAfterS = allowed ? 0 : Math.max(1, Math.ceil(waitMs(cell, nowMs, cost) / 1000));
+      return {
+        allowed,
+        className,
+        limit: cell.limit,
+        windowS: policy.windowS,
+        remaining: allowed ? Math.max(0, Math.floor(cell.limit - used - cost)) : 0,
+        resetS: allowed ? Math.max(1, toEndS) : retryAfterS,
+        retryAfterS,
+      };
+    },
+    refund(partition, className, cost = 1) {
+      const cell = cells.get(keyOf(partition, className));
+      if (!cell) return;
+      roll(cell, clock.now());
+      const back = Math.min(cost, cell.count);
+      cell.count -= back;
+      cell.allowance += back;
+    },
+    start: async () => store?.start(),
+    close: async () => {
+      await store?.close();
+      cells.clear();
+    },
+  };
+}
