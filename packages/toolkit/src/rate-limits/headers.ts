@@ -16,6 +16,8 @@ export interface RateLimitState {
 }
 
 function sfString(value: string): string {
+  // class names are tokens (validated by the limiter): escaping is the rare path
+  if (!value.includes('"') && !value.includes('\\')) return `"${value}"`;
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 

@@ -69,11 +69,28 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const policies = validatePolicies(options.policies);
   const { clock, store } = options;
   const maxCells = options.maxCells ?? 100_000;
-  const cells = new Map<string, Cell>();
+  /** class → partition → cell (nested: no key string built per request) */
+  const cells = new Map<string, Map<string, Cell>>();
+  let cellCount = 0;
   let storeOverrides = new Map<string, RateLimitPolicies>();
   let activeInstances = 1;
 
-  const keyOf = (partition: string, className: string) => `${className}\u0000${partition}`;
+  const getCell = (partition: string, className: string) => cells.get(className)?.get(partition);
+  function setCell(cell: Cell): void {
+    let byPartition = cells.get(cell.className);
+    if (!byPartition) {
+      byPartition = new Map();
+      cells.set(cell.className, byPartition);
+    }
+    if (!byPartition.has(cell.partition)) cellCount++;
+    byPartition.set(cell.partition, cell);
+  }
+  function deleteCell(cell: Cell): void {
+    if (cells.get(cell.className)?.delete(cell.partition)) cellCount--;
+  }
+  function* allCells(): Generator<Cell> {
+    for (const byPartition of cells.values()) yield* byPartition.values();
+  }
 
   function policyFor(partition: string, className: string): RateLimitPolicy {
     const base = policies[className];
@@ -115,24 +132,23 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   function evictFor(nowMs: number): void {
-    if (cells.size < maxCells) return;
-    for (const [key, cell] of cells) {
-      if (nowMs >= cell.windowStartMs + 2 * cell.windowMs) cells.delete(key); // both windows over: no information left
+    if (cellCount < maxCells) return;
+    for (const cell of [...allCells()]) {
+      if (nowMs >= cell.windowStartMs + 2 * cell.windowMs) deleteCell(cell); // both windows over: no information left
     }
     // still full of active cells: forget the oldest tenth (their partitions start afresh)
-    let excess = cells.size - Math.floor(maxCells * 0.9);
-    for (const key of cells.keys()) {
+    let excess = cellCount - Math.floor(maxCells * 0.9);
+    for (const cell of [...allCells()]) {
       if (excess-- <= 0) break;
-      cells.delete(key);
+      deleteCell(cell);
     }
   }
 
   function cellFor(partition: string, className: string, policy: RateLimitPolicy, nowMs: number): Cell {
-    const key = keyOf(partition, className);
     const windowMs = policy.windowS * 1000;
-    let cell = cells.get(key);
+    let cell = getCell(partition, className);
     if (cell && cell.windowMs !== windowMs) {
-      cells.delete(key); // the window changed (an override): start a fresh grid
+      deleteCell(cell); // the window changed (an override): start a fresh grid
       cell = undefined;
     }
     if (!cell) {
@@ -150,7 +166,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         allowance: 0,
       };
       cell.allowance = localShare(cell, nowMs, presyncDivisor());
-      cells.set(key, cell);
+      setCell(cell);
       return cell;
     }
     cell.limit = policy.limit;
@@ -176,10 +192,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     snapshot() {
       const nowMs = clock.now();
       const out: CellSnapshot[] = [];
-      for (const [key, cell] of cells) {
+      for (const cell of [...allCells()]) {
         roll(cell, nowMs);
         if (cell.count === 0 && cell.prevCount === 0) {
-          cells.delete(key); // nothing of ours in either window: nothing to publish or protect
+          deleteCell(cell); // nothing of ours in either window: nothing to publish or protect
           continue;
         }
         out.push({
@@ -198,7 +214,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     apply(snapshot, result: SyncResult) {
       activeInstances = Math.max(1, result.activeInstances);
       snapshot.forEach((snap, i) => {
-        const cell = cells.get(keyOf(snap.partition, snap.className));
+        const cell = getCell(snap.partition, snap.className);
         const got = result.cells[i];
         if (!cell || !got || cell.windowMs !== snap.windowMs) return;
         if (cell.windowStartMs === snap.windowStartMs) {
@@ -214,7 +230,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     applyLocally(snapshot) {
       const nowMs = clock.now();
       for (const snap of snapshot) {
-        const cell = cells.get(keyOf(snap.partition, snap.className));
+        const cell = getCell(snap.partition, snap.className);
         if (cell && cell.windowStartMs === snap.windowStartMs)
           cell.allowance = localShare(cell, nowMs, activeInstances);
       }
@@ -250,7 +266,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       };
     },
     refund(partition, className, cost = 1) {
-      const cell = cells.get(keyOf(partition, className));
+      const cell = getCell(partition, className);
       if (!cell) return;
       roll(cell, clock.now());
       const back = Math.min(cost, cell.count);
@@ -261,6 +277,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     close: async () => {
       await store?.close();
       cells.clear();
+      cellCount = 0;
     },
   };
 }

@@ -40,20 +40,22 @@ async function rateLimitsPlugin(app: FastifyInstance, options: RateLimitsPluginO
   app.decorateRequest('rateLimit', undefined);
   app.addHook('onReady', () => limiter.start());
   app.addHook('onClose', () => limiter.close());
-  app.addHook('onRequest', async (request, reply) => {
+  // a callback hook, not an async one: no promise per request on the hot path
+  app.addHook('onRequest', (request, reply, done) => {
     const className = classOf(request);
-    if (className === undefined) return;
-    const partition = partitionOf(request);
-    if (partition === undefined) return;
+    const partition = className === undefined ? undefined : partitionOf(request);
+    if (className === undefined || partition === undefined) return done();
     const decision = limiter.take(partition, className);
     const headers = rateLimitHeaders(decision);
-    reply.headers(headers);
+    reply.header('RateLimit-Policy', headers['RateLimit-Policy']).header('RateLimit', headers.RateLimit);
     if (!decision.allowed) {
       metrics?.limited.inc({ class: className });
-      throw new ProblemError('rate-limited', {
-        detail: `Over the ${decision.limit} per ${decision.windowS} s quota of "${className}" requests; retry after ${decision.retryAfterS} s.`,
-        headers: { ...headers, 'Retry-After': String(decision.retryAfterS) },
-      });
+      return done(
+        new ProblemError('rate-limited', {
+          detail: `Over the ${decision.limit} per ${decision.windowS} s quota of "${className}" requests; retry after ${decision.retryAfterS} s.`,
+          headers: { ...headers, 'Retry-After': String(decision.retryAfterS) },
+        }),
+      );
     }
     let refunded = false;
     request.rateLimit = {
@@ -64,6 +66,7 @@ async function rateLimitsPlugin(app: FastifyInstance, options: RateLimitsPluginO
         limiter.refund(partition, className);
       },
     };
+    done();
   });
 }
 
