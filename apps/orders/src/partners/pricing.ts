@@ -2,13 +2,23 @@
  * The pricing partner as a PriceSource (critical, degradable): prices cached
  * per SKU and currency; on a partner failure a cached price up to maxStaleMs
  * old is used and the quote says `stale: true`; with no usable price the
- * failure surfaces (the route answers 503 and writes nothing). A 404 means
- * the SKU is unknown — never served from the cache.
+ * failure surfaces (the route answers 503 and writes nothing). An unknown
+ * SKU is never served from the cache.
+ *
+ * Under a burst: concurrent misses of one SKU share one load (the cache's
+ * single-flight), and the misses asked for in one tick go to the partner as
+ * one `POST /v1/prices:batch` per 100 SKUs. A bulkhead rejection (our own
+ * queue full, or no slot before the deadline) is our capacity, not the
+ * partner's failure: it answers `overloaded`, never `dependency-*`.
  */
+import { createHash } from 'node:crypto';
+import { ProblemError } from '@steadfast/toolkit/problems';
 import {
+  type BatchResult,
+  BulkheadRejectedError,
+  batchLoader,
   type Clock,
   type DependencyClient,
-  HttpStatusError,
   MalformedResponseError,
   staleIfError,
 } from '@steadfast/toolkit/resilience';
@@ -23,6 +33,8 @@ export interface PricingAdapterOptions {
   maxStaleMs?: number;
   /** time budget of one quote, all retries included (default 1 s) */
   deadlineMs?: number;
+  /** SKUs per batch request (default 100, the partner's maximum) */
+  maxBatchSize?: number;
   /** counts prices served stale (steadfast_egress_stale_served_total) */
   staleServed?: { inc(labels: { dependency: string }): void };
 }
@@ -30,6 +42,17 @@ export interface PricingAdapterOptions {
 interface Price {
   unitAmount: number;
   asOf: string;
+}
+
+interface Key {
+  sku: string;
+  currency: string;
+  deadline: number;
+  context: CallContext;
+}
+
+interface BatchBody {
+  data?: { sku?: unknown; unitAmount?: unknown; currency?: unknown; asOf?: unknown; error?: unknown }[];
 }
 
 export function createPricingAdapter(options: PricingAdapterOptions): PriceSource & { cacheSize(): number } {
@@ -41,54 +64,69 @@ export function createPricingAdapter(options: PricingAdapterOptions): PriceSourc
   });
   cache.onStaleServed(() => options.staleServed?.inc({ dependency: 'pricing' }));
 
-  async function load(sku: string, currency: string, deadline: number, context: CallContext): Promise<Price> {
-    try {
-      const { body } = await options.client.request<{
-        sku?: unknown;
-        unitAmount?: unknown;
-        currency?: unknown;
-        asOf?: unknown;
-      }>({
-        method: 'GET',
-        path: `/v1/prices/${encodeURIComponent(sku)}`,
-        route: '/v1/prices/{sku}',
-        query: { currency },
-        deadline,
-        signal: context.signal,
-        requestId: context.requestId,
-        traceparent: context.traceparent,
-      });
-      if (
-        !Number.isInteger(body?.unitAmount) ||
-        (body.unitAmount as number) < 0 ||
-        body.currency !== currency
-      ) {
-        throw new MalformedResponseError('pricing answered without a usable unitAmount');
+  const batches = batchLoader<string, Price, Key>({
+    maxBatchSize: options.maxBatchSize ?? 100,
+    missing: () => new MalformedResponseError('pricing answered a batch without every SKU'),
+    async load(items) {
+      // one request serves many callers: the latest deadline among them, and no
+      // one caller's signal (its going away must not fail the others)
+      const { currency, context } = items[0].context;
+      const deadline = Math.max(...items.map((i) => i.context.deadline));
+      const skus = items.map((i) => i.context.sku);
+      try {
+        const { body } = await options.client.request<BatchBody>({
+          method: 'POST',
+          path: '/v1/prices:batch',
+          route: '/v1/prices:batch',
+          body: { currency, skus },
+          // a read, but a POST: the key (from the content, never random) tells the partner
+          // and any checker that a retry of it is the same request
+          idempotencyKey: `prices:${createHash('sha256')
+            .update(JSON.stringify([currency, skus]))
+            .digest('hex')
+            .slice(0, 32)}`,
+          deadline,
+          requestId: context.requestId,
+          traceparent: context.traceparent,
+        });
+        const answers = new Map<string, BatchResult<Price>>();
+        for (const item of Array.isArray(body?.data) ? body.data : []) {
+          if (typeof item?.sku !== 'string') continue;
+          answers.set(`${item.sku}:${currency}`, priceOf(item, item.sku, currency));
+        }
+        return answers;
+      } catch (error) {
+        if (error instanceof BulkheadRejectedError) throw overloaded(error);
+        throw error;
       }
-      const asOf =
-        typeof body.asOf === 'string' && !Number.isNaN(Date.parse(body.asOf))
-          ? body.asOf
-          : new Date(options.clock.now()).toISOString();
-      return { unitAmount: body.unitAmount as number, asOf };
-    } catch (error) {
-      if (error instanceof HttpStatusError && error.status === 404) throw new UnknownSkuError(sku);
-      throw error;
+    },
+  });
+
+  function priceOf(
+    item: NonNullable<BatchBody['data']>[number],
+    sku: string,
+    currency: string,
+  ): BatchResult<Price> {
+    if (item.error !== undefined) return { error: new UnknownSkuError(sku) };
+    if (!Number.isInteger(item.unitAmount) || (item.unitAmount as number) < 0 || item.currency !== currency) {
+      return { error: new MalformedResponseError('pricing answered without a usable unitAmount') };
     }
+    const asOf =
+      typeof item.asOf === 'string' && !Number.isNaN(Date.parse(item.asOf))
+        ? item.asOf
+        : new Date(options.clock.now()).toISOString();
+    return { value: { unitAmount: item.unitAmount as number, asOf } };
   }
 
   return {
     async quote(skus, currency, context = {}): Promise<PriceQuote> {
       const deadline = options.clock.now() + (options.deadlineMs ?? 1000);
-      // at most 8 price requests at a time per quote: a 100-item order must not flood the partner
-      const results: Awaited<ReturnType<typeof cache.get>>[] = [];
-      for (let i = 0; i < skus.length; i += 8) {
-        const slice = skus.slice(i, i + 8);
-        results.push(
-          ...(await Promise.all(
-            slice.map((sku) => cache.get(`${sku}:${currency}`, () => load(sku, currency, deadline, context))),
-          )),
-        );
-      }
+      const results = await Promise.all(
+        skus.map((sku) => {
+          const key = `${sku}:${currency}`;
+          return cache.get(key, () => batches.load(key, { sku, currency, deadline, context }));
+        }),
+      );
       const unitAmounts = new Map<string, number>();
       let oldest = Infinity;
       let asOf = new Date(options.clock.now()).toISOString();
@@ -104,4 +142,16 @@ export function createPricingAdapter(options: PricingAdapterOptions): PriceSourc
     },
     cacheSize: () => cache.size(),
   };
+}
+
+/** Our own bulkhead said no: we are at capacity — the partner is fine. */
+function overloaded(error: BulkheadRejectedError): ProblemError {
+  return new ProblemError('overloaded', {
+    detail:
+      error.reason === 'full'
+        ? 'Too many price lookups are waiting; nothing was written. Retry shortly with the same Idempotency-Key.'
+        : 'No capacity to look the prices up in time; nothing was written. Retry shortly with the same Idempotency-Key.',
+    headers: { 'Retry-After': '1' },
+    cause: error,
+  });
 }

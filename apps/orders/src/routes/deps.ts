@@ -56,6 +56,8 @@ export async function quoteOrProblem(
         errors: [{ pointer: `/items/${index}/sku`, message: 'is not a known SKU', in: 'body' }],
       });
     }
+    // already a problem (e.g. `overloaded`: our own capacity, not the partner's failure)
+    if (error instanceof ProblemError) throw error;
     // pass the partner's own back-pressure on to our client
     const retryAfterS =
       error instanceof HttpStatusError && error.retryAfterMs ? Math.ceil(error.retryAfterMs / 1000) : 1;

@@ -1,16 +1,13 @@
 /** The messaging, pricing, analytics and recommendations partners: small, deterministic, in memory. */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { invalidParameter, partnerError } from '../errors.ts';
+import { invalidParameter } from '../errors.ts';
+import { registerPricing } from './pricing.ts';
 
 const SKU = /^[A-Z0-9][A-Z0-9-]{0,63}$/;
 
 function hashInt(text: string): number {
   return createHash('sha256').update(text).digest().readUInt32BE(0);
-}
-
-export function unitPrice(sku: string, currency: string): number {
-  return 100 + (hashInt(`${sku}:${currency}`) % 99_900);
 }
 
 export interface SimplePartnersState {
@@ -71,47 +68,6 @@ function registerMessaging(app: FastifyInstance, state: SimplePartnersState, now
     return reply.code(202).send({ id: message.id, status: 'queued' });
   });
   app.get('/messaging/ledger', async () => ({ data: state.messages }));
-}
-
-function registerPricing(app: FastifyInstance, state: SimplePartnersState, now: () => Date): void {
-  app.get<{ Params: { sku: string }; Querystring: { currency?: string } }>(
-    '/pricing/v1/prices/:sku',
-    async (request, reply) => {
-      const { sku } = request.params;
-      const currency = request.query.currency ?? 'EUR';
-      if (!/^[A-Z]{3}$/.test(currency))
-        return invalidParameter(reply, 'currency must be three upper-case letters', 'currency');
-      if (!SKU.test(sku) || state.unknownSkus.has(sku))
-        return reply
-          .code(404)
-          .send(partnerError('invalid_request_error', 'sku_unknown', `Unknown SKU ${sku}`, 'sku'));
-      return {
-        sku,
-        unitAmount: state.prices.get(`${sku}:${currency}`) ?? unitPrice(sku, currency),
-        currency,
-        asOf: now().toISOString(),
-      };
-    },
-  );
-  app.put<{ Params: { sku: string } }>('/pricing/v1/prices/:sku', async (request, reply) => {
-    const body = (request.body ?? {}) as { unitAmount?: unknown; currency?: unknown };
-    const currency = typeof body.currency === 'string' ? body.currency : 'EUR';
-    if (
-      !SKU.test(request.params.sku) ||
-      !Number.isInteger(body.unitAmount) ||
-      (body.unitAmount as number) < 0 ||
-      !/^[A-Z]{3}$/.test(currency)
-    ) {
-      return invalidParameter(reply, 'need a valid SKU, integer unitAmount and currency');
-    }
-    state.unknownSkus.delete(request.params.sku);
-    state.prices.set(`${request.params.sku}:${currency}`, body.unitAmount as number);
-    return { sku: request.params.sku, unitAmount: body.unitAmount, currency, asOf: now().toISOString() };
-  });
-  app.delete<{ Params: { sku: string } }>('/pricing/v1/prices/:sku', async (request, reply) => {
-    state.unknownSkus.add(request.params.sku);
-    return reply.code(204).send();
-  });
 }
 
 function registerAnalytics(app: FastifyInstance, state: SimplePartnersState): void {

@@ -138,8 +138,9 @@ export function createDependencyClient(options: DependencyOptions) {
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 1000;
   const dispatcher = new Agent({
     connect: { timeout: options.connectTimeoutMs ?? Math.min(1000, attemptTimeoutMs) },
-    headersTimeout: attemptTimeoutMs,
-    bodyTimeout: attemptTimeoutMs,
+    // a backstop: the timeout policy decides (it allows one more period after a stall)
+    headersTimeout: attemptTimeoutMs * 2 + 100,
+    bodyTimeout: attemptTimeoutMs * 2 + 100,
   });
   const budget: RetryBudget = retryBudget({ clock, ...options.budget });
   // attempts by outcome over the last minute, for an operator's dependency view

@@ -4,7 +4,9 @@
  * underlying I/O is really cancelled; the caller gets a TimeoutError. When
  * the timer fires, the abort waits for the I/O phase of that loop turn
  * (setImmediate): an answer that already arrived while the process was busy
- * is read, not thrown away as the dependency's timeout.
+ * is read, not thrown away as the dependency's timeout. And when the timer
+ * fires later than its own length (the event loop was stalled by our own
+ * work, so nothing could be read), the attempt gets one more period first.
  */
 import { type Clock, type ExecContext, fullContext, type Policy, systemClock, type Work } from './context.ts';
 import { TimeoutError } from './errors.ts';
@@ -29,12 +31,20 @@ export function timeout(options: TimeoutOptions) {
       let timedOut = false;
       let settled = false;
       let late: NodeJS.Immediate | undefined;
-      const timer = setTimeout(() => {
+      const expire = () => {
         late = setImmediate(() => {
           if (settled) return;
           timedOut = true;
           controller.abort(new TimeoutError(`timed out after ${Math.round(ms)} ms`));
         });
+      };
+      const armedAt = performance.now();
+      let timer = setTimeout(() => {
+        // the timer fired later than its own length: this process was stalled and
+        // could not read the answer — one more period before blaming the dependency
+        const stalledMs = performance.now() - armedAt - ms;
+        if (stalledMs > Math.max(ms, 50)) timer = setTimeout(expire, ms);
+        else expire();
       }, ms);
       const forward = () => controller.abort(outer.signal.reason);
       if (outer.signal.aborted) forward();
