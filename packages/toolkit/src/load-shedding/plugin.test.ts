@@ -228,6 +228,14 @@ describe('loadShedding with a fixed limit of 4 (sheddable < 2, normal < 3, criti
     const refused = await fetch(`${h.base}/critical`);
     assert.equal(refused.status, 503);
     assert.equal(refused.headers.get('retry-after'), '3');
+    // refusals share one problem instance: each body still names its own request
+    const [a, b] = await Promise.all(
+      ['/critical', '/normal?x=1'].map(
+        async (url) => (await (await fetch(`${h.base}${url}`)).json()) as Record<string, unknown>,
+      ),
+    );
+    assert.notEqual(a.requestId, b.requestId);
+    assert.deepEqual([a.instance, b.instance], ['/critical', '/normal']);
     h.gate.open();
     await held;
   });

@@ -97,6 +97,8 @@ async function loadSheddingPlugin(app: FastifyInstance, options: LoadSheddingOpt
       'requests shed: the service is at its concurrency limit',
     );
   };
+  // one refusal for all: it is never changed, and capturing a stack per refused request is most of its cost
+  const refusal = overloaded(retryAfterS);
   const refuse = (criticality: Exclude<Criticality, 'exempt'>) => {
     shedCounters[criticality]?.inc();
     pending[criticality]++;
@@ -104,7 +106,7 @@ async function loadSheddingPlugin(app: FastifyInstance, options: LoadSheddingOpt
       summaryTimer = setTimeout(summarize, summaryIntervalMs);
       summaryTimer.unref();
     }
-    return overloaded(retryAfterS);
+    return refusal;
   };
 
   // callback style, no promise per request: this runs for every request, refused ones included
