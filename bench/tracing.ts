@@ -50,7 +50,7 @@ async function startNoopCollector() {
 
 async function startApi(pool: Pool, partners: Awaited<ReturnType<typeof startPartners>>, tracer?: Tracer) {
   const ids = createIdGenerator();
-  const tenant = await createTenant(pool, ids, { name: 'bench', scopes: ['ops'] });
+  const tenant = await createTenant(pool, ids, { name: 'bench' });
   const logger = createLogger({
     level: 'info',
     destination: pino.destination({ dest: '/dev/null', sync: false }),

@@ -17,6 +17,7 @@ import { type LatencyProxy, startLatencyProxy } from './latency-proxy.ts';
 export interface Stack {
   apiUrl: string;
   apiKey: string;
+  operatorKey: string;
   sandboxUrl: string;
   fleet: Fleet;
   proxy: LatencyProxy;
@@ -28,6 +29,7 @@ export interface Stack {
 
 const SECRET = `whsec_${Buffer.from('chaos-harness-webhook-secret-32b').toString('base64')}`;
 const API_KEY = `sk_chaos_${'k'.repeat(24)}`;
+const OPERATOR_KEY = `sk_chaos_operator_${'o'.repeat(20)}`;
 
 export async function startStack(options: {
   webs: number;
@@ -73,6 +75,7 @@ export async function startStack(options: {
       PAYMENTS_WEBHOOK_SECRET: SECRET,
       PAYMENTS_WEBHOOK_URL: `${balancer.url}/webhooks/payments`,
       STEADFAST_DEMO_API_KEY: API_KEY,
+      STEADFAST_DEMO_OPERATOR_KEY: OPERATOR_KEY,
       STEADFAST_HOME: home,
       SANDBOX_PORT: String(sandboxPort),
       HOST: '127.0.0.1',
@@ -110,6 +113,7 @@ export async function startStack(options: {
     return {
       apiUrl: balancer.url,
       apiKey: API_KEY,
+      operatorKey: OPERATOR_KEY,
       sandboxUrl: `http://127.0.0.1:${sandboxPort}`,
       fleet,
       proxy,

@@ -15,6 +15,8 @@ import { ledgerMismatches, type Mismatch } from './report.ts';
 export interface Target {
   apiUrl: string;
   apiKey: string;
+  /** operator routes (reconciliations) need an operator key */
+  operatorKey: string;
   sandboxUrl: string;
 }
 
@@ -70,7 +72,7 @@ async function until(
 
 /** One reconciliation sweep through the API (POST /v1/reconciliations), waited for; its final status. */
 async function reconcile(target: Target, key: string, deadline: number): Promise<string> {
-  const headers = { authorization: `Bearer ${target.apiKey}`, 'idempotency-key': key };
+  const headers = { authorization: `Bearer ${target.operatorKey}`, 'idempotency-key': key };
   for (;;) {
     try {
       const response = await fetch(`${target.apiUrl}/v1/reconciliations`, { method: 'POST', headers });

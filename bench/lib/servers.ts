@@ -18,7 +18,7 @@ export async function startOrdersApi(
   options: { idempotency?: boolean; partners?: PartnerUrls; tuning?: PartnerTuning } = {},
 ) {
   const ids = createIdGenerator();
-  const tenant = await createTenant(pool, ids, { name: 'bench', scopes: ['ops'] });
+  const tenant = await createTenant(pool, ids, { name: 'bench' });
   // production logging (one line per request at info), written to /dev/null
   const logger = createLogger({
     level: 'info',

@@ -94,10 +94,10 @@ describe('GET /', () => {
     ).flatMap((item) =>
       Object.values(item).flatMap((op) => (op.parameters ?? []).filter((p) => p.name === 'limit')),
     );
-    assert.equal(limits.length, 4, 'orders, operations, dead letters and webhook events are paged');
+    assert.equal(limits.length, 5, 'orders, operations, dead letters, webhook events and API keys are paged');
     assert.deepEqual(
       limits.map((p) => p.required ?? false),
-      [false, false, false, false],
+      [false, false, false, false, false],
     );
   });
 });
@@ -159,10 +159,15 @@ describe('the banner', () => {
     const text = renderBanner({
       apiUrl: 'http://127.0.0.1:3000',
       demoApiKey: 'sf_demo_key',
+      demoOperatorKey: 'sf_demo_operator_key',
       dataDir: '/tmp/home',
       database: 'embedded',
     });
     const lines = text.split('\n');
+    assert.ok(
+      lines.some((l) => /Tenant key +sf_demo_key/.test(l)) &&
+        lines.some((l) => /Operator key +sf_demo_operator_key/.test(l)),
+    );
     const openapi = lines.findIndex((l) => l.includes('http://127.0.0.1:3000/openapi.json'));
     assert.ok(openapi >= 0);
     assert.match(lines[openapi + 1], /http:\/\/127\.0\.0\.1:3000\/docs$/);

@@ -57,6 +57,7 @@ import { createPartners, type Partners, type PartnerTuning, type PartnerUrls } f
 import { createRecommendationsAdapter } from './partners/recommendations.ts';
 import { orderProblems } from './problems.ts';
 import { registerApiReference } from './routes/api-reference.ts';
+import { withAuthProblems } from './routes/auth-responses.ts';
 import { registerOrderRoutes } from './routes/index.ts';
 
 export interface AppDeps {
@@ -225,13 +226,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // every registered problem type, so clients can generate handling for each
     // every status a route can answer, the ones the framework adds included
     transformObject: (document) =>
-      withFrameworkProblems({
-        ...('openapiObject' in document ? document.openapiObject : {}),
-        'x-problem-types': registry.all().map(({ description: _d, ...type }) => ({
-          ...type,
-          type: `/problems/${type.slug}`,
-        })),
-      }),
+      withAuthProblems(
+        withFrameworkProblems({
+          ...('openapiObject' in document ? document.openapiObject : {}),
+          'x-problem-types': registry.all().map(({ description: _d, ...type }) => ({
+            ...type,
+            type: `/problems/${type.slug}`,
+          })),
+        }),
+        { prefix: '/v1/', throttled: deps.authFailures !== undefined },
+      ),
   });
 
   registerHealthRoutes(server, {
@@ -250,18 +254,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (partners) server.addHook('onClose', () => partners.close());
   const waiter = createOperationWaiter(deps.db);
   server.addHook('onClose', () => waiter.close());
-  registerOrderRoutes(server, {
-    db: deps.db,
-    ids,
-    clock,
-    prices: deps.prices ?? partners?.prices ?? createLocalPriceList(clock),
-    idempotency: engine,
-    recommendations: partners?.recommendations ?? createRecommendationsAdapter(undefined),
-    analytics: partners?.analytics ?? { track: () => {} },
-    dependencies: partners?.clients ?? [],
-    waiter,
-    registry,
-  });
+  registerOrderRoutes(
+    server,
+    {
+      db: deps.db,
+      ids,
+      clock,
+      prices: deps.prices ?? partners?.prices ?? createLocalPriceList(clock),
+      idempotency: engine,
+      recommendations: partners?.recommendations ?? createRecommendationsAdapter(undefined),
+      analytics: partners?.analytics ?? { track: () => {} },
+      dependencies: partners?.clients ?? [],
+      waiter,
+      registry,
+    },
+    { verifier },
+  );
   const webhookMetrics = createWebhookMetrics(metrics.registry);
   if (deps.webhooks) {
     await registerWebhookIntake(server, {

@@ -105,9 +105,9 @@ describe('steadfast-check fault-proxy and webhooks against the reference service
     const { checks, requests } = await runWebhookChecks({
       url: `${url}/webhooks/payments`,
       secret,
-      // the inbox (ops scope) lists every stored delivery with its webhook-id and payload
+      // the inbox (an operator route) lists every stored delivery with its webhook-id and payload
       effectUrl: `${url}/v1/webhook-events?limit=100`,
-      effectApiKey: app.tenant.apiKey,
+      effectApiKey: app.operatorKey,
       seed: 5,
     });
     if (process.env.CHECK_FAULTS_FIGURES)

@@ -25,6 +25,10 @@ const COMMANDS = [
   'migrate',
   'tenant',
   'tenant create',
+  'key',
+  'key list',
+  'key create',
+  'key revoke',
   'config',
   'config check',
   'check',
@@ -41,6 +45,15 @@ const WITH_TYPO: string[][] = [
   ['tenant', 'create', 'Acme', '--hepl'],
   ['tenant', 'create'],
   ['tenant', 'delete', 'Acme'],
+  ['tenant', 'create', 'Acme', '--ops'],
+  ['key'],
+  ['key', 'rotate'],
+  ['key', 'list'],
+  ['key', 'list', '--operator', 'On-call'],
+  ['key', 'create', '--tenant', 'ten_x', '--operator', 'On-call'],
+  ['key', 'create', '--tenant', 'ten_x', '--expires-in-s', '0'],
+  ['key', 'revoke', 'nope'],
+  ['key', 'revoke'],
   ['config', 'check', '--hepl'],
   ['config', 'check', '--role', 'nope'],
   ['config', 'chekc'],
@@ -128,7 +141,7 @@ describe('steadfast --help, --version and usage errors', () => {
       assert.equal(help.stderr, '');
       assert.match(help.stdout, new RegExp(`^Usage: steadfast ${command}\\b`));
       assert.ok(help.stdout.includes('--help'), 'the usage lists --help');
-      if (command !== 'tenant')
+      if (command !== 'tenant' && command !== 'key')
         assert.match(help.stdout, /[A-Z_]{4,}/, 'the usage names environment variables');
       assert.deepEqual(get(`${command} -h`), help);
       assert.deepEqual(get(`help ${command}`), help);
@@ -136,7 +149,17 @@ describe('steadfast --help, --version and usage errors', () => {
   }
 
   test('the usages explain what matters: options and the environment', () => {
-    assert.match(get('tenant create --help').stdout, /--ops[\s\S]*--email[\s\S]*DATABASE_URL/);
+    assert.match(
+      get('tenant create --help').stdout,
+      /--email[\s\S]*key create --operator[\s\S]*DATABASE_URL/,
+    );
+    assert.match(get('key --help').stdout, /list[\s\S]*create[\s\S]*revoke <keyId>/);
+    assert.match(
+      get('key create --help').stdout,
+      /--tenant[\s\S]*--operator[\s\S]*--expires-in-s[\s\S]*DATABASE_URL/,
+    );
+    assert.match(get('key list --help').stdout, /--tenant[\s\S]*--operator[\s\S]*DATABASE_URL/);
+    assert.match(get('key revoke --help').stdout, /<keyId>[\s\S]*DATABASE_URL/);
     assert.match(get('tenant --help').stdout, /create <name>/);
     assert.match(get('config --help').stdout, /check \[--role <role>\]/);
     assert.match(
@@ -195,6 +218,12 @@ describe('steadfast --help, --version and usage errors', () => {
     }
     assert.match(get('migrate --hepl').stderr, /Unknown option '--hepl'; run "steadfast migrate --help"/);
     assert.match(get('tenant create').stderr, /run "steadfast tenant create --help"/);
+    assert.match(
+      get('tenant create Acme --ops').stderr,
+      /--ops is gone[\s\S]*steadfast key create --operator/,
+    );
+    assert.match(get('key create --tenant ten_x --operator On-call').stderr, /exactly one of --tenant/);
+    assert.match(get('key revoke nope').stderr, /not a key id[\s\S]*run "steadfast key revoke --help"/);
     assert.match(get('check http://127.0.0.1:1 --hepl').stderr, /run "steadfast check --help"/);
   });
 

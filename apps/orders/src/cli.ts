@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * steadfast <command>: start | web | worker | sandbox | migrate | tenant create | config check | check | help.
+ * steadfast <command>: start | web | worker | sandbox | migrate | tenant create | key list|create|revoke | config check | check | help.
  *
  * Every command's arguments are parsed strictly BEFORE anything runs: `--help`/`-h`
  * prints that command's usage and does nothing else (no configuration, no database,
@@ -9,6 +9,7 @@
  * database, ...), 2 usage error (one line with a hint to the command's help).
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import type { KeyOwnerArg } from './commands/key.ts';
 import { MAIN_USAGE, USAGES, version } from './commands/usage.ts';
 import type { Config, Role } from './config.ts';
 
@@ -97,11 +98,73 @@ const COMMANDS: Record<string, Command> = {
       if (name.length > TENANT_NAME_MAX)
         throw new UsageError(`<name> is longer than ${TENANT_NAME_MAX} characters`, 'tenant create');
       if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, 'tenant create');
-      const args = { name, ops: values.ops === true, email: values.email as string | undefined };
+      if (values.ops === true)
+        throw new UsageError(
+          '--ops is gone: operator keys belong to no tenant; create one with "steadfast key create --operator"',
+          'tenant create',
+        );
+      const args = { name, email: values.email as string | undefined };
       return async (config) => (await import('./commands/tenant.ts')).runTenantCreate(config, args);
     },
   },
+  key: {
+    role: 'tenant',
+    allowPositionals: true,
+    options: {
+      tenant: { type: 'string' },
+      operator: { type: 'string' },
+      name: { type: 'string' },
+      'expires-in-s': { type: 'string' },
+    },
+    helpFor: ({ positionals }) => (KEY_SUBS.includes(positionals[0]) ? `key ${positionals[0]}` : 'key'),
+    prepare({ positionals, values }) {
+      const [sub, ...rest] = positionals;
+      if (sub === undefined) throw new UsageError('give a sub-command: list, create or revoke', 'key');
+      if (!KEY_SUBS.includes(sub)) throw new UsageError(`unknown sub-command "${sub}"`, 'key');
+      const help = `key ${sub}`;
+      const tenant = values.tenant as string | undefined;
+      const operator = values.operator as string | undefined;
+      const key = async () => import('./commands/key.ts');
+      if (sub === 'revoke') {
+        const [keyId, ...extra] = rest;
+        if (!keyId) throw new UsageError('give the <keyId> to revoke', help);
+        if (!/^key_[0-9a-z]{26}$/.test(keyId))
+          throw new UsageError(`"${keyId}" is not a key id (key_…)`, help);
+        if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, help);
+        for (const option of ['tenant', 'operator', 'name', 'expires-in-s'])
+          if (values[option] !== undefined)
+            throw new UsageError(`--${option} does not apply to revoke`, help);
+        return async (config) => (await key()).runKeyRevoke(config, { keyId });
+      }
+      if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`, help);
+      if ((tenant === undefined) === (operator === undefined))
+        throw new UsageError('give exactly one of --tenant <id> or --operator <id|name>', help);
+      if (tenant !== undefined && !/^ten_[0-9a-z_]{1,60}$/.test(tenant))
+        throw new UsageError(`--tenant "${tenant}" is not a tenant id (ten_…)`, help);
+      if (operator !== undefined && !operator.trim())
+        throw new UsageError('--operator needs an id or a name', help);
+      const owner: KeyOwnerArg =
+        tenant !== undefined ? { tenantId: tenant } : { operator: operator as string };
+      if (sub === 'list') {
+        if (values.name !== undefined || values['expires-in-s'] !== undefined)
+          throw new UsageError('list takes only --tenant or --operator', help);
+        if ('operator' in owner && !owner.operator.startsWith('opr_'))
+          throw new UsageError(`--operator "${owner.operator}" is not an operator id (opr_…)`, help);
+        return async (config) => (await key()).runKeyList(config, owner);
+      }
+      const name = values.name as string | undefined;
+      if (name !== undefined && (!name.trim() || name.length > 100))
+        throw new UsageError('--name is 1-100 characters', help);
+      const expiresRaw = values['expires-in-s'] as string | undefined;
+      if (expiresRaw !== undefined && !/^[1-9][0-9]{0,9}$/.test(expiresRaw))
+        throw new UsageError('--expires-in-s is a whole number of seconds > 0', help);
+      const expiresInS = expiresRaw === undefined ? undefined : Number(expiresRaw);
+      return async (config) => (await key()).runKeyCreate(config, { ...owner, name, expiresInS });
+    },
+  },
 };
+
+const KEY_SUBS = ['list', 'create', 'revoke'];
 
 /** parseArgs' messages go on: keep their first sentence */
 function firstSentence(message: string): string {

@@ -71,7 +71,7 @@ describe('the app schema', () => {
     try {
       await applyLegacyMigrations(legacy.pool);
       const ids = createIdGenerator();
-      const tenant = await createTenant(legacy.pool, ids, { name: 'Old tenant', scopes: ['ops'] });
+      const tenant = await createTenant(legacy.pool, ids, { name: 'Old tenant', scopes: ['ops', 'reports'] });
       const orderId = ids.next('ord');
       await legacy.pool.query(
         `INSERT INTO orders (id, tenant_id, status, currency, items, total_amount, priced_at, created_at, updated_at, payment_attempts)
@@ -100,6 +100,7 @@ describe('the app schema', () => {
         'outbox/0002_outbox_traceparent',
         'operations/0002_operations_trace',
         'webhooks/0003_webhook_inbox_traceparent',
+        'auth/0002_operators_and_key_lifecycle',
       ];
       assert.equal(rows[0].n, appMigrations().length - afterSplit.length, 'adopted, none re-run');
       assert.deepEqual(await pendingMigrations(legacy.pool, appMigrations()), []);
@@ -119,11 +120,37 @@ describe('the app schema', () => {
           is_nullable: 'YES',
           column_default: null,
         });
+      // operators, and the key's owner, name and expiry (auth/0002): as a fresh database has them
+      const fresh = await schemaOf(template.pool);
+      const added = (c: Record<string, string>) =>
+        c.table_name === 'operators' ||
+        (c.table_name === 'api_keys' &&
+          ['operator_id', 'name', 'expires_at', 'tenant_id'].includes(c.column_name));
+      before.columns = [...before.columns.filter((c) => !added(c)), ...fresh.columns.filter(added)];
+      before.indexes.push(
+        ...fresh.indexes.filter((i) => ['api_keys_operator_idx', 'operators_pkey'].includes(i.indexname)),
+      );
+      before.constraints = [
+        ...before.constraints.filter((c) => c.conname !== 'api_keys_tenant_id_not_null'),
+        ...fresh.constraints.filter(
+          (c) =>
+            c.t === 'operators' || ['api_keys_one_owner', 'api_keys_operator_id_fkey'].includes(c.conname),
+        ),
+      ];
       const byName = (a: Record<string, string>, b: Record<string, string>) =>
         `${a.table_name}.${a.column_name}`.localeCompare(`${b.table_name}.${b.column_name}`);
-      before.columns.sort(byName);
+      const byKey =
+        (key: (r: Record<string, string>) => string) =>
+        (a: Record<string, string>, b: Record<string, string>) =>
+          key(a).localeCompare(key(b));
+      const sortAll = (schema: typeof before) => {
+        schema.columns.sort(byName);
+        schema.indexes.sort(byKey((i) => `${i.tablename}.${i.indexname}`));
+        schema.constraints.sort(byKey((c) => `${c.t}.${c.conname}`));
+      };
+      sortAll(before);
       const upgraded = await schemaOf(legacy.pool);
-      upgraded.columns.sort(byName);
+      sortAll(upgraded);
       assert.deepEqual(upgraded, before, 'the upgrade changed only what later migrations change');
       assert.deepEqual(await schemaOf(legacy.pool), await schemaOf(template.pool));
       const kept = await legacy.pool.query(`SELECT payment_attempts FROM orders WHERE id = $1`, [orderId]);
@@ -132,6 +159,8 @@ describe('the app schema', () => {
         `SELECT state, response_status FROM idempotency_keys WHERE key = 'old-key'`,
       );
       assert.deepEqual(key.rows, [{ state: 'completed', response_status: 201 }], 'stored answers survive');
+      const scopes = await legacy.pool.query('SELECT scopes FROM api_keys WHERE id = $1', [tenant.keyId]);
+      assert.deepEqual(scopes.rows[0].scopes, ['reports'], 'a tenant key lost the ops scope, nothing else');
 
       const app = await buildTestApp({ database: legacy });
       handedToApp = true;

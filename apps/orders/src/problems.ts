@@ -65,4 +65,13 @@ export const orderProblems: ProblemType[] = [
     description:
       'Only dead letters in status `dead` can be replayed or discarded. The problem carries `currentStatus`.',
   },
+  {
+    slug: 'api-key-inactive',
+    status: 409,
+    title: 'The API key is revoked or expired',
+    category: 'conflict',
+    retryable: false,
+    description:
+      'Only an active key can be rotated. A revoked or expired key stays refused; create a new key with `POST /v1/api-keys` instead.',
+  },
 ];

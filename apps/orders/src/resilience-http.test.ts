@@ -36,7 +36,9 @@ function createOrder(sku = `R-${++skus}`) {
   });
 }
 async function breakerOf(name: string): Promise<string> {
-  const body = (await app.inject({ method: 'GET', url: '/v1/dependencies' })).json() as {
+  const body = (
+    await app.inject({ method: 'GET', url: '/v1/dependencies', apiKey: app.operatorKey })
+  ).json() as {
     data: { name: string; breaker: string }[];
   };
   return body.data.find((d) => d.name === name)?.breaker ?? 'missing';
@@ -181,8 +183,10 @@ describe('non-critical partners never hurt a request', () => {
     assert.match(metrics, /steadfast_analytics_events_total\{outcome="queued"\} [1-9]/);
   });
 
-  test('GET /v1/dependencies lists every partner with its criticality, and needs the ops scope', async () => {
-    const body = (await app.inject({ method: 'GET', url: '/v1/dependencies' })).json() as {
+  test('GET /v1/dependencies lists every partner with its criticality, and needs an operator key', async () => {
+    const body = (
+      await app.inject({ method: 'GET', url: '/v1/dependencies', apiKey: app.operatorKey })
+    ).json() as {
       data: { name: string; criticality: string }[];
     };
     assert.deepEqual(body.data.map((d) => `${d.name}:${d.criticality}`).sort(), [

@@ -1,10 +1,10 @@
 /**
  * buildTestApp(): the Orders API on its own fresh database, a tenant with an
- * API key, captured logs, and an `inject` that checks every response against
+ * API key, an operator with its key (operator routes), captured logs, and an `inject` that checks every response against
  * the app's own OpenAPI document. Built from toolkit/testing.
  */
 import { randomUUID } from 'node:crypto';
-import { createTenant } from '@steadfast/toolkit/auth';
+import { createApiKey, createOperator, createTenant } from '@steadfast/toolkit/auth';
 import type { Clock } from '@steadfast/toolkit/ids';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
 import { createLogger } from '@steadfast/toolkit/observability';
@@ -35,9 +35,12 @@ export interface TestApp {
   built: App;
   db: TestDatabase;
   logs: LogCapture;
-  /** an `ops`-scoped tenant whose key `inject` sends by default */
+  /** the tenant whose key `inject` sends by default */
   tenant: TestTenant;
-  createTenant(options?: { ops?: boolean; name?: string }): Promise<TestTenant>;
+  /** an operator's key: the one way into operator routes (`apiKey: app.operatorKey`) */
+  operatorKey: string;
+  operatorId: string;
+  createTenant(options?: { name?: string }): Promise<TestTenant>;
   /**
    * `apiKey: null` sends no Authorization header. POSTs get a fresh
    * Idempotency-Key unless one is given, or `idempotencyKey: null`.
@@ -71,9 +74,11 @@ export async function buildTestApp(
     ...deps,
   });
   const server = app.server;
-  const makeTenant = async (options: { ops?: boolean; name?: string } = {}) =>
-    createTenant(db.pool, ids, { name: options.name ?? 'Test tenant', scopes: options.ops ? ['ops'] : [] });
-  const tenant = await makeTenant({ ops: true, name: 'Tenant A' });
+  const makeTenant = async (options: { name?: string } = {}) =>
+    createTenant(db.pool, ids, { name: options.name ?? 'Test tenant' });
+  const tenant = await makeTenant({ name: 'Tenant A' });
+  const { operatorId } = await createOperator(db.pool, ids, { name: 'Test operator' });
+  const operatorKey = (await createApiKey(db.pool, ids, { operatorId, name: 'test' })).apiKey;
   const spec = (await server.inject({ method: 'GET', url: '/openapi.json' })).json();
   const checker = await createContractChecker(spec);
   const violations: string[] = [];
@@ -84,6 +89,8 @@ export async function buildTestApp(
     db,
     logs,
     tenant,
+    operatorKey,
+    operatorId,
     createTenant: makeTenant,
     violations,
     async inject(options) {

@@ -36,7 +36,11 @@ describe('deliveries of any shape: never a 500, and the inbox list always answer
       assert.equal(response.statusCode, 400, response.body);
       assert.equal(response.json().type, '/problems/webhook-payload-invalid');
     }
-    const list = await app.inject({ method: 'GET', url: '/v1/webhook-events?status=failed' });
+    const list = await app.inject({
+      method: 'GET',
+      url: '/v1/webhook-events?status=failed',
+      apiKey: app.operatorKey,
+    });
     assert.equal(list.statusCode, 200, list.body);
     const failed = list.json().data;
     assert.equal(failed.length, 3);
@@ -44,7 +48,11 @@ describe('deliveries of any shape: never a 500, and the inbox list always answer
       assert.equal(event.payload, null);
       assert.match(event.reason, /U\+0000|lone surrogate|nests deeper than 32 levels/);
     }
-    const replay = await app.inject({ method: 'POST', url: `/v1/webhook-events/${failed[0].id}/replay` });
+    const replay = await app.inject({
+      method: 'POST',
+      url: `/v1/webhook-events/${failed[0].id}/replay`,
+      apiKey: app.operatorKey,
+    });
     assert.equal(replay.statusCode, 200, replay.body);
     assert.equal(replay.json().status, 'received');
   });
@@ -56,7 +64,7 @@ describe('deliveries of any shape: never a 500, and the inbox list always answer
        VALUES ('whk_00000000000000000000000001', 'payments', 'msg_deep_old', $1::text::jsonb, convert_to($1::text, 'UTF8'), '{}', 'processed')`,
       [deep],
     );
-    const response = await app.inject({ method: 'GET', url: '/v1/webhook-events' });
+    const response = await app.inject({ method: 'GET', url: '/v1/webhook-events', apiKey: app.operatorKey });
     assert.equal(response.statusCode, 200, response.body.slice(0, 300));
     const [event] = response.json().data.filter((e: { webhookId: string }) => e.webhookId === 'msg_deep_old');
     assert.equal(event.payload, null);

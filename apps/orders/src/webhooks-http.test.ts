@@ -224,14 +224,20 @@ describe('verify-then-act and reconciliation', () => {
   test('unknown charges are ignored with a reason, not retried forever', async () => {
     await inject(signed(event('charge.succeeded', 'ch_nobody')));
     await worker.inbox.runOnce();
-    const [row] = (await app.inject({ method: 'GET', url: '/v1/webhook-events?status=ignored' })).json().data;
+    const [row] = (
+      await app.inject({ method: 'GET', url: '/v1/webhook-events?status=ignored', apiKey: app.operatorKey })
+    ).json().data;
     assert.match(row.reason, /does not know charge ch_nobody/);
     const plain = await app.createTenant();
     assert.equal(
       (await app.inject({ method: 'GET', url: '/v1/webhook-events', apiKey: plain.apiKey })).statusCode,
       403,
     );
-    const replay = await app.inject({ method: 'POST', url: `/v1/webhook-events/${row.id}/replay` });
+    const replay = await app.inject({
+      method: 'POST',
+      url: `/v1/webhook-events/${row.id}/replay`,
+      apiKey: app.operatorKey,
+    });
     assert.equal(replay.json().status, 'received');
   });
 
@@ -247,13 +253,18 @@ describe('verify-then-act and reconciliation', () => {
     await app.db.pool.query(`UPDATE operations SET created_at = now() - interval '2 hours' WHERE id = $1`, [
       lostOp,
     ]);
-    const accepted = await app.inject({ method: 'POST', url: '/v1/reconciliations' });
+    const accepted = await app.inject({
+      method: 'POST',
+      url: '/v1/reconciliations',
+      apiKey: app.operatorKey,
+    });
     assert.equal(accepted.statusCode, 202);
     await worker.start();
     const op = (
       await app.inject({
         method: 'GET',
         url: `/v1/operations/${accepted.json().id}`,
+        apiKey: app.operatorKey, // the reconciliation is the operator's operation
         headers: { prefer: 'wait=10' },
       })
     ).json();

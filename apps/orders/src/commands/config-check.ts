@@ -33,6 +33,7 @@ export function maskedConfig(config: Config): Record<string, unknown> {
     databaseUrl: maskUrl(config.databaseUrl),
     databaseDirectUrl: maskUrl(config.databaseDirectUrl),
     demoApiKey: maskSecret(config.demoApiKey, 4),
+    demoOperatorKey: maskSecret(config.demoOperatorKey, 4),
     checkApiKey: maskSecret(config.checkApiKey, 4),
     paymentsWebhookSecret: secrets?.map(() => `whsec_${MASK}`).join(','),
     faults: Object.fromEntries(config.faults),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { readPostmasterPid } from '@steadfast/toolkit/testing';
+import { eventually, readPostmasterPid } from '@steadfast/toolkit/testing';
 import { appMigrations } from '../migrations.ts';
 import { killAllChildren, makeHome, runCli, startCli } from '../runtime/spawn-cli.ts';
 
@@ -54,13 +54,49 @@ describe('steadfast start (a real process on embedded Postgres)', () => {
     assert.equal(created.status, 201);
 
     // a CLI command joins the running cluster, and the key it prints works at once
-    const tenant = await runCli(['tenant', 'create', 'Acme', '--ops'], env);
+    const tenant = await runCli(['tenant', 'create', 'Acme'], env);
     assert.equal(tenant.code, 0, tenant.stderr);
     const { tenantId, apiKey } = JSON.parse(tenant.stdout.trim());
     assert.match(tenantId, /^ten_/);
     const list = await api(`${first.apiUrl}/v1/orders`, apiKey);
     assert.equal(list.status, 200);
     assert.deepEqual(list.body.data, [], 'a new tenant sees none of the demo tenant’s orders');
+
+    // key commands: an operator key works on operator routes at once; a revoked key is refused within 1 s
+    assert.equal(
+      (await api(`${first.apiUrl}/v1/dependencies`, first.operatorKey)).status,
+      200,
+      'the demo operator',
+    );
+    assert.equal((await api(`${first.apiUrl}/v1/dependencies`, apiKey)).status, 403, 'a tenant key');
+    const operator = await runCli(['key', 'create', '--operator', 'On-call', '--name', 'pager'], env);
+    assert.equal(operator.code, 0, operator.stderr);
+    const opKey = JSON.parse(operator.stdout.trim());
+    assert.match(opKey.operatorId, /^opr_/);
+    assert.equal((await api(`${first.apiUrl}/v1/dependencies`, opKey.apiKey)).status, 200);
+    const secondKey = await runCli(
+      ['key', 'create', '--tenant', tenantId, '--name', 'ci', '--expires-in-s', '3600'],
+      env,
+    );
+    assert.equal(secondKey.code, 0, secondKey.stderr);
+    const ci = JSON.parse(secondKey.stdout.trim());
+    assert.equal((await api(`${first.apiUrl}/v1/orders`, ci.apiKey)).status, 200);
+    const listed = await runCli(['key', 'list', '--tenant', tenantId], env);
+    assert.deepEqual(
+      JSON.parse(listed.stdout).data.map((k: { name: string | null }) => k.name),
+      ['ci', null],
+      'newest first, no secret',
+    );
+    assert.ok(!listed.stdout.includes(ci.apiKey));
+    const revoked = await runCli(['key', 'revoke', ci.keyId], env);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    await eventually(async () => (await api(`${first.apiUrl}/v1/orders`, ci.apiKey)).status === 401, {
+      timeoutMs: 1000,
+      message: 'the revoked key still worked after 1 s',
+    });
+    const unknown = await runCli(['key', 'revoke', 'key_00000000000000000000000000'], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no API key key_0/);
 
     const pid = readPostmasterPid(dataDir);
     assert.ok(pid && alive(pid), 'the cluster is still running after the CLI command');

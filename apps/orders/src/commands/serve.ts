@@ -8,7 +8,7 @@ import type { Config } from '../config.ts';
 import { appMigrations, migrateApp } from '../migrations.ts';
 import { renderBanner } from '../runtime/banner.ts';
 import { openDatabase } from '../runtime/database.ts';
-import { ensureDemoTenant } from '../runtime/demo-tenant.ts';
+import { ensureDemoOperator, ensureDemoTenant } from '../runtime/demo-tenant.ts';
 import { onShutdownSignal, type ShutdownStep } from '../runtime/shutdown.ts';
 import { sharedWebhookSecrets } from '../runtime/webhook-secret.ts';
 import { createOrdersWorker } from '../worker.ts';
@@ -29,6 +29,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const ids = createIdGenerator();
     const demoApiKey = await ensureDemoTenant(db.pool, ids, config);
+    const demoOperatorKey = await ensureDemoOperator(db.pool, ids, config);
     // one secret for every replica on this database (PAYMENTS_WEBHOOK_SECRET, else the stored one)
     const webhookSecrets = await sharedWebhookSecrets(db.pool, config);
     const app = await buildApp({
@@ -96,6 +97,9 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
         renderBanner({
           apiUrl,
           demoApiKey: demoApiKey ?? '(none: production creates no demo tenant; see steadfast tenant create)',
+          demoOperatorKey:
+            demoOperatorKey ??
+            '(none: production creates no demo operator; see steadfast key create --operator)',
           dataDir: config.home,
           database: config.databaseUrl ? 'DATABASE_URL' : `embedded Postgres on port ${db.cluster?.port}`,
           sandboxUrl: sandbox?.url,

@@ -1,4 +1,4 @@
-/** `steadfast tenant create <name> [--ops] [--email <address>]` (the arguments are parsed and checked in cli.ts). */
+/** `steadfast tenant create <name> [--email <address>]` (the arguments are parsed and checked in cli.ts). */
 import { createTenant } from '@steadfast/toolkit/auth';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
 import { createLogger } from '@steadfast/toolkit/observability';
@@ -8,7 +8,6 @@ import { openDatabase } from '../runtime/database.ts';
 
 export interface TenantCreateArgs {
   name: string;
-  ops: boolean;
   email: string | undefined;
 }
 
@@ -20,7 +19,6 @@ export async function runTenantCreate(config: Config, args: TenantCreateArgs): P
     const created = await createTenant(db.pool, createIdGenerator(), {
       name: args.name,
       contactEmail: args.email,
-      scopes: args.ops ? ['ops'] : [],
     });
     process.stdout.write(`${JSON.stringify({ tenantId: created.tenantId, apiKey: created.apiKey })}\n`);
     return 0;

@@ -52,6 +52,9 @@ Commands:
   sandbox                  the simulated partners alone, on SANDBOX_PORT
   migrate                  apply pending database migrations and exit
   tenant create <name>     create a tenant; prints {"tenantId","apiKey"} as one JSON line
+  key list                 the API keys of a tenant or an operator
+  key create               a key for a tenant, or an operator's (operator keys: key create --operator <name>)
+  key revoke <keyId>       revoke a key; every running instance refuses it within a second
   config check             print the effective configuration, secrets masked; exit 1 on problems
   check <base-url>         test any API against its OpenAPI document (the steadfast-check checker)
   check webhooks <url>     test a webhook receiver with Standard Webhooks deliveries ("steadfast check webhooks --help")
@@ -87,6 +90,8 @@ Environment:
 ${DATABASE_ENV}
   STEADFAST_DEMO_API_KEY   API key of the demo tenant (generated once, kept in the home; in production
                            none is generated: no demo tenant unless it is set)
+  STEADFAST_DEMO_OPERATOR_KEY
+                           API key of the demo operator (operator routes), the same way
 ${PARTNER_ENV}
   PAYMENTS_WEBHOOK_URL     where the sandbox sends payment webhooks (this API's /webhooks/payments)
   IDEMPOTENCY_RETENTION_S, IDEMPOTENCY_LEASE_S
@@ -109,6 +114,8 @@ Environment:
   HOST                     bind address (127.0.0.1)
 ${DATABASE_ENV}
   STEADFAST_DEMO_API_KEY   API key of the demo tenant (generated once, kept in the home)
+  STEADFAST_DEMO_OPERATOR_KEY
+                           API key of the demo operator (operator routes), the same way
 ${PARTNER_ENV}
   IDEMPOTENCY_RETENTION_S, IDEMPOTENCY_LEASE_S
                            how long idempotency keys are kept; how long a claim may stay silent
@@ -175,13 +182,16 @@ const TENANT_USAGE = `Usage: steadfast tenant <sub-command>
 Manages tenants (the owners of API keys).
 
 Sub-commands:
-  create <name> [--ops] [--email <address>]
+  create <name> [--email <address>]
                            create a tenant and its first API key (see "steadfast tenant create --help")
+
+Operator keys (every tenant's dead letters, webhook events, dependencies) belong
+to no tenant: "steadfast key create --operator <name>".
 
 ${HELP_OPTION}
 `;
 
-const TENANT_CREATE_USAGE = `Usage: steadfast tenant create <name> [--ops] [--email <address>]
+const TENANT_CREATE_USAGE = `Usage: steadfast tenant create <name> [--email <address>]
 
 Creates a tenant named <name> (at most 200 characters) with one API key and
 prints {"tenantId","apiKey"} as one JSON line; the key is shown only this once.
@@ -189,8 +199,73 @@ Applies pending migrations first. Without DATABASE_URL it joins the embedded
 cluster of a running "steadfast start" in the same home, or starts and stops it.
 
 Options:
-  --ops                    the ops scope: operator endpoints (every tenant's dead letters, webhook events)
   --email <address>        the tenant's contact address
+                           (--ops is gone: operator keys are "steadfast key create --operator <name>")
+  -h, --help               print this help and exit (nothing else runs)
+
+Environment:
+${DATABASE_ENV}
+${LOG_ENV}
+${MORE}
+`;
+
+const KEY_USAGE = `Usage: steadfast key <sub-command>
+
+Manages API keys of a tenant or an operator (nobody's tenant: the one way into
+operator routes). A running service forgets a revoked key at once.
+
+Sub-commands:
+  list (--tenant <id> | --operator <id>)
+                           the owner's keys (see "steadfast key list --help")
+  create (--tenant <id> | --operator <id|name>) [--name <name>] [--expires-in-s <seconds>]
+                           a new key; the secret is shown once (see "steadfast key create --help")
+  revoke <keyId>           revoke a key (see "steadfast key revoke --help")
+
+${HELP_OPTION}
+`;
+
+const KEY_LIST_USAGE = `Usage: steadfast key list (--tenant <id> | --operator <id>)
+
+Prints {"data":[…]} as one JSON line: every key of the tenant or operator,
+newest first, with id, name, prefix, scopes, createdAt, lastUsedAt, expiresAt
+and revokedAt (never a secret). Exit 1 when the owner does not exist.
+
+Options:
+  --tenant <id>            a tenant (ten_…)
+  --operator <id>          an operator (opr_…)
+  -h, --help               print this help and exit (nothing else runs)
+
+Environment:
+${DATABASE_ENV}
+${LOG_ENV}
+${MORE}
+`;
+
+const KEY_CREATE_USAGE = `Usage: steadfast key create (--tenant <id> | --operator <id|name>) [--name <name>] [--expires-in-s <seconds>]
+
+Creates an API key and prints {"tenantId"|"operatorId","keyId","apiKey","name","expiresAt"}
+as one JSON line; the key is shown only this once. Applies pending migrations first.
+
+Options:
+  --tenant <id>            a key for this tenant (ten_…)
+  --operator <id|name>     a key for this operator (opr_…), or a new operator with this name
+  --name <name>            what the key is for (1-100 characters)
+  --expires-in-s <seconds> the key stops working after this many seconds
+  -h, --help               print this help and exit (nothing else runs)
+
+Environment:
+${DATABASE_ENV}
+${LOG_ENV}
+${MORE}
+`;
+
+const KEY_REVOKE_USAGE = `Usage: steadfast key revoke <keyId>
+
+Revokes the key (key_…) of whichever tenant or operator owns it and prints
+{"keyId","revoked":true,"alreadyRevoked"} as one JSON line. Every running
+instance refuses it within a second. Exit 1 when there is no such key.
+
+Options:
   -h, --help               print this help and exit (nothing else runs)
 
 Environment:
@@ -238,6 +313,10 @@ export const USAGES: Record<string, string> = {
   migrate: MIGRATE_USAGE,
   tenant: TENANT_USAGE,
   'tenant create': TENANT_CREATE_USAGE,
+  key: KEY_USAGE,
+  'key list': KEY_LIST_USAGE,
+  'key create': KEY_CREATE_USAGE,
+  'key revoke': KEY_REVOKE_USAGE,
   config: CONFIG_USAGE,
   'config check': CONFIG_CHECK_USAGE,
 };

@@ -1,7 +1,7 @@
 /** POST /v1/orders: price the items and insert a draft in one statement. */
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { principalOf } from '@steadfast/toolkit/auth';
+import { requireTenant } from '@steadfast/toolkit/auth';
 import { formatEtag } from '@steadfast/toolkit/concurrency';
 import { IDEMPOTENCY_KEY_HEADER } from '@steadfast/toolkit/idempotency';
 import { problemResponses } from '@steadfast/toolkit/problems';
@@ -28,7 +28,7 @@ export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps):
       },
     },
     async (request, reply) => {
-      const { tenantId } = principalOf(request);
+      const { tenantId } = requireTenant(request);
       const body = request.body;
       let quote: Awaited<ReturnType<typeof quoteOrProblem>>;
       try {

@@ -1,7 +1,7 @@
 /**
  * Dead letters: GET list / one, POST replay (requeues with fresh attempts;
- * replaying twice runs once), POST discard { reason }. A tenant sees its own;
- * the `ops` scope sees all, including system jobs. Discarding a
+ * replaying twice runs once), POST discard { reason }. A tenant key sees its
+ * tenant's own; an operator key sees all, including system jobs. Discarding a
  * `payment-mismatch` dead letter gives up on that payment (payments/give-up.ts):
  * the operation fails and the order goes back to approved, in the same transaction.
  */
@@ -57,10 +57,10 @@ const KEY_HEADERS = {
   required: ['idempotency-key'],
 } as const;
 
-/** undefined = every tenant (ops scope) */
+/** a tenant key: its own tenant; an operator key: every tenant and system jobs */
 function visibleTenant(request: FastifyRequest): TenantScope {
   const principal = principalOf(request);
-  return principal.scopes.includes('ops') ? ALL_TENANTS : principal.tenantId;
+  return principal.kind === 'operator' ? ALL_TENANTS : principal.tenantId;
 }
 
 async function close(

@@ -1,5 +1,7 @@
 /** Every route of the Orders API. */
+import type { ApiKeyVerifier } from '@steadfast/toolkit/auth';
 import type { FastifyInstance } from 'fastify';
+import { registerApiKeyRoutes } from './api-keys.ts';
 import { registerCreateOrder } from './create-order.ts';
 import { registerDeadLetterRoutes } from './dead-letters.ts';
 import type { OrderRouteDeps } from './deps.ts';
@@ -13,7 +15,12 @@ import { registerWebhookEventRoutes } from './webhook-events.ts';
 
 export type { OrderRouteDeps } from './deps.ts';
 
-export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps): void {
+/** `verifier`: a revoke or rotate through the API forgets the key in this process at once */
+export function registerOrderRoutes(
+  app: FastifyInstance,
+  deps: OrderRouteDeps,
+  auth: { verifier?: ApiKeyVerifier } = {},
+): void {
   registerCreateOrder(app, deps);
   registerReadOrders(app, deps);
   registerPatchOrder(app, deps);
@@ -23,4 +30,5 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps):
   registerOperationRoutes(app, deps);
   registerDeadLetterRoutes(app, deps);
   registerWebhookEventRoutes(app, deps);
+  registerApiKeyRoutes(app, deps, auth);
 }

@@ -1,6 +1,6 @@
-/** GET /v1/operations/{id} (Prefer: wait=N) and GET /v1/operations (tenant-scoped, cursor pagination). */
+/** GET /v1/operations/{id} (Prefer: wait=N) and GET /v1/operations (scoped by tenant, or by operator for its reconciliations; cursor pagination). */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { principalOf } from '@steadfast/toolkit/auth';
+import { principalOf, principalScope } from '@steadfast/toolkit/auth';
 import { idPattern } from '@steadfast/toolkit/ids';
 import {
   findOperation,
@@ -47,7 +47,7 @@ export function registerOperationRoutes(app: FastifyInstance, deps: OrderRouteDe
       },
     },
     async (request, reply) => {
-      const { tenantId } = principalOf(request);
+      const tenantId = principalScope(principalOf(request)); // an operator reads its own (reconciliations)
       const waitS = preferredWaitS(request);
       const op = waitS
         ? await deps.waiter.wait(request.params.id, tenantId, waitS * 1000)
@@ -73,7 +73,7 @@ export function registerOperationRoutes(app: FastifyInstance, deps: OrderRouteDe
       },
     },
     async (request) => {
-      const { tenantId } = principalOf(request);
+      const tenantId = principalScope(principalOf(request)); // an operator reads its own (reconciliations)
       const { limit, cursor, status, kind } = request.query;
       const rows = await listOperations(deps.db, {
         tenantId,

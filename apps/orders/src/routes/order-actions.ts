@@ -4,7 +4,7 @@
  * If-Match makes the action conditional on the version the client read.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { principalOf } from '@steadfast/toolkit/auth';
+import { requireTenant } from '@steadfast/toolkit/auth';
 import { formatEtag, ifMatchAllows, parseIfMatch, preconditionFailed } from '@steadfast/toolkit/concurrency';
 import { IDEMPOTENCY_KEY_HEADER } from '@steadfast/toolkit/idempotency';
 import { writeOutboxEvent } from '@steadfast/toolkit/outbox';
@@ -66,7 +66,7 @@ export function registerOrderActions(app: FastifyInstance, deps: OrderRouteDeps)
         },
       },
       async (request, reply) => {
-        const { tenantId } = principalOf(request);
+        const { tenantId } = requireTenant(request);
         const ifMatch = parseIfMatch(request.headers['if-match']);
         const versions = ifMatch && !ifMatch.any ? ifMatch.versions : undefined;
         const now = new Date(deps.clock.now()).toISOString();

@@ -1,10 +1,10 @@
 /**
  * GET /v1/orders/{id}/recommendations — non-critical: degrades to an empty
  * list, never an error. GET /v1/dependencies — each partner's criticality,
- * breaker state, retry budget and recent outcomes (operators: `ops` scope).
+ * breaker state, retry budget and recent outcomes (operator keys only).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { principalOf, requireScope } from '@steadfast/toolkit/auth';
+import { requireOperator, requireTenant } from '@steadfast/toolkit/auth';
 import { problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -42,11 +42,11 @@ export function registerOrderExtras(app: FastifyInstance, deps: OrderRouteDeps):
         summary: 'Products to suggest with this order (empty and degraded when the partner is down)',
         tags: ['orders'],
         params: OrderParams,
-        response: { 200: RecommendationsSchema, ...problemResponses(400, 401, 404) },
+        response: { 200: RecommendationsSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
-      const { tenantId } = principalOf(request);
+      const { tenantId } = requireTenant(request);
       const order = await findOrder(deps.db, tenantId, request.params.id);
       if (!order) throw orderNotFound(request.params.id);
       return deps.recommendations.forSku(order.items[0].sku, {
@@ -59,13 +59,13 @@ export function registerOrderExtras(app: FastifyInstance, deps: OrderRouteDeps):
     '/v1/dependencies',
     {
       schema: {
-        summary: 'State of every partner dependency (ops scope)',
+        summary: 'State of every partner dependency (operator key)',
         tags: ['operations'],
         response: { 200: DependenciesSchema, ...problemResponses(401, 403) },
       },
     },
     async (request) => {
-      requireScope(request, 'ops');
+      requireOperator(request);
       return { data: deps.dependencies.map((d) => d.status()) };
     },
   );

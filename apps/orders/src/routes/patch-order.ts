@@ -5,7 +5,7 @@
  * the same ETag cannot both win.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { principalOf } from '@steadfast/toolkit/auth';
+import { requireTenant } from '@steadfast/toolkit/auth';
 import {
   ifMatchAllows,
   parseIfMatch,
@@ -75,7 +75,7 @@ export function registerPatchOrder(app: FastifyInstance, deps: OrderRouteDeps): 
       },
     },
     async (request, reply) => {
-      const { tenantId } = principalOf(request);
+      const { tenantId } = requireTenant(request);
       const ifMatch = parseIfMatch(request.headers['if-match']);
       const order = await findOrder(deps.db, tenantId, request.params.id);
       if (!order) throw orderNotFound(request.params.id);

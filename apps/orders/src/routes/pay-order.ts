@@ -5,7 +5,7 @@
  * replay with the same Idempotency-Key returns the stored 202.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { principalOf } from '@steadfast/toolkit/auth';
+import { requireTenant } from '@steadfast/toolkit/auth';
 import { ifMatchAllows, parseIfMatch, preconditionFailed } from '@steadfast/toolkit/concurrency';
 import { IDEMPOTENCY_KEY_HEADER } from '@steadfast/toolkit/idempotency';
 import { enqueueJob } from '@steadfast/toolkit/jobs';
@@ -47,7 +47,7 @@ export function registerPayOrder(app: FastifyInstance, deps: OrderRouteDeps): vo
       },
     },
     async (request, reply) => {
-      const { tenantId } = principalOf(request);
+      const { tenantId } = requireTenant(request);
       const id = request.params.id;
       const ifMatch = parseIfMatch(request.headers['if-match']);
       const waitS = preferredWaitS(request);

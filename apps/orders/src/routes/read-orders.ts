@@ -1,7 +1,7 @@
 /** GET /v1/orders/{id} and GET /v1/orders (cursor pagination, newest first). */
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { principalOf } from '@steadfast/toolkit/auth';
+import { requireTenant } from '@steadfast/toolkit/auth';
 import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance } from 'fastify';
 import { findOrder, listOrders } from '../store/orders-store.ts';
@@ -26,7 +26,7 @@ export function registerReadOrders(app: FastifyInstance, deps: OrderRouteDeps): 
       },
     },
     async (request, reply) => {
-      const { tenantId } = principalOf(request);
+      const { tenantId } = requireTenant(request);
       const order = await findOrder(deps.db, tenantId, request.params.id);
       if (!order) throw orderNotFound(request.params.id);
       return sendOrder(reply, order);
@@ -43,7 +43,7 @@ export function registerReadOrders(app: FastifyInstance, deps: OrderRouteDeps): 
       },
     },
     async (request) => {
-      const { tenantId } = principalOf(request);
+      const { tenantId } = requireTenant(request);
       const { status, limit, cursor } = request.query;
       const rows = await listOrders(deps.db, {
         tenantId,

@@ -1,10 +1,10 @@
 /**
- * Operators' view of the webhook inbox and reconciliation (ops scope):
+ * Operators' view of the webhook inbox and reconciliation (operator keys only; a tenant key is 403):
  * GET /v1/webhook-events?status=, POST /v1/webhook-events/{id}/replay,
  * POST /v1/reconciliations (one sweep now → 202 + operation).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { requireScope } from '@steadfast/toolkit/auth';
+import { principalScope, requireOperator } from '@steadfast/toolkit/auth';
 import { IDEMPOTENCY_KEY_HEADER } from '@steadfast/toolkit/idempotency';
 import { idPattern } from '@steadfast/toolkit/ids';
 import { enqueueJob } from '@steadfast/toolkit/jobs';
@@ -60,7 +60,7 @@ export function registerWebhookEventRoutes(app: FastifyInstance, deps: OrderRout
     '/v1/webhook-events',
     {
       schema: {
-        summary: 'The webhook inbox (ops scope)',
+        summary: 'The webhook inbox (operator key)',
         tags: ['operations'],
         querystring: Type.Object(
           {
@@ -82,7 +82,7 @@ export function registerWebhookEventRoutes(app: FastifyInstance, deps: OrderRout
       },
     },
     async (request) => {
-      requireScope(request, 'ops');
+      requireOperator(request);
       const { status, limit, cursor } = request.query;
       const { rows } = await deps.db.query(
         `SELECT id, source, webhook_id, event_type, status, reason, attempts, headers, payload, received_at, processed_at
@@ -112,7 +112,7 @@ export function registerWebhookEventRoutes(app: FastifyInstance, deps: OrderRout
     {
       config: { idempotency: true },
       schema: {
-        summary: 'Process an inbox event again (ops scope)',
+        summary: 'Process an inbox event again (operator key)',
         tags: ['operations'],
         params: Type.Object({ id: Type.String({ pattern: idPattern('whk') }) }),
         headers: KEY_HEADERS,
@@ -123,7 +123,7 @@ export function registerWebhookEventRoutes(app: FastifyInstance, deps: OrderRout
       },
     },
     async (request, reply) => {
-      requireScope(request, 'ops');
+      requireOperator(request);
       return deps.idempotency.run(request, reply, async (tx) => {
         const row = await requeueInboxRow(tx, request.params.id);
         if (!row) throw new ProblemError('not-found', { detail: `No webhook event ${request.params.id}.` });
@@ -136,14 +136,15 @@ export function registerWebhookEventRoutes(app: FastifyInstance, deps: OrderRout
     {
       config: { idempotency: true },
       schema: {
-        summary: 'Run the payment reconciliation sweep now (ops scope) → 202 + operation',
+        summary: 'Run the payment reconciliation sweep now (operator key) → 202 + operation',
         tags: ['operations'],
         headers: KEY_HEADERS,
         response: { 202: OperationSchema, ...problemResponses(401, 403, 422) },
       },
     },
     async (request, reply) => {
-      const { tenantId } = requireScope(request, 'ops');
+      // the operation belongs to the operator (operator:<id>): it reads it at /v1/operations/{id}
+      const tenantId = principalScope(requireOperator(request));
       return deps.idempotency.run(request, reply, async (tx) => {
         const op = await createOperation(tx, { id: deps.ids.next('op'), tenantId, kind: 'reconciliation' });
         await enqueueJob(tx, 'reconcile-now', { operationId: op.id }, { key: `reconcile-now:${op.id}` });

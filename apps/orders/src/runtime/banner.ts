@@ -3,6 +3,8 @@
 export interface BannerInput {
   apiUrl: string;
   demoApiKey: string;
+  /** the demo operator's key (operator routes: dependencies, webhook events, reconciliations, every tenant's dead letters) */
+  demoOperatorKey: string;
   dataDir: string;
   database: string;
   sandboxUrl?: string;
@@ -20,7 +22,8 @@ export function renderBanner(input: BannerInput): string {
     `  API reference  ${apiUrl}/docs`,
     `  Problem types  ${apiUrl}/problems`,
     `  Health         ${apiUrl}/healthz   ${apiUrl}/readyz   ${apiUrl}/metrics`,
-    `  Demo API key   ${demoApiKey}`,
+    `  Tenant key     ${demoApiKey}   (the demo tenant's data)`,
+    `  Operator key   ${input.demoOperatorKey}   (operator routes; nobody's tenant)`,
     `  Data           ${input.dataDir}`,
     `  Database       ${input.database}`,
     `  Sandbox        ${input.sandboxUrl ? `${input.sandboxUrl}/{payments,messaging,pricing,analytics,recommendations}` : 'off (SANDBOX_PORT=0)'}`,

@@ -1,12 +1,29 @@
-/** The demo tenant: created on first start, with an `ops`-scoped key kept in STEADFAST_HOME. */
+/**
+ * The demo tenant and the demo operator: created on first start, each with a
+ * key kept in STEADFAST_HOME (or given by STEADFAST_DEMO_API_KEY /
+ * STEADFAST_DEMO_OPERATOR_KEY). The tenant key sees the demo tenant's data; the
+ * operator key is nobody's tenant and the one way into operator routes.
+ */
 
 import { displayPrefix, generateApiKey, hashApiKey } from '@steadfast/toolkit/auth';
 import type { IdGenerator } from '@steadfast/toolkit/ids';
 import type { Pool } from '@steadfast/toolkit/postgres';
 import type { Config } from '../config.ts';
-import { readHomeState, updateHomeState } from './home.ts';
+import { type HomeState, readHomeState, updateHomeState } from './home.ts';
 
 export const DEMO_TENANT_ID = 'ten_demo';
+export const DEMO_OPERATOR_ID = 'opr_demo';
+
+/** the configured key, else the one kept in the home, else a new one kept there; none in production */
+function demoKey(config: Config, configured: string | undefined, field: 'demoApiKey' | 'demoOperatorKey') {
+  if (configured) return configured;
+  if (config.environment === 'production') return undefined;
+  const kept = readHomeState(config.home)[field];
+  if (kept) return kept;
+  const key = generateApiKey();
+  updateHomeState(config.home, { [field]: key } as Partial<HomeState>);
+  return key;
+}
 
 /**
  * Ensure the demo tenant and its key exist; returns the key. In production no
@@ -18,24 +35,41 @@ export async function ensureDemoTenant(
   ids: IdGenerator,
   config: Config,
 ): Promise<string | undefined> {
-  let key = config.demoApiKey;
-  if (!key && config.environment === 'production') return undefined;
-  if (!key) {
-    key = readHomeState(config.home).demoApiKey;
-    if (!key) {
-      key = generateApiKey();
-      updateHomeState(config.home, { demoApiKey: key });
-    }
-  }
+  const key = demoKey(config, config.demoApiKey, 'demoApiKey');
+  if (!key) return undefined;
   await pool.query(
     `INSERT INTO tenants (id, name, contact_email) VALUES ($1, 'Demo tenant', 'demo@example.com')
      ON CONFLICT (id) DO NOTHING`,
     [DEMO_TENANT_ID],
   );
   await pool.query(
-    `INSERT INTO api_keys (id, tenant_id, key_hash, prefix, scopes) VALUES ($1, $2, $3, $4, '{ops}')
+    `INSERT INTO api_keys (id, tenant_id, key_hash, prefix, name) VALUES ($1, $2, $3, $4, 'demo')
      ON CONFLICT (key_hash) DO NOTHING`,
     [ids.next('key'), DEMO_TENANT_ID, hashApiKey(key), displayPrefix(key)],
+  );
+  return key;
+}
+
+/**
+ * Ensure the demo operator and its key exist; returns the key. In production
+ * none is generated: without STEADFAST_DEMO_OPERATOR_KEY there is no demo
+ * operator; create one with `steadfast key create --operator`.
+ */
+export async function ensureDemoOperator(
+  pool: Pool,
+  ids: IdGenerator,
+  config: Config,
+): Promise<string | undefined> {
+  const key = demoKey(config, config.demoOperatorKey, 'demoOperatorKey');
+  if (!key) return undefined;
+  await pool.query(
+    `INSERT INTO operators (id, name) VALUES ($1, 'Demo operator') ON CONFLICT (id) DO NOTHING`,
+    [DEMO_OPERATOR_ID],
+  );
+  await pool.query(
+    `INSERT INTO api_keys (id, operator_id, key_hash, prefix, name) VALUES ($1, $2, $3, $4, 'demo')
+     ON CONFLICT (key_hash) DO NOTHING`,
+    [ids.next('key'), DEMO_OPERATOR_ID, hashApiKey(key), displayPrefix(key)],
   );
   return key;
 }

@@ -11,6 +11,7 @@ export interface HomeState {
   pgPort?: number;
   pgPassword: string;
   demoApiKey?: string;
+  demoOperatorKey?: string;
   paymentsWebhookSecret?: string;
 }
 

@@ -16,6 +16,8 @@ export interface RunningCli {
   child: ChildProcess;
   apiUrl: string;
   apiKey: string;
+  /** the demo operator's key (operator routes) */
+  operatorKey: string;
   output(): string;
   /** SIGTERM (or another signal) and wait for the exit code */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -67,12 +69,14 @@ export async function startCli(env: Record<string, string>, timeoutMs = 60_000):
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const url = /API\s+(http:\/\/\S+)\/v1\/orders/.exec(out);
-    const key = /Demo API key\s+(\S+)/.exec(out);
-    if (url && key) {
+    const key = /Tenant key\s+(\S+)/.exec(out);
+    const operator = /Operator key\s+(\S+)/.exec(out);
+    if (url && key && operator) {
       return {
         child,
         apiUrl: url[1],
         apiKey: key[1],
+        operatorKey: operator[1],
         output: () => out,
         async stop(signal = 'SIGTERM') {
           child.kill(signal);

@@ -150,7 +150,7 @@ export const coreProblems: ProblemType[] = [
     category: 'forbidden',
     retryable: false,
     description:
-      'The API key is valid but lacks the scope this endpoint needs (operator endpoints need `ops`).',
+      'The API key is valid but may not use this endpoint: a tenant key on an operator endpoint, an operator key on one tenant’s data, or a key without the scope the endpoint needs. Use the right key; retrying does not help.',
   },
   {
     slug: 'precondition-required',
