@@ -1,8 +1,10 @@
 /** The servers benchmarks compare: the full Orders API, and a bare Fastify route doing one INSERT. */
 import { randomUUID } from 'node:crypto';
 import { buildApp } from '@steadfast/orders/app';
+import { trafficConfig } from '@steadfast/orders/config-traffic';
 import { appMigrations } from '@steadfast/orders/migrations';
 import type { PartnerTuning, PartnerUrls } from '@steadfast/orders/partners';
+import type { TrafficOptions } from '@steadfast/orders/traffic';
 import { startSandbox } from '@steadfast/sandbox';
 import { createTenant } from '@steadfast/toolkit/auth';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
@@ -13,9 +15,34 @@ import pino from 'pino';
 
 export const ORDER_BODY = JSON.stringify({ currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 2 }] });
 
+/** which of the production traffic controls run (config defaults); absent: none, as before they existed */
+export interface BenchTraffic {
+  rateLimits?: boolean;
+  loadShedding?: boolean;
+}
+
+function benchTraffic(traffic: BenchTraffic | undefined): TrafficOptions | undefined {
+  if (!traffic) return undefined;
+  const defaults = trafficConfig({});
+  return {
+    rateLimits: traffic.rateLimits ? defaults.rateLimits : undefined,
+    loadShedding: traffic.loadShedding ? defaults.loadShedding : undefined,
+  };
+}
+
+/** another tenant on the bench database; returns its API key */
+export async function addBenchTenant(pool: Pool, name: string): Promise<string> {
+  return (await createTenant(pool, createIdGenerator(), { name })).apiKey;
+}
+
 export async function startOrdersApi(
   pool: Pool,
-  options: { idempotency?: boolean; partners?: PartnerUrls; tuning?: PartnerTuning } = {},
+  options: {
+    idempotency?: boolean;
+    partners?: PartnerUrls;
+    tuning?: PartnerTuning;
+    traffic?: BenchTraffic;
+  } = {},
 ) {
   const ids = createIdGenerator();
   const tenant = await createTenant(pool, ids, { name: 'bench' });
@@ -31,6 +58,7 @@ export async function startOrdersApi(
     migrations: appMigrations(),
     idempotency: { enabled: options.idempotency ?? true },
     partners: options.partners ? { urls: options.partners, tuning: options.tuning } : undefined,
+    traffic: benchTraffic(options.traffic),
   });
   const url = await app.server.listen({ port: 0, host: '127.0.0.1' });
   return { url, apiKey: tenant.apiKey, app, close: () => app.server.close() };

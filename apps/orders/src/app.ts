@@ -18,6 +18,7 @@ import {
   idempotencyProblems,
 } from '@steadfast/toolkit/idempotency';
 import { type Clock, createIdGenerator, type IdGenerator, type RandomBytes } from '@steadfast/toolkit/ids';
+import { loadSheddingProblems } from '@steadfast/toolkit/load-shedding';
 import {
   type BackgroundErrors,
   createBackgroundErrors,
@@ -43,6 +44,7 @@ import {
   registerProblemPages,
   withFrameworkProblems,
 } from '@steadfast/toolkit/problems';
+import { rateLimitProblems } from '@steadfast/toolkit/rate-limits';
 import { dependencyProblems } from '@steadfast/toolkit/resilience';
 import {
   createWebhookMetrics,
@@ -59,6 +61,7 @@ import { orderProblems } from './problems.ts';
 import { registerApiReference } from './routes/api-reference.ts';
 import { withAuthProblems } from './routes/auth-responses.ts';
 import { registerOrderRoutes } from './routes/index.ts';
+import { registerLoadShedding, registerRateLimits, type TrafficOptions } from './traffic.ts';
 
 export interface AppDeps {
   db: Pool;
@@ -73,6 +76,10 @@ export interface AppDeps {
   verifier?: ApiKeyVerifier;
   /** failed authentications per client address before 429 (no database lookup); absent: not throttled */
   authFailures?: { max: number; windowS: number };
+  /** per-tenant rate limits and load shedding (traffic.ts); absent: neither */
+  traffic?: TrafficOptions;
+  /** Fastify's trustProxy: whose X-Forwarded-For names the client address (default: nobody's) */
+  trustProxy?: boolean | number | string;
   bodyLimitBytes?: number;
   /** how long an idle keep-alive connection stays open (Fastify's default: 72 s) */
   keepAliveTimeoutMs?: number;
@@ -122,12 +129,19 @@ export interface App {
   errors: BackgroundErrors;
 }
 
+/** a hop count becomes proxy-addr's function form: trust the nearest N addresses */
+function trustProxyOption(value: AppDeps['trustProxy']) {
+  return typeof value === 'number' ? (_address: string, hop: number) => hop < value : (value ?? false);
+}
+
 export function problemRegistry(): ProblemRegistry {
   return createProblemRegistry(
     coreProblems,
     idempotencyProblems,
     dependencyProblems,
     webhookProblems,
+    rateLimitProblems,
+    loadSheddingProblems,
     orderProblems,
   );
 }
@@ -154,6 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     keepAliveTimeout: deps.keepAliveTimeoutMs ?? 72_000,
     forceCloseConnections: 'idle',
     requestTimeout: limits.requestTimeoutMs,
+    trustProxy: trustProxyOption(deps.trustProxy),
     // Node checks the two timeouts every connectionsCheckingInterval (30 s by default): check each second
     // a request without Host is answered by the problems plugin (400 problem), not by Node with a bare 400
     http: {
@@ -181,6 +196,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await server.register(jsonBody);
   await server.register(observability, { metrics, tracer: deps.tracer });
+  const trafficDeps = { db: deps.db, clock, errors, registry: metrics.registry };
+  // at the door: refused before auth, body or any database work
+  await registerLoadShedding(server, deps.traffic ?? {}, trafficDeps);
   await server.register(apiKeyAuth, {
     verifier,
     protectedPrefixes: ['/v1/'],
@@ -195,6 +213,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       : undefined,
     registry: metrics.registry,
   });
+  // after auth: the quota is the principal's
+  await registerRateLimits(server, deps.traffic ?? {}, trafficDeps);
   await server.register(idempotency, {
     db: deps.db,
     enabled: deps.idempotency?.enabled,
@@ -234,7 +254,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
             type: `/problems/${type.slug}`,
           })),
         }),
-        { prefix: '/v1/', throttled: deps.authFailures !== undefined },
+        {
+          prefix: '/v1/',
+          throttled: deps.authFailures !== undefined || deps.traffic?.rateLimits !== undefined,
+        },
       ),
   });
 

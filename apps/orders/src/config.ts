@@ -8,9 +8,11 @@ import { API_KEY_PATTERN } from '@steadfast/toolkit/auth';
 import { type FaultAction, type FaultPoint, parseFaultSpec } from '@steadfast/toolkit/faults';
 import { IDEMPOTENCY_FAULT_POINTS } from '@steadfast/toolkit/idempotency';
 import { type TracingConfig, tracingConfig } from './config-tracing.ts';
+import { type TrafficConfig, trafficConfig } from './config-traffic.ts';
 import { ConfigError, type Env, integer, onOff, postgresUrl, url } from './config-values.ts';
 
 export type { TracingConfig } from './config-tracing.ts';
+export type { TrafficConfig } from './config-traffic.ts';
 export { ConfigError } from './config-values.ts';
 
 /** every fault point STEADFAST_FAULTS may arm: the toolkit's, then the pay flow's */
@@ -86,6 +88,8 @@ export interface Config {
   faults: Map<FaultPoint, FaultAction>;
   /** OpenTelemetry traces over OTLP/HTTP; undefined = off (the default) */
   tracing: TracingConfig | undefined;
+  /** rate limits, load shedding, the failed-auth throttle, trusted proxies (config-traffic.ts) */
+  traffic: TrafficConfig;
 }
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -202,6 +206,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     logLevel,
     checkApiKey: env.STEADFAST_CHECK_API_KEY?.trim() || undefined,
     tracing: tracingConfig(env),
+    traffic: trafficConfig(env),
   };
 }
 

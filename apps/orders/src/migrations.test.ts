@@ -101,6 +101,7 @@ describe('the app schema', () => {
         'operations/0002_operations_trace',
         'webhooks/0003_webhook_inbox_traceparent',
         'auth/0002_operators_and_key_lifecycle',
+        'rate-limits/0001_rate_limits',
       ];
       assert.equal(rows[0].n, appMigrations().length - afterSplit.length, 'adopted, none re-run');
       assert.deepEqual(await pendingMigrations(legacy.pool, appMigrations()), []);
@@ -124,17 +125,24 @@ describe('the app schema', () => {
       const fresh = await schemaOf(template.pool);
       const added = (c: Record<string, string>) =>
         c.table_name === 'operators' ||
+        c.table_name.startsWith('rate_limit_') || // rate-limits/0001: new tables
         (c.table_name === 'api_keys' &&
           ['operator_id', 'name', 'expires_at', 'tenant_id'].includes(c.column_name));
       before.columns = [...before.columns.filter((c) => !added(c)), ...fresh.columns.filter(added)];
       before.indexes.push(
-        ...fresh.indexes.filter((i) => ['api_keys_operator_idx', 'operators_pkey'].includes(i.indexname)),
+        ...fresh.indexes.filter(
+          (i) =>
+            ['api_keys_operator_idx', 'operators_pkey'].includes(i.indexname) ||
+            i.tablename.startsWith('rate_limit_'),
+        ),
       );
       before.constraints = [
         ...before.constraints.filter((c) => c.conname !== 'api_keys_tenant_id_not_null'),
         ...fresh.constraints.filter(
           (c) =>
-            c.t === 'operators' || ['api_keys_one_owner', 'api_keys_operator_id_fkey'].includes(c.conname),
+            c.t === 'operators' ||
+            c.t.startsWith('rate_limit_') ||
+            ['api_keys_one_owner', 'api_keys_operator_id_fkey'].includes(c.conname),
         ),
       ];
       const byName = (a: Record<string, string>, b: Record<string, string>) =>

@@ -11,6 +11,7 @@ import { jobsMigrations, migrateJobs } from '@steadfast/toolkit/jobs';
 import { operationsMigrations } from '@steadfast/toolkit/operations';
 import { outboxMigrations } from '@steadfast/toolkit/outbox';
 import { type Migration, migrate, type Pool, readMigrations } from '@steadfast/toolkit/postgres';
+import { rateLimitMigrations } from '@steadfast/toolkit/rate-limits';
 import { webhooksMigrations } from '@steadfast/toolkit/webhooks';
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', 'migrations');
@@ -36,6 +37,7 @@ export function appMigrations(): Migration[] {
     ...outboxMigrations,
     ...jobsMigrations,
     ...webhooksMigrations,
+    ...rateLimitMigrations,
     ...readMigrations(MIGRATIONS_DIR, 'orders'),
   ];
 }

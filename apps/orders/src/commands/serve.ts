@@ -44,6 +44,9 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       partners: { urls: config.partners },
       webhooks: { secrets: webhookSecrets, toleranceS: config.paymentsWebhookToleranceS },
       tracer: tracing?.tracer,
+      traffic: config.traffic,
+      authFailures: config.traffic.authFailures,
+      trustProxy: config.traffic.trustProxy,
     });
     const reaper = startKeyReaper({
       db: db.pool,

@@ -75,6 +75,17 @@ async function checkOperation(
   }
   const first = await ctx.client.send(probe);
   ctx.seen.push({ operation: op.id, response: first });
+  if (first.status >= 400) {
+    // a refusal (e.g. 403 for a key without access, or a body the server's own rules reject) is not
+    // an answer an API stores for the key: there is nothing to replay, and no other check applies
+    for (const id of ids)
+      report(
+        id,
+        'skipped',
+        `the generated request was refused (${first.status}) and no prelude made it succeed`,
+      );
+    return;
+  }
   // replay: a retry after completion answers the same
   const again = await ctx.client.send(probe);
   const replayOk = again.status === first.status && again.body === first.body;

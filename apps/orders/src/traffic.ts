@@ -1,0 +1,143 @@
+/**
+ * Traffic control of the Orders API (docs/rate-limits.md, docs/resilience.md):
+ * load shedding at the door by route criticality, then per-tenant rate limits
+ * by route class, shared by every web process through Postgres.
+ *
+ * - criticality: pay, webhook intake and operation reads are `critical`; lists,
+ *   recommendations and the docs are `sheddable`; health and metrics are never shed.
+ * - route classes: `long-polls` (GET /v1/operations/{id} with `Prefer: wait`),
+ *   `reads` (GET), `writes` (everything else under /v1). An operator key spends
+ *   a budget of its own, never a tenant's.
+ * - an idempotent replay gives its unit back: retrying a request that already
+ *   succeeded never spends the budget of new work.
+ */
+import { hostname } from 'node:os';
+import { principalScope } from '@steadfast/toolkit/auth';
+import type { Clock } from '@steadfast/toolkit/ids';
+import {
+  type Criticality,
+  createAdaptiveConcurrencyLimit,
+  createFixedConcurrencyLimit,
+  loadShedding,
+} from '@steadfast/toolkit/load-shedding';
+import type { BackgroundErrors } from '@steadfast/toolkit/observability';
+import type { Queryable } from '@steadfast/toolkit/postgres';
+import {
+  createPostgresRateLimitStore,
+  createRateLimiter,
+  createRateLimitMetrics,
+  type RateLimitPolicies,
+  rateLimits,
+} from '@steadfast/toolkit/rate-limits';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { RouteClass } from './config-traffic.ts';
+
+export interface TrafficOptions {
+  /** per-tenant limits per route class and window; undefined = no limits */
+  rateLimits?: { limits: Record<RouteClass, number>; windowS: number; syncIntervalMs?: number };
+  /** adaptive concurrency bounds, or `fixedLimit` (tests); undefined = no shedding */
+  loadShedding?: { minLimit: number; maxLimit: number; initialLimit: number } | { fixedLimit: number };
+  /** unique per process; default host:pid:random */
+  instanceId?: string;
+}
+
+const NEVER_SHED = new Set(['/healthz', '/readyz', '/metrics']);
+const CRITICAL = new Set(['POST /v1/orders/:id/pay', 'POST /webhooks/payments', 'GET /v1/operations/:id']);
+const SHEDDABLE_PREFIXES = ['/docs', '/openapi.json', '/problems', '/'];
+
+/** how early a request is shed under pressure */
+export function criticalityOf(request: FastifyRequest): Criticality {
+  const route = request.routeOptions.url;
+  if (route === undefined) return 'sheddable';
+  if (NEVER_SHED.has(route)) return 'exempt';
+  if (CRITICAL.has(`${request.method} ${route}`)) return 'critical';
+  if (route.startsWith('/v1/')) {
+    const list = request.method === 'GET' && !route.endsWith('/:id');
+    return list ? 'sheddable' : 'normal';
+  }
+  if (route === '/webhooks/payments') return 'critical';
+  return SHEDDABLE_PREFIXES.some((p) => route.startsWith(p)) ? 'sheddable' : 'normal';
+}
+
+function isLongPoll(request: FastifyRequest): boolean {
+  const prefer = request.headers.prefer;
+  return typeof prefer === 'string' && /\bwait\s*=/i.test(prefer);
+}
+
+/** the route class whose quota a request spends; undefined = not limited */
+export function routeClassOf(request: FastifyRequest): RouteClass | undefined {
+  const route = request.routeOptions.url;
+  if (route === undefined || !route.startsWith('/v1/')) return undefined;
+  if (request.method === 'GET' || request.method === 'HEAD') {
+    return route === '/v1/operations/:id' && isLongPoll(request) ? 'long-polls' : 'reads';
+  }
+  return 'writes';
+}
+
+/** whose budget a request spends: its tenant, or an operator's own (operators are nobody's tenant) */
+function partitionOf(request: FastifyRequest): string | undefined {
+  return request.principal ? principalScope(request.principal) : undefined;
+}
+
+export interface TrafficDeps {
+  db: Queryable;
+  clock: Clock;
+  errors: BackgroundErrors;
+  registry: Registry;
+}
+
+/** Load shedding: register before the other request hooks, right after problems and observability. */
+export async function registerLoadShedding(
+  server: FastifyInstance,
+  options: TrafficOptions,
+  deps: TrafficDeps,
+) {
+  const bounds = options.loadShedding;
+  if (!bounds) return;
+  const limiter =
+    'fixedLimit' in bounds
+      ? createFixedConcurrencyLimit({ fixedLimit: bounds.fixedLimit })
+      : createAdaptiveConcurrencyLimit({ ...bounds });
+  await server.register(loadShedding, {
+    limiter,
+    criticalityOf,
+    // a long-poll holds its connection without working: admitted by class, not counted in flight
+    measure: (request) => !isLongPoll(request),
+    registry: deps.registry,
+  });
+}
+
+/** Per-tenant rate limits: register after the auth plugin (they read the principal). */
+export async function registerRateLimits(
+  server: FastifyInstance,
+  options: TrafficOptions,
+  deps: TrafficDeps,
+) {
+  const config = options.rateLimits;
+  if (!config) return;
+  const policies: RateLimitPolicies = Object.fromEntries(
+    Object.entries(config.limits).map(([name, limit]) => [name, { limit, windowS: config.windowS }]),
+  );
+  const store = createPostgresRateLimitStore({
+    db: deps.db,
+    instanceId:
+      options.instanceId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
+    clock: deps.clock,
+    errors: deps.errors,
+    syncIntervalMs: config.syncIntervalMs,
+    registry: deps.registry,
+  });
+  const limiter = createRateLimiter({ policies, clock: deps.clock, store });
+  await server.register(rateLimits, {
+    limiter,
+    classOf: routeClassOf,
+    partitionOf,
+    metrics: createRateLimitMetrics(deps.registry),
+  });
+  // a replay did no new work: its unit goes back
+  server.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.getHeader('idempotent-replayed') === 'true') request.rateLimit?.refund();
+    done(null, payload);
+  });
+}
