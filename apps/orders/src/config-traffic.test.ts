@@ -9,6 +9,7 @@ test('defaults: limits on for every route class, shedding on, proxies not truste
     limits: { writes: 100, reads: 300, 'long-polls': 30 },
     windowS: 1,
     syncIntervalMs: 100,
+    refusalDelayMs: 500,
   });
   assert.deepEqual(config.loadShedding, { minLimit: 8, maxLimit: 500, initialLimit: 50 });
   assert.deepEqual(config.authFailures, { max: 20, windowS: 10 });

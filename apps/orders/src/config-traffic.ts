@@ -18,6 +18,8 @@ export interface TrafficConfig {
         windowS: number;
         /** how often each web process reconciles its counts with the others through Postgres */
         syncIntervalMs: number;
+        /** a refusal is held at most this long (half its Retry-After), so a client ignoring Retry-After is slowed; 0 = at once */
+        refusalDelayMs: number;
       }
     | undefined;
   /** LOAD_SHEDDING=off: admit everything (benchmark baselines) */
@@ -38,6 +40,7 @@ export function trafficConfig(env: Env): TrafficConfig {
   };
   const windowS = integer(env, 'RATE_LIMIT_WINDOW_S', 1, 1, 86_400);
   const syncIntervalMs = integer(env, 'RATE_LIMIT_SYNC_MS', 100, 10, 60_000);
+  const refusalDelayMs = integer(env, 'RATE_LIMIT_REFUSAL_DELAY_MS', 500, 0, 10_000);
   const minLimit = integer(env, 'CONCURRENCY_LIMIT_MIN', 8, 1, 100_000);
   const maxLimit = integer(env, 'CONCURRENCY_LIMIT_MAX', 500, 1, 100_000);
   if (maxLimit < minLimit) {
@@ -47,7 +50,9 @@ export function trafficConfig(env: Env): TrafficConfig {
     );
   }
   return {
-    rateLimits: onOff(env, 'RATE_LIMITS', true) ? { limits, windowS, syncIntervalMs } : undefined,
+    rateLimits: onOff(env, 'RATE_LIMITS', true)
+      ? { limits, windowS, syncIntervalMs, refusalDelayMs }
+      : undefined,
     loadShedding: onOff(env, 'LOAD_SHEDDING', true)
       ? { minLimit, maxLimit, initialLimit: Math.min(maxLimit, Math.max(minLimit, 50)) }
       : undefined,

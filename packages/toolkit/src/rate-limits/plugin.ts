@@ -33,10 +33,37 @@ export interface RateLimitsPluginOptions {
   /** whose budget it spends (e.g. the tenant); undefined = not limited */
   partitionOf: (request: FastifyRequest) => string | undefined;
   metrics?: RateLimitMetrics;
+  /**
+   * How long a refusal is held before it is sent (default: half its Retry-After, at most 500 ms;
+   * 0 = at once). A client that ignores Retry-After and retries at once is slowed to a few
+   * requests per second per connection instead of spinning the server on refusals, which cost
+   * CPU too. Holding one costs a timer and an open socket, nothing else.
+   */
+  refusalDelayMs?: number | ((decision: RateLimitDecision) => number);
+  /** refusals held at once at most; beyond, they are sent at once (default 10 000) */
+  maxHeldRefusals?: number;
+  /**
+   * Called when a request is refused, before it is held: e.g. give back its load-shedding
+   * slot, so held refusals never crowd out other tenants' work.
+   */
+  onRefusal?: (request: FastifyRequest) => void;
+}
+
+function defaultRefusalDelayMs(decision: RateLimitDecision): number {
+  return Math.min(500, (decision.retryAfterS * 1000) / 2);
 }
 
 async function rateLimitsPlugin(app: FastifyInstance, options: RateLimitsPluginOptions) {
   const { limiter, classOf, partitionOf, metrics } = options;
+  const delay = options.refusalDelayMs ?? defaultRefusalDelayMs;
+  const delayOf = typeof delay === 'number' ? () => delay : delay;
+  const maxHeld = options.maxHeldRefusals ?? 10_000;
+  const holding = new Set<() => void>();
+  // closing: every held refusal goes out now
+  app.addHook('preClose', (done) => {
+    for (const send of [...holding]) send();
+    done();
+  });
   app.decorateRequest('rateLimit', undefined);
   app.addHook('onReady', () => limiter.start());
   app.addHook('onClose', () => limiter.close());
@@ -50,12 +77,24 @@ async function rateLimitsPlugin(app: FastifyInstance, options: RateLimitsPluginO
     reply.header('RateLimit-Policy', headers['RateLimit-Policy']).header('RateLimit', headers.RateLimit);
     if (!decision.allowed) {
       metrics?.limited.inc({ class: className });
-      return done(
-        new ProblemError('rate-limited', {
-          detail: `Over the ${decision.limit} per ${decision.windowS} s quota of "${className}" requests; retry after ${decision.retryAfterS} s.`,
-          headers: { ...headers, 'Retry-After': String(decision.retryAfterS) },
-        }),
-      );
+      const refusal = new ProblemError('rate-limited', {
+        detail: `Over the ${decision.limit} per ${decision.windowS} s quota of "${className}" requests; retry after ${decision.retryAfterS} s.`,
+        headers: { ...headers, 'Retry-After': String(decision.retryAfterS) },
+      });
+      options.onRefusal?.(request);
+      const delayMs = delayOf(decision);
+      if (delayMs <= 0 || holding.size >= maxHeld) return done(refusal);
+      const send = () => {
+        if (!holding.delete(send)) return;
+        clearTimeout(timer);
+        reply.raw.off('close', send);
+        done(refusal);
+      };
+      const timer = setTimeout(send, delayMs);
+      holding.add(send);
+      // a client that hangs up is not waited for
+      reply.raw.once('close', send);
+      return;
     }
     let refunded = false;
     request.rateLimit = {
