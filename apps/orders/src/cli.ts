@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * steadfast <command>: start | web | worker | sandbox | migrate | tenant create | key list|create|revoke | config check | check | help.
+ * steadfast <command>: start | web | worker | sandbox | migrate | tenant create|limits | key list|create|revoke | config check | check | help.
  *
  * Every command's arguments are parsed strictly BEFORE anything runs: `--help`/`-h`
  * prints that command's usage and does nothing else (no configuration, no database,
@@ -12,6 +12,7 @@ import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import type { KeyOwnerArg } from './commands/key.ts';
 import { MAIN_USAGE, USAGES, version } from './commands/usage.ts';
 import type { Config, Role } from './config.ts';
+import { ROUTE_CLASSES, type RouteClass } from './config-traffic.ts';
 
 /** a mistake in the command line; `command` ("tenant create") names the help the hint points to */
 class UsageError extends Error {
@@ -43,6 +44,35 @@ interface Command {
 const ROLES: Role[] = ['start', 'web', 'worker', 'sandbox', 'migrate', 'tenant'];
 
 const TENANT_NAME_MAX = 200;
+
+/** `tenant limits <tenantId> [<class>=<limit>[/<windowS>] …] [--clear <class>]`, checked before anything runs */
+function prepareTenantLimits(tenantId: string | undefined, assignments: string[], values: Parsed['values']) {
+  const help = 'tenant limits';
+  if (tenantId === undefined) throw new UsageError('give the <tenantId> (ten_…)', help);
+  if (!/^ten_[0-9a-z_]{1,60}$/.test(tenantId))
+    throw new UsageError(`"${tenantId}" is not a tenant id (ten_…)`, help);
+  const known = (name: string): RouteClass => {
+    if (!(ROUTE_CLASSES as readonly string[]).includes(name))
+      throw new UsageError(`unknown route class "${name}" (known: ${ROUTE_CLASSES.join(', ')})`, help);
+    return name as RouteClass;
+  };
+  const set = assignments.map((assignment) => {
+    const match = /^([a-z-]+)=(\d+)(?:\/(\d+))?$/.exec(assignment);
+    if (!match) throw new UsageError(`"${assignment}" is not <class>=<limit>[/<windowS>]`, help);
+    const [limit, windowS] = [Number(match[2]), match[3] === undefined ? undefined : Number(match[3])];
+    if (limit < 1 || limit > 1_000_000)
+      throw new UsageError(`${assignment}: the limit must be 1 to 1000000`, help);
+    if (windowS !== undefined && (windowS < 1 || windowS > 86_400))
+      throw new UsageError(`${assignment}: the window must be 1 to 86400 seconds`, help);
+    return { className: known(match[1]), limit, windowS };
+  });
+  const clear = ((values.clear as string[] | undefined) ?? []).map(known);
+  const both = set.find((s) => clear.includes(s.className));
+  if (both) throw new UsageError(`"${both.className}" is both set and cleared`, help);
+  const args = { tenantId, set, clear };
+  return async (config: Config) =>
+    (await import('./commands/tenant-limits.ts')).runTenantLimits(config, args);
+}
 
 const COMMANDS: Record<string, Command> = {
   start: {
@@ -88,12 +118,20 @@ const COMMANDS: Record<string, Command> = {
   tenant: {
     role: 'tenant',
     allowPositionals: true,
-    options: { ops: { type: 'boolean', default: false }, email: { type: 'string' } },
-    helpFor: ({ positionals }) => (positionals[0] === 'create' ? 'tenant create' : 'tenant'),
+    options: {
+      ops: { type: 'boolean', default: false },
+      email: { type: 'string' },
+      clear: { type: 'string', multiple: true },
+    },
+    helpFor: ({ positionals }) =>
+      positionals[0] === 'create' || positionals[0] === 'limits' ? `tenant ${positionals[0]}` : 'tenant',
     prepare({ positionals, values }) {
       const [sub, name, ...extra] = positionals;
-      if (sub === undefined) throw new UsageError('give a sub-command: create', 'tenant');
+      if (sub === undefined) throw new UsageError('give a sub-command: create or limits', 'tenant');
+      if (sub === 'limits') return prepareTenantLimits(name, extra, values);
       if (sub !== 'create') throw new UsageError(`unknown sub-command "${sub}"`, 'tenant');
+      if (values.clear !== undefined)
+        throw new UsageError('--clear belongs to "tenant limits"', 'tenant create');
       if (!name?.trim()) throw new UsageError('give the tenant a <name>', 'tenant create');
       if (name.length > TENANT_NAME_MAX)
         throw new UsageError(`<name> is longer than ${TENANT_NAME_MAX} characters`, 'tenant create');

@@ -52,6 +52,7 @@ Commands:
   sandbox                  the simulated partners alone, on SANDBOX_PORT
   migrate                  apply pending database migrations and exit
   tenant create <name>     create a tenant; prints {"tenantId","apiKey"} as one JSON line
+  tenant limits <tenantId> show or change a tenant's rate limits
   key list                 the API keys of a tenant or an operator
   key create               a key for a tenant, or an operator's (operator keys: key create --operator <name>)
   key revoke <keyId>       revoke a key; every running instance refuses it within a second
@@ -184,6 +185,8 @@ Manages tenants (the owners of API keys).
 Sub-commands:
   create <name> [--email <address>]
                            create a tenant and its first API key (see "steadfast tenant create --help")
+  limits <tenantId> [<class>=<limit>[/<windowS>] …] [--clear <class>]
+                           show or change the tenant's rate limits (see "steadfast tenant limits --help")
 
 Operator keys (every tenant's dead letters, webhook events, dependencies) belong
 to no tenant: "steadfast key create --operator <name>".
@@ -205,6 +208,31 @@ Options:
 
 Environment:
 ${DATABASE_ENV}
+${LOG_ENV}
+${MORE}
+`;
+
+const TENANT_LIMITS_USAGE = `Usage: steadfast tenant limits <tenantId> [<class>=<limit>[/<windowS>] …] [--clear <class>]
+
+Shows or changes one tenant's rate limits and prints the effective quota of
+every route class as one JSON line: {"tenantId","limits":{<class>:{limit,windowS,source}}}.
+Route classes: writes (POST, PATCH), reads (GET), long-polls (GET /v1/operations/{id}
+with Prefer: wait). <class>=<limit> sets an override (the window defaults to
+RATE_LIMIT_WINDOW_S); --clear <class> goes back to the default. Every web process
+applies a change within a few seconds. An unknown class, or a limit of 0, is refused.
+
+Examples:
+  steadfast tenant limits ten_01… writes=500 reads=2000/60
+  steadfast tenant limits ten_01… --clear writes
+
+Options:
+  --clear <class>          remove the override of <class> (repeatable)
+  -h, --help               print this help and exit (nothing else runs)
+
+Environment:
+${DATABASE_ENV}
+  RATE_LIMIT_WRITES, RATE_LIMIT_READS, RATE_LIMIT_LONG_POLLS, RATE_LIMIT_WINDOW_S
+                           the defaults (docs/rate-limits.md)
 ${LOG_ENV}
 ${MORE}
 `;
@@ -313,6 +341,7 @@ export const USAGES: Record<string, string> = {
   migrate: MIGRATE_USAGE,
   tenant: TENANT_USAGE,
   'tenant create': TENANT_CREATE_USAGE,
+  'tenant limits': TENANT_LIMITS_USAGE,
   key: KEY_USAGE,
   'key list': KEY_LIST_USAGE,
   'key create': KEY_CREATE_USAGE,
