@@ -2,8 +2,16 @@
  * Drive an HTTP target with autocannon in a child process (so the load
  * generator does not share the server's event loop) and return its summary.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { runJsonChild } from './json-child.ts';
+
+/** the part of autocannon's result this reads */
+interface AutocannonSummary {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}
 
 export interface LoadOptions {
   url: string;
@@ -32,7 +40,7 @@ export interface LoadResult {
 const CHILD = path.join(import.meta.dirname, 'autocannon-child.ts');
 
 export function load(options: LoadOptions): Promise<LoadResult> {
-  const args = JSON.stringify({
+  const args = {
     url: options.url,
     method: options.method ?? 'GET',
     headers: options.headers ?? {},
@@ -42,30 +50,15 @@ export function load(options: LoadOptions): Promise<LoadResult> {
     uniqueKey: options.uniqueIdempotencyKey ?? false,
     webhookSecret: options.webhookSecret,
     overallRate: options.overallRate,
-  });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    child.stderr.on('data', (c) => {
-      err += c;
-    });
-    child.on('exit', (code) => {
-      if (code !== 0 || !out) return reject(new Error(`autocannon failed (${code}): ${err}`));
-      const r = JSON.parse(out);
-      resolve({
-        requestsPerSecond: r.requests.average,
-        p50Ms: r.latency.p50,
-        p99Ms: r.latency.p99,
-        non2xx: r.non2xx,
-        errors: r.errors,
-        total: r.requests.total,
-      });
-    });
-  });
+  };
+  return runJsonChild<AutocannonSummary>(CHILD, args, 'autocannon').then((r) => ({
+    requestsPerSecond: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    total: r.requests.total,
+  }));
 }
 
 /** Several runs of the same target as one: mean throughput, worst latencies, summed errors. */

@@ -1,6 +1,6 @@
 /** Open-loop load in a child process (see open-loop-child.ts): offered load does not bend to the server. */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { runJsonChild } from './json-child.ts';
 
 export interface OpenLoopOptions {
   url: string;
@@ -33,7 +33,7 @@ const CHILD = path.join(import.meta.dirname, 'open-loop-child.ts');
 
 export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const target = new URL(options.url);
-  const args = JSON.stringify({
+  const args = {
     origin: target.origin,
     path: target.pathname + target.search,
     method: options.method ?? 'GET',
@@ -44,22 +44,8 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
     connections: options.connections ?? 256,
     uniqueKey: options.uniqueIdempotencyKey ?? false,
     maxOutstanding: options.maxOutstanding ?? 4096,
-  });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    child.stderr.on('data', (c) => {
-      err += c;
-    });
-    child.on('close', (code) => {
-      if (code !== 0 || !out) return reject(new Error(`open-loop load failed (${code}): ${err}`));
-      resolve(JSON.parse(out) as OpenLoopResult);
-    });
-  });
+  };
+  return runJsonChild<OpenLoopResult>(CHILD, args, 'open-loop load');
 }
 
 /** requests answered with a 2xx status, per second of the run */
