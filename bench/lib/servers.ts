@@ -23,7 +23,7 @@ export interface BenchTraffic {
 
 function benchTraffic(traffic: BenchTraffic | undefined): TrafficOptions | undefined {
   if (!traffic) return undefined;
-  const defaults = trafficConfig({});
+  const defaults = trafficConfig(process.env); // the same variables as `steadfast start`
   return {
     rateLimits: traffic.rateLimits ? defaults.rateLimits : undefined,
     loadShedding: traffic.loadShedding ? defaults.loadShedding : undefined,
