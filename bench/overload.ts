@@ -8,11 +8,14 @@
  *    requests start on schedule whether or not earlier ones answered, like a crowd of
  *    clients; latency counts from the scheduled start.
  *
+ * `npm run bench -- overload [durationS] [--watch]` (--watch: limit, in flight, server CPU and event-loop delay each second).
+ *
  * Targets (issue 20): goodput (2xx/s) with shedding ≥ 0.9 × C; p99 of admitted
  * requests ≤ 2 × the 70 % p99; rejections (503 overloaded) answered in < 5 ms p99.
  * Rate limits are off in both arms: one tenant sends everything, and this measures
  * the door, not the tenant's quota.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startBenchDatabase } from './lib/cluster.ts';
 import { combine, load } from './lib/load.ts';
 import { goodput, type OpenLoopResult, openLoop } from './lib/open-loop.ts';
@@ -29,7 +32,8 @@ function describe(name: string, r: OpenLoopResult): void {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const durationS = Math.max(10, Number(args[0] ?? 10));
+  const watching = args.includes('--watch');
+  const durationS = Math.max(10, Number(args.find((a) => !a.startsWith('--')) ?? 10));
   const db = await startBenchDatabase({ poolMax: 20 });
   const shedding = await startOrdersApi(db.pool, { traffic: { rateLimits: false, loadShedding: true } });
   const open = await startOrdersApi(db.pool, { traffic: { rateLimits: false, loadShedding: false } });
@@ -51,7 +55,32 @@ export async function run(args: string[]): Promise<void> {
     const reference = await openLoop({ ...request(shedding), ratePerS: 0.7 * capacity, durationS: 10 });
     describe('70 % load, shedding on', reference);
     const rate = 3 * capacity;
+    // --watch: the limit, in flight, this process's CPU and event-loop delay, each second of the overload
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    let cpuBefore = process.cpuUsage();
+    const sample = async () => {
+      const cpu = process.cpuUsage(cpuBefore);
+      cpuBefore = process.cpuUsage();
+      const delayMs = round(loopDelay.percentile(99) / 1e6, 0);
+      loopDelay.reset();
+      const text = await (await fetch(`${shedding.url}/metrics`)).text();
+      const pick = (name: string) =>
+        text
+          .split('\n')
+          .find((l) => l.startsWith(name))
+          ?.split(' ')[1];
+      console.log(
+        `limit ${pick('steadfast_concurrency_limit')}  in flight ${pick('steadfast_inflight_requests')}  ` +
+          `server process CPU ${Math.round((cpu.user + cpu.system) / 10_000)} %  event-loop delay p99 ${delayMs} ms`,
+      );
+    };
+    if (watching) loopDelay.enable();
+    const watch = watching
+      ? setInterval(() => sample().catch((error: Error) => console.log(`--watch: ${error.message}`)), 1000)
+      : undefined;
     const on = await openLoop({ ...request(shedding), ratePerS: rate, durationS });
+    clearInterval(watch);
+    loopDelay.disable();
     describe('3× load, shedding on', on);
     const off = await openLoop({ ...request(open), ratePerS: rate, durationS });
     describe('3× load, shedding off', off);

@@ -61,7 +61,12 @@ import { orderProblems } from './problems.ts';
 import { registerApiReference } from './routes/api-reference.ts';
 import { withAuthProblems } from './routes/auth-responses.ts';
 import { registerOrderRoutes } from './routes/index.ts';
-import { registerLoadShedding, registerRateLimits, type TrafficOptions } from './traffic.ts';
+import {
+  createTrafficLoadShedding,
+  registerLoadShedding,
+  registerRateLimits,
+  type TrafficOptions,
+} from './traffic.ts';
 
 export interface AppDeps {
   db: Pool;
@@ -155,13 +160,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const errors = createBackgroundErrors({ log: deps.logger, registry: metrics.registry });
   const limits = { ...HTTP_LIMIT_DEFAULTS, ...deps.httpLimits };
 
+  const genReqId = createRequestIdGenerator(deps.random);
+  // load shedding runs in the server's request handler, before Fastify: a refusal costs a prebuilt 503
+  const shedding = createTrafficLoadShedding(deps.traffic ?? {}, {
+    registry: metrics.registry,
+    requestId: genReqId,
+  });
   // typed as the default instance so toolkit plugins and routes accept it
   const server: FastifyInstance = Fastify({
+    serverFactory: shedding?.serverFactory,
     // errors of Node's HTTP parser and of the router are problems from the registry too
     ...problemServerOptions({ registry }),
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
-    genReqId: createRequestIdGenerator(deps.random),
+    genReqId,
     requestIdHeader: false,
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
     return503OnClosing: true,
@@ -179,6 +191,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }) as unknown as FastifyInstance;
   server.server.maxConnections = limits.maxConnections;
   installValidators(server);
+  // the gate learns each route's criticality as it is added: before every route (observability adds /metrics)
+  await registerLoadShedding(server, shedding);
   await server.register(problems, {
     registry,
     mapError: (error) => {
@@ -197,8 +211,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await server.register(jsonBody);
   await server.register(observability, { metrics, tracer: deps.tracer });
   const trafficDeps = { db: deps.db, clock, errors, registry: metrics.registry };
-  // at the door: refused before auth, body or any database work
-  await registerLoadShedding(server, deps.traffic ?? {}, trafficDeps);
   await server.register(apiKeyAuth, {
     verifier,
     protectedPrefixes: ['/v1/'],

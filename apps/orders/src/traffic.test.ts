@@ -229,7 +229,10 @@ test('under pressure sheddable work is refused first, critical work last, health
   const list = await call('GET', '/v1/orders');
   assert.equal(list.status, 503);
   assert.match(String(list.headers.get('content-type')), /^application\/problem\+json/);
-  assert.equal(((await list.json()) as { type: string }).type, '/problems/overloaded');
+  const listBody = (await list.json()) as { type: string; requestId: string; instance: string };
+  assert.equal(listBody.type, '/problems/overloaded');
+  assert.equal(listBody.instance, '/v1/orders');
+  assert.equal(list.headers.get('x-request-id'), listBody.requestId);
   assert.ok(Number(list.headers.get('retry-after')) >= 1);
   holding.push(...Array.from({ length: 4 }, create));
   await waitFor(() => prices.waiting() === 9);
@@ -240,6 +243,10 @@ test('under pressure sheddable work is refused first, critical work last, health
   assert.equal(critical.status, 404);
   const health = await call('GET', '/healthz');
   assert.equal(health.status, 200);
+  // /metrics is added by observability, before most routes: still known, still exempt
+  assert.equal((await call('GET', '/metrics')).status, 200);
+  // a path no route serves is sheddable (a 404 when there is room)
+  assert.equal((await call('GET', '/nowhere')).status, 503);
   prices.release();
   const answers = await Promise.all(holding);
   assert.deepEqual(

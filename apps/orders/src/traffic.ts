@@ -11,6 +11,7 @@
  * - an idempotent replay gives its unit back: retrying a request that already
  *   succeeded never spends the budget of new work.
  */
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import { principalScope } from '@steadfast/toolkit/auth';
 import type { Clock } from '@steadfast/toolkit/ids';
@@ -18,7 +19,8 @@ import {
   type Criticality,
   createAdaptiveConcurrencyLimit,
   createFixedConcurrencyLimit,
-  loadShedding,
+  createLoadShedding,
+  type LoadShedding,
 } from '@steadfast/toolkit/load-shedding';
 import type { BackgroundErrors } from '@steadfast/toolkit/observability';
 import type { Queryable } from '@steadfast/toolkit/postgres';
@@ -35,7 +37,13 @@ import type { RouteClass } from './config-traffic.ts';
 
 export interface TrafficOptions {
   /** per-tenant limits per route class and window; undefined = no limits */
-  rateLimits?: { limits: Record<RouteClass, number>; windowS: number; syncIntervalMs?: number };
+  rateLimits?: {
+    limits: Record<RouteClass, number>;
+    windowS: number;
+    syncIntervalMs?: number;
+    /** the longest a refusal is held (half its Retry-After); default 500, 0 = at once */
+    refusalDelayMs?: number;
+  };
   /** adaptive concurrency bounds, or `fixedLimit` (tests); undefined = no shedding */
   loadShedding?: { minLimit: number; maxLimit: number; initialLimit: number } | { fixedLimit: number };
   /** unique per process; default host:pid:random */
@@ -46,21 +54,21 @@ const NEVER_SHED = new Set(['/healthz', '/readyz', '/metrics']);
 const CRITICAL = new Set(['POST /v1/orders/:id/pay', 'POST /webhooks/payments', 'GET /v1/operations/:id']);
 const SHEDDABLE_PREFIXES = ['/docs', '/openapi.json', '/problems', '/'];
 
-/** how early a request is shed under pressure */
-export function criticalityOf(request: FastifyRequest): Criticality {
-  const route = request.routeOptions.url;
-  if (route === undefined) return 'sheddable';
-  if (NEVER_SHED.has(route)) return 'exempt';
-  if (CRITICAL.has(`${request.method} ${route}`)) return 'critical';
-  if (route.startsWith('/v1/')) {
-    const list = request.method === 'GET' && !route.endsWith('/:id');
+/** how early a route is shed under pressure, by its template: computed once per route, never per request */
+export function criticalityOf(route: { method: string; url: string }): Criticality {
+  const { url } = route;
+  const method = route.method === 'HEAD' ? 'GET' : route.method; // Fastify answers HEAD with the GET route
+  if (NEVER_SHED.has(url)) return 'exempt';
+  if (CRITICAL.has(`${method} ${url}`)) return 'critical';
+  if (url.startsWith('/v1/')) {
+    const list = method === 'GET' && !url.endsWith('/:id');
     return list ? 'sheddable' : 'normal';
   }
-  if (route === '/webhooks/payments') return 'critical';
-  return SHEDDABLE_PREFIXES.some((p) => route.startsWith(p)) ? 'sheddable' : 'normal';
+  if (url === '/webhooks/payments') return 'critical';
+  return SHEDDABLE_PREFIXES.some((p) => url.startsWith(p)) ? 'sheddable' : 'normal';
 }
 
-function isLongPoll(request: FastifyRequest): boolean {
+function isLongPoll(request: { headers: IncomingHttpHeaders }): boolean {
   const prefer = request.headers.prefer;
   return typeof prefer === 'string' && /\bwait\s*=/i.test(prefer);
 }
@@ -87,25 +95,34 @@ export interface TrafficDeps {
   registry: Registry;
 }
 
-/** Load shedding: register before the other request hooks, right after problems and observability. */
-export async function registerLoadShedding(
-  server: FastifyInstance,
+/**
+ * Load shedding before Fastify: pass `serverFactory` to `Fastify()` (the gate
+ * runs in the server's request handler, so a refusal costs a prebuilt 503),
+ * then `registerLoadShedding` before the routes. Undefined: no shedding.
+ */
+export function createTrafficLoadShedding(
   options: TrafficOptions,
-  deps: TrafficDeps,
-) {
+  deps: { registry: Registry; requestId: (request: IncomingMessage) => string },
+): LoadShedding | undefined {
   const bounds = options.loadShedding;
-  if (!bounds) return;
+  if (!bounds) return undefined;
   const limiter =
     'fixedLimit' in bounds
       ? createFixedConcurrencyLimit({ fixedLimit: bounds.fixedLimit })
       : createAdaptiveConcurrencyLimit({ ...bounds });
-  await server.register(loadShedding, {
+  return createLoadShedding({
     limiter,
     criticalityOf,
     // a long-poll holds its connection without working: admitted by class, not counted in flight
     measure: (request) => !isLongPoll(request),
     registry: deps.registry,
+    requestId: deps.requestId,
   });
+}
+
+/** Teach the gate the routes (register before them) and flush its summary on close. */
+export async function registerLoadShedding(server: FastifyInstance, shedding: LoadShedding | undefined) {
+  if (shedding) await server.register(shedding.plugin);
 }
 
 /** Per-tenant rate limits: register after the auth plugin (they read the principal). */
@@ -134,6 +151,7 @@ export async function registerRateLimits(
     classOf: routeClassOf,
     partitionOf,
     metrics: createRateLimitMetrics(deps.registry),
+    refusalDelayMs: (decision) => Math.min(config.refusalDelayMs ?? 500, (decision.retryAfterS * 1000) / 2),
   });
   // a replay did no new work: its unit goes back
   server.addHook('onSend', (request, reply, payload, done) => {

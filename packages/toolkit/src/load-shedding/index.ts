@@ -1,4 +1,6 @@
-/** @steadfast/toolkit/load-shedding: an adaptive concurrency limit at the door, shedding less critical requests first. */
+/** @steadfast/toolkit/load-shedding: an adaptive concurrency limit in front of Fastify, shedding less critical requests first. */
+
+export type { GateOptions, RouteInfo, SummaryLog } from './gate.ts';
 export type {
   AdaptiveConcurrencyLimitOptions,
   AdmissionShares,
@@ -9,6 +11,6 @@ export type {
 export { CRITICALITIES, createAdaptiveConcurrencyLimit, createFixedConcurrencyLimit } from './limiter.ts';
 export type { LoadSheddingMetrics } from './metrics.ts';
 export { createLoadSheddingMetrics } from './metrics.ts';
-export type { LoadSheddingOptions } from './plugin.ts';
-export { loadShedding } from './plugin.ts';
 export { loadSheddingProblems, overloaded } from './problems.ts';
+export type { LoadShedding, LoadSheddingOptions, RawHandler, ServerFactoryOptions } from './server.ts';
+export { createLoadShedding } from './server.ts';

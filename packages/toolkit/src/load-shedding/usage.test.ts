@@ -1,14 +1,21 @@
-/** Usage of @steadfast/toolkit/load-shedding on a bare Fastify app: criticality per route, 503 overloaded at the door. */
+/** Usage of @steadfast/toolkit/load-shedding on a bare Fastify app: criticality per route, 503 overloaded before Fastify. */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import {
   type ConcurrencyLimiter,
   createAdaptiveConcurrencyLimit,
   createFixedConcurrencyLimit,
-  loadShedding,
+  createLoadShedding,
   loadSheddingProblems,
 } from '@steadfast/toolkit/load-shedding';
-import { coreProblems, createProblemRegistry, problems } from '@steadfast/toolkit/problems';
+import { createRequestIdGenerator } from '@steadfast/toolkit/observability';
+import {
+  coreProblems,
+  createProblemRegistry,
+  problemServerOptions,
+  problems,
+} from '@steadfast/toolkit/problems';
+import { eventually } from '@steadfast/toolkit/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 
@@ -21,15 +28,23 @@ async function buildApp(limiter: ConcurrencyLimiter, registry = new Registry()) 
     release = resolve;
   });
   // docs:start plugin
-  const app = Fastify();
-  await app.register(problems, { registry: createProblemRegistry(coreProblems, loadSheddingProblems) });
-  // first among the plugins that add request hooks: a refusal must cost nothing but the 503
-  await app.register(loadShedding, {
+  const problemTypes = createProblemRegistry(coreProblems, loadSheddingProblems);
+  const genReqId = createRequestIdGenerator();
+  const shedding = createLoadShedding({
     limiter, // createAdaptiveConcurrencyLimit({ initialLimit: 20, minLimit: 4, maxLimit: 1000 })
     registry, // prom-client: steadfast_concurrency_limit, steadfast_inflight_requests, steadfast_shed_requests_total
+    requestId: genReqId, // a refusal's X-Request-Id looks like every other
     // a long-poll holds a connection without doing work: admitted by class, not counted, no latency sample
     measure: (request) => !/\bwait=/.test(String(request.headers.prefer ?? '')),
   });
+  // the gate runs in the server's request handler, before Fastify: a refusal costs a prebuilt 503
+  const app = Fastify({
+    ...problemServerOptions({ registry: problemTypes }),
+    serverFactory: shedding.serverFactory,
+    genReqId,
+  });
+  await app.register(problems, { registry: problemTypes });
+  await app.register(shedding.plugin); // before the routes: it classifies each one as it is added
 
   app.get('/healthz', { config: { criticality: 'exempt' } }, async () => ({ status: 'ok' }));
   app.post('/transfers', { config: { criticality: 'critical' } }, async () => ({ ok: true }));
@@ -40,8 +55,8 @@ async function buildApp(limiter: ConcurrencyLimiter, registry = new Registry()) 
   app.get('/accounts/:id', async () => ({ balance: 0 })); // no criticality: `normal`
   // docs:end plugin
   apps.push(app);
-  await app.ready();
-  return { app, release };
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, base, release };
 }
 
 describe('load shedding on a bare Fastify app', () => {
@@ -50,12 +65,16 @@ describe('load shedding on a bare Fastify app', () => {
     // docs:start adaptive
     const limiter = createAdaptiveConcurrencyLimit({ initialLimit: 20, minLimit: 4, maxLimit: 1000 });
     // docs:end adaptive
-    const { app } = await buildApp(limiter, registry);
+    const { base } = await buildApp(limiter, registry);
     for (let i = 0; i < 50; i++) {
-      assert.equal((await app.inject({ method: 'POST', url: '/transfers' })).statusCode, 200);
-      assert.equal((await app.inject({ method: 'GET', url: '/accounts/a1' })).statusCode, 200);
+      const writes = await fetch(`${base}/transfers`, { method: 'POST' });
+      assert.equal(writes.status, 200);
+      await writes.arrayBuffer();
+      const read = await fetch(`${base}/accounts/a1`);
+      assert.equal(read.status, 200);
+      await read.arrayBuffer();
     }
-    assert.equal(limiter.inflight(), 0);
+    await eventually(() => limiter.inflight() === 0);
     const text = await registry.metrics();
     assert.match(text, /steadfast_concurrency_limit \d+/);
     assert.match(text, /steadfast_inflight_requests 0/);
@@ -66,33 +85,30 @@ describe('load shedding on a bare Fastify app', () => {
     // docs:start fixed
     const limiter = createFixedConcurrencyLimit({ fixedLimit: 4 }); // sheddable < 2, normal < 3, critical < 4 in flight
     // docs:end fixed
-    const { app, release } = await buildApp(limiter);
+    const { app, base, release } = await buildApp(limiter);
     // a long-poll is not counted in flight
-    const poll = app.inject({ method: 'GET', url: '/transfers', headers: { prefer: 'wait=10' } });
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(limiter.inflight(), 0);
+    const poll = fetch(`${base}/transfers`, { headers: { prefer: 'wait=10' } });
+    const lists = [fetch(`${base}/transfers`), fetch(`${base}/transfers`)];
+    await eventually(() => limiter.inflight() === 2);
 
-    const lists = [
-      app.inject({ method: 'GET', url: '/transfers' }),
-      app.inject({ method: 'GET', url: '/transfers' }),
-    ];
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(limiter.inflight(), 2);
-
-    const refused = await app.inject({ method: 'GET', url: '/transfers' });
-    assert.equal(refused.statusCode, 503);
-    assert.equal(refused.headers['retry-after'], '1');
-    assert.match(String(refused.headers['content-type']), /^application\/problem\+json/);
+    const refused = await fetch(`${base}/transfers`);
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.match(String(refused.headers.get('content-type')), /^application\/problem\+json/);
     assert.deepEqual(
-      (({ type, status, category, retryable }) => ({ type, status, category, retryable }))(refused.json()),
+      (({ type, status, category, retryable }) => ({ type, status, category, retryable }))(
+        (await refused.json()) as Record<string, unknown>,
+      ),
       { type: '/problems/overloaded', status: 503, category: 'rate-limited', retryable: true },
     );
-    assert.equal((await app.inject({ method: 'POST', url: '/transfers' })).statusCode, 200);
+    assert.equal((await fetch(`${base}/transfers`, { method: 'POST' })).status, 200);
+    assert.equal((await fetch(`${base}/accounts/a1`)).status, 200);
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    // app.inject does not pass through the server: it is never shed
     assert.equal((await app.inject({ method: 'GET', url: '/accounts/a1' })).statusCode, 200);
-    assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
 
     release();
-    for (const r of await Promise.all([...lists, poll])) assert.equal(r.statusCode, 200);
-    assert.equal(limiter.inflight(), 0);
+    for (const r of await Promise.all([...lists, poll])) assert.equal(r.status, 200);
+    await eventually(() => limiter.inflight() === 0);
   });
 });

@@ -1,20 +1,24 @@
 /**
- * The plugin on a bare Fastify app on a real port, saturated with slow
+ * The gate in front of a bare Fastify app on a real port, saturated with slow
  * requests held on a gate the test opens: sheddable work goes first, critical
- * last, exempt never; slots come back after answers, aborts and errors.
+ * last, exempt never; slots come back after answers, aborts and errors; a
+ * refusal never reaches Fastify and is the very body the problems plugin
+ * renders; the server keeps the options Fastify gives it.
  */
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import { coreProblems, createProblemRegistry, problems } from '../problems/index.ts';
+import { createRequestIdGenerator } from '../observability/index.ts';
+import { coreProblems, createProblemRegistry, problemServerOptions, problems } from '../problems/index.ts';
 import { eventually } from '../testing/eventually.ts';
+import { sendRawHttp } from '../testing/raw-http.ts';
 import { type ConcurrencyLimiter, type Criticality, createFixedConcurrencyLimit } from './limiter.ts';
-import { type LoadSheddingOptions, loadShedding } from './plugin.ts';
-import { loadSheddingProblems } from './problems.ts';
+import { loadSheddingProblems, overloaded } from './problems.ts';
+import { createLoadShedding, type LoadSheddingOptions } from './server.ts';
 
-function createGate() {
+function createHold() {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => {
     open = resolve;
@@ -25,18 +29,23 @@ function createGate() {
 interface Harness {
   app: FastifyInstance;
   base: string;
+  port: number;
   limiter: ConcurrencyLimiter;
   registry: Registry;
-  gate: ReturnType<typeof createGate>;
+  gate: ReturnType<typeof createHold>;
   arrived: { count: number };
-  parsed: { count: number };
+  /** requests Fastify saw (its first onRequest hook) */
+  seen: { count: number };
   warnings: { shed: Record<string, number> }[];
+  classified: string[];
 }
 
-let open: Harness[] = [];
+const problemRegistry = createProblemRegistry(coreProblems, loadSheddingProblems);
+
+let open: { app: FastifyInstance; gate?: ReturnType<typeof createHold> }[] = [];
 afterEach(async () => {
   for (const h of open) {
-    h.gate.open();
+    h.gate?.open();
     // fetch's pool keeps (and after an abort, opens) idle connections that would hold close() for its keep-alive time
     h.app.server.closeAllConnections();
     await h.app.close();
@@ -44,22 +53,47 @@ afterEach(async () => {
   open = [];
 });
 
+async function listen(app: FastifyInstance) {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
+  return { port, base: `http://127.0.0.1:${port}` };
+}
+
 async function start(options: Partial<LoadSheddingOptions> & { fixedLimit?: number } = {}): Promise<Harness> {
-  const app = Fastify();
   const registry = new Registry();
   const limiter = options.limiter ?? createFixedConcurrencyLimit({ fixedLimit: options.fixedLimit ?? 4 });
-  const gate = createGate();
-  const arrived = { count: 0 };
-  const parsed = { count: 0 };
   const warnings: Harness['warnings'] = [];
-  const log = Object.assign(Object.create(app.log), {
-    warn: (fields: { shed: Record<string, number> }) => warnings.push(fields),
+  const classified: string[] = [];
+  const shedding = createLoadShedding({
+    registry,
+    log: { warn: (fields) => warnings.push(fields as { shed: Record<string, number> }) },
+    summaryIntervalMs: 20,
+    criticalityOf: (route) => {
+      classified.push(`${route.method} ${route.url}`);
+      return route.url.startsWith('/items/') ? 'critical' : 'normal';
+    },
+    ...options,
+    limiter,
   });
-  await app.register(problems, { registry: createProblemRegistry(coreProblems, loadSheddingProblems) });
-  await app.register(loadShedding, { registry, log, summaryIntervalMs: 20, ...options, limiter });
-  app.addHook('preParsing', async () => {
-    parsed.count++;
+  const app = Fastify({
+    ...problemServerOptions({ registry: problemRegistry }),
+    serverFactory: shedding.serverFactory,
+    genReqId: createRequestIdGenerator(),
+    requestIdHeader: false,
+    keepAliveTimeout: 12_345,
+    requestTimeout: 23_456,
+    http: { headersTimeout: 300, connectionsCheckingInterval: 50, requireHostHeader: false },
+  }) as unknown as FastifyInstance;
+  const gate = createHold();
+  open.push({ app, gate });
+  const arrived = { count: 0 };
+  const seen = { count: 0 };
+  app.addHook('onRequest', (_request, _reply, done) => {
+    seen.count++;
+    done();
   });
+  await app.register(problems, { registry: problemRegistry });
+  await app.register(shedding.plugin);
   const slow = async () => {
     arrived.count++;
     await gate.opened;
@@ -68,6 +102,7 @@ async function start(options: Partial<LoadSheddingOptions> & { fixedLimit?: numb
   for (const criticality of ['critical', 'normal', 'sheddable'] as Criticality[])
     app.route({ method: ['GET', 'POST'], url: `/${criticality}`, config: { criticality }, handler: slow });
   app.get('/default', slow);
+  app.get('/items/:id', slow);
   app.get('/poll', { config: { criticality: 'normal' } }, slow);
   app.get('/healthz', { config: { criticality: 'exempt' } }, async () => ({ status: 'ok' }));
   app.get('/fails', { config: { criticality: 'critical' } }, async () => {
@@ -78,11 +113,8 @@ async function start(options: Partial<LoadSheddingOptions> & { fixedLimit?: numb
   app.get('/throws', { config: { criticality: 'critical' } }, () => {
     throw new Error('synchronously');
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const h = { app, base, limiter, registry, gate, arrived, parsed, warnings };
-  open.push(h);
-  return h;
+  const { port, base } = await listen(app);
+  return { app, base, port, limiter, registry, gate, arrived, seen, warnings, classified };
 }
 
 async function inflightIs(h: Harness, n: number) {
@@ -106,7 +138,7 @@ async function assertOverloaded(response: Response) {
   assert.equal(body.status, 503);
 }
 
-describe('loadShedding with a fixed limit of 4 (sheddable < 2, normal < 3, critical < 4 in flight)', () => {
+describe('the gate with a fixed limit of 4 (sheddable < 2, normal < 3, critical < 4 in flight)', () => {
   test('sheddable work is refused first, critical last, exempt never; every slot comes back', async () => {
     const h = await start();
     const held = [fetch(`${h.base}/sheddable`), fetch(`${h.base}/sheddable`)];
@@ -118,9 +150,10 @@ describe('loadShedding with a fixed limit of 4 (sheddable < 2, normal < 3, criti
     await assertOverloaded(await fetch(`${h.base}/normal`));
     await assertOverloaded(await fetch(`${h.base}/default`)); // no config → normal
 
-    held.push(fetch(`${h.base}/critical`));
+    held.push(fetch(`${h.base}/items/7`)); // criticalityOf: critical
     await inflightIs(h, 4);
     await assertOverloaded(await fetch(`${h.base}/critical`));
+    await assertOverloaded(await fetch(`${h.base}/nowhere`)); // no route: sheddable (a 404)
 
     const health = await fetch(`${h.base}/healthz`);
     assert.equal(health.status, 200, 'exempt routes are always answered');
@@ -130,7 +163,7 @@ describe('loadShedding with a fixed limit of 4 (sheddable < 2, normal < 3, criti
       [
         ['critical', 1],
         ['normal', 2],
-        ['sheddable', 1],
+        ['sheddable', 2],
       ],
     );
     assert.equal((await metric(h, 'steadfast_inflight_requests'))[0].value, 4);
@@ -145,18 +178,18 @@ describe('loadShedding with a fixed limit of 4 (sheddable < 2, normal < 3, criti
     assert.equal((await fetch(`${h.base}/sheddable`)).status, 200);
   });
 
-  test('a refusal happens before the body is read', async () => {
+  test('a refusal never reaches Fastify, and its body is not read', async () => {
     const h = await start({ fixedLimit: 1 });
     const held = fetch(`${h.base}/critical`);
     await inflightIs(h, 1);
-    const before = h.parsed.count;
+    const before = h.seen.count;
     const refused = await fetch(`${h.base}/sheddable`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ big: 'x'.repeat(100_000) }),
     });
     await assertOverloaded(refused);
-    assert.equal(h.parsed.count, before, 'no preParsing hook ran for the refused request');
+    assert.equal(h.seen.count, before, 'no Fastify hook ran for the refused request');
     h.gate.open();
     assert.equal((await held).status, 200);
   });
@@ -246,10 +279,108 @@ describe('loadShedding with a fixed limit of 4 (sheddable < 2, normal < 3, criti
   });
 });
 
+describe('the refusal', () => {
+  test('its body is exactly what the problems plugin renders for `overloaded`, with each request its own id', async () => {
+    const h = await start({ fixedLimit: 1 });
+    const held = fetch(`${h.base}/critical`);
+    await inflightIs(h, 1);
+    // the same problem answered through Fastify and the problems plugin
+    const reference = Fastify({ genReqId: createRequestIdGenerator(), requestIdHeader: false });
+    open.push({ app: reference });
+    await reference.register(problems, { registry: problemRegistry });
+    reference.get('/sheddable', async () => {
+      throw overloaded(1);
+    });
+    const other = await listen(reference);
+    const path = '/sheddable?page=2&q=%22x%22';
+    const headers = { 'x-request-id': 'req_same-for-both' };
+    const [gated, rendered] = await Promise.all([
+      fetch(`${h.base}${path}`, { headers }),
+      fetch(`${other.base}${path}`, { headers }),
+    ]);
+    assert.equal(gated.status, 503);
+    assert.equal(rendered.status, 503);
+    for (const name of ['content-type', 'retry-after', 'x-request-id', 'content-length'])
+      assert.equal(gated.headers.get(name), rendered.headers.get(name), name);
+    const text = await gated.text();
+    assert.equal(text, await rendered.text());
+    assert.equal((JSON.parse(text) as { instance: string }).instance, '/sheddable');
+
+    const ids = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const r = await fetch(`${h.base}/sheddable`);
+        const body = (await r.json()) as { requestId: string };
+        assert.equal(r.headers.get('x-request-id'), body.requestId);
+        return body.requestId;
+      }),
+    );
+    assert.equal(new Set(ids).size, 5, `unique ids: ${ids}`);
+    for (const id of ids) assert.match(id, /^req_[A-Za-z0-9_-]{16}$/);
+    h.gate.open();
+    await held;
+  });
+
+  test('a path with characters JSON must escape is its instance, escaped', async () => {
+    const h = await start({ fixedLimit: 1 });
+    const held = fetch(`${h.base}/critical`);
+    await inflightIs(h, 1);
+    const answer = await sendRawHttp(h.port, 'GET /a\\b"c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.equal(answer.status, 503);
+    assert.equal((JSON.parse(answer.body) as { instance: string }).instance, '/a\\b"c');
+    assert.equal(Number(answer.headers['content-length']), Buffer.byteLength(answer.body));
+    h.gate.open();
+    await held;
+  });
+});
+
+describe('routes are classified once, when added', () => {
+  test('criticalityOf runs once per route and method, never per request; HEAD follows GET', async () => {
+    const h = await start({ fixedLimit: 1 });
+    const before = h.classified.length;
+    assert.ok(h.classified.includes('GET /items/:id'));
+    assert.ok(!h.classified.includes('GET /critical'), 'a configured criticality wins, no call');
+    const held = fetch(`${h.base}/items/1`);
+    await inflightIs(h, 1);
+    assert.equal((await fetch(`${h.base}/items/2`)).status, 503); // critical, and the one slot is taken
+    assert.equal((await fetch(`${h.base}/healthz`, { method: 'HEAD' })).status, 200); // exempt
+    assert.equal((await fetch(`${h.base}/sheddable`, { method: 'HEAD' })).status, 503);
+    assert.equal(h.classified.length, before);
+    h.gate.open();
+    await held;
+  });
+});
+
+describe('the server is the one Fastify would make', () => {
+  test('its timeouts are kept, and a request whose headers never end gets the 408 problem', async () => {
+    const h = await start();
+    const server = h.app.server;
+    assert.equal(server.keepAliveTimeout, 12_345);
+    assert.equal(server.requestTimeout, 23_456);
+    assert.equal(server.headersTimeout, 300);
+    const answer = await sendRawHttp(h.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n');
+    assert.equal(answer.status, 408);
+    assert.match(answer.headers['content-type'], /^application\/problem\+json/);
+    assert.equal((JSON.parse(answer.body) as { type: string }).type, '/problems/request-timeout');
+  });
+
+  test("a request without Host is the problems plugin's 400, not Node's", async () => {
+    const h = await start();
+    const answer = await sendRawHttp(h.port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n');
+    assert.equal(answer.status, 400);
+    assert.match(answer.headers['content-type'], /^application\/problem\+json/);
+  });
+
+  test('https and http2 are refused at creation', () => {
+    const shedding = createLoadShedding({ limiter: createFixedConcurrencyLimit({ fixedLimit: 1 }) });
+    assert.throws(() => shedding.serverFactory(() => {}, { http2: true }), /HTTP\/1 servers only/);
+  });
+});
+
 describe('bad configuration fails at start', () => {
   test('a route with an unknown criticality', async () => {
     const app = Fastify();
-    await app.register(loadShedding, { limiter: createFixedConcurrencyLimit({ fixedLimit: 1 }) });
+    const shedding = createLoadShedding({ limiter: createFixedConcurrencyLimit({ fixedLimit: 1 }) });
+    await app.register(shedding.plugin);
     await app.ready();
     assert.throws(
       () => app.get('/x', { config: { criticality: 'vital' as Criticality } }, async () => 'x'),
@@ -258,17 +389,16 @@ describe('bad configuration fails at start', () => {
     await app.close();
   });
 
-  test('a bad default criticality or Retry-After', async () => {
+  test('a bad default criticality or Retry-After', () => {
     const bads: Partial<LoadSheddingOptions>[] = [
       { defaultCriticality: 'high' as Criticality },
       { retryAfterS: -1 },
       { retryAfterS: 0.5 },
     ];
-    for (const bad of bads) {
-      const app = Fastify();
-      app.register(loadShedding, { limiter: createFixedConcurrencyLimit({ fixedLimit: 1 }), ...bad });
-      await assert.rejects(async () => await app.ready(), /defaultCriticality|retryAfterS/);
-      await app.close();
-    }
+    for (const bad of bads)
+      assert.throws(
+        () => createLoadShedding({ limiter: createFixedConcurrencyLimit({ fixedLimit: 1 }), ...bad }),
+        /defaultCriticality|retryAfterS/,
+      );
   });
 });
