@@ -142,3 +142,35 @@ test('a first request that fails releases its duplicates at once: they run the h
     await app.close();
   }
 });
+
+test('a first client that hangs up mid-handler releases its duplicates at once (no hook but the response close fires)', async () => {
+  const { app, counts, release } = await buildApp({ inFlightWaitMs: 60_000 });
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  const send = (signal?: AbortSignal) =>
+    fetch(`${base}/notes`, {
+      method: 'POST',
+      headers: { 'idempotency-key': 'k-gone', 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'gone' }),
+      signal,
+    });
+  try {
+    const controller = new AbortController();
+    const first = send(controller.signal).catch((error: Error) => error);
+    const deadline = Date.now() + 5000;
+    while (counts.partnerCalls < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    controller.abort(); // the client gives up while its request is in the handler
+    assert.ok((await first) instanceof Error);
+    // its retry is not held for 60 s behind a request nobody waits for: it reaches the handler
+    const retry = send();
+    while (counts.partnerCalls < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(counts.partnerCalls, 2, 'the retry went on without waiting for the abandoned request');
+    release();
+    const answer = await retry;
+    assert.equal(answer.status, 201);
+    assert.equal(counts.inserted, 1, 'one insert: the engine decided between the two');
+  } finally {
+    release();
+    app.server.closeAllConnections();
+    await app.close();
+  }
+});

@@ -43,15 +43,11 @@ async function idempotencyPlugin(app: FastifyInstance, options: IdempotencyPlugi
   const inFlightWaitMs = options.inFlightWaitMs ?? 2000;
   /** (scope, key) → settles when the first request of that key in this process has answered */
   const inFlight = new Map<string, Promise<void>>();
-  const done = new WeakMap<FastifyRequest, () => void>();
-  const finish = async (request: FastifyRequest) => done.get(request)?.();
-  app.addHook('onResponse', finish);
-  app.addHook('onRequestAbort', finish);
   app.addHook(
     'onReady',
     schemaCheckHook(app.log, options.db, idempotencyMigrations, 'idempotencyMigrations'),
   );
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', async (request, reply) => {
     if (!request.routeOptions.config.idempotency) return;
     const parsed = parseIdempotencyKey(request.headers['idempotency-key']);
     if (parsed === undefined) {
@@ -81,8 +77,9 @@ async function idempotencyPlugin(app: FastifyInstance, options: IdempotencyPlugi
     }
     let release = () => {};
     inFlight.set(id, new Promise<void>((resolve) => (release = resolve)));
-    done.set(request, () => {
-      done.delete(request);
+    // the response's 'close' fires once whatever happens: answered, failed, or the client hung up
+    // mid-handler (when neither onResponse nor onRequestAbort runs)
+    reply.raw.once('close', () => {
       inFlight.delete(id);
       release();
     });
