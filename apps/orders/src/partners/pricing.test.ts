@@ -44,6 +44,19 @@ test('250 SKUs in one quote → 3 batch requests (≤ 100 each); a repeat within
   await client.close();
 });
 
+test('quotes in two currencies asked in the same tick: one batch request per currency, each priced in its own', async () => {
+  const { prices, client } = adapterWith();
+  const seen = await sandbox.requestsSeen('pricing');
+  const [usd, eur] = await Promise.all([
+    prices.quote(['PB-C1'], 'USD'),
+    prices.quote(['PB-C2', 'PB-C1'], 'EUR'),
+  ]);
+  assert.deepEqual([...usd.unitAmounts.keys()], ['PB-C1']);
+  assert.deepEqual([...eur.unitAmounts.keys()].sort(), ['PB-C1', 'PB-C2']);
+  assert.equal((await sandbox.requestsSeen('pricing')) - seen, 2);
+  await client.close();
+});
+
 test('an unknown SKU in a batch fails only as unknown-sku (never from the cache); the others are priced', async () => {
   const { prices, client } = adapterWith();
   await fetch(`${sandbox.base}/pricing/v1/prices/PB-GONE`, { method: 'DELETE' });

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { ProblemError } from '@steadfast/toolkit/problems';
 import {
+  type BatchItem,
   type BatchResult,
   BulkheadRejectedError,
   batchLoader,
@@ -68,39 +69,62 @@ export function createPricingAdapter(options: PricingAdapterOptions): PriceSourc
     maxBatchSize: options.maxBatchSize ?? 100,
     missing: () => new MalformedResponseError('pricing answered a batch without every SKU'),
     async load(items) {
-      // one request serves many callers: the latest deadline among them, and no
-      // one caller's signal (its going away must not fail the others)
-      const { currency, context } = items[0].context;
-      const deadline = Math.max(...items.map((i) => i.context.deadline));
-      const skus = items.map((i) => i.context.sku);
-      try {
-        const { body } = await options.client.request<BatchBody>({
-          method: 'POST',
-          path: '/v1/prices:batch',
-          route: '/v1/prices:batch',
-          body: { currency, skus },
-          // a read, but a POST: the key (from the content, never random) tells the partner
-          // and any checker that a retry of it is the same request
-          idempotencyKey: `prices:${createHash('sha256')
-            .update(JSON.stringify([currency, skus]))
-            .digest('hex')
-            .slice(0, 32)}`,
-          deadline,
-          requestId: context.requestId,
-          traceparent: context.traceparent,
-        });
-        const answers = new Map<string, BatchResult<Price>>();
-        for (const item of Array.isArray(body?.data) ? body.data : []) {
-          if (typeof item?.sku !== 'string') continue;
-          answers.set(`${item.sku}:${currency}`, priceOf(item, item.sku, currency));
-        }
-        return answers;
-      } catch (error) {
-        if (error instanceof BulkheadRejectedError) throw overloaded(error);
-        throw error;
+      // keys of several currencies can meet in one tick: one request per currency, and a failed
+      // one fails only its own keys
+      const byCurrency = new Map<string, typeof items>();
+      for (const item of items) {
+        const group = byCurrency.get(item.context.currency) ?? [];
+        if (!group.length) byCurrency.set(item.context.currency, group);
+        group.push(item);
       }
+      const answers = new Map<string, BatchResult<Price>>();
+      await Promise.all(
+        [...byCurrency].map(async ([currency, group]) => {
+          try {
+            for (const [key, answer] of await loadCurrency(currency, group)) answers.set(key, answer);
+          } catch (error) {
+            for (const item of group) answers.set(item.key, { error });
+          }
+        }),
+      );
+      return answers;
     },
   });
+
+  /** one batch request for the SKUs of one currency */
+  async function loadCurrency(currency: string, items: BatchItem<string, Key>[]) {
+    // one request serves many callers: the latest deadline among them, and no
+    // one caller's signal (its going away must not fail the others)
+    const { context } = items[0].context;
+    const deadline = Math.max(...items.map((i) => i.context.deadline));
+    const skus = items.map((i) => i.context.sku);
+    try {
+      const { body } = await options.client.request<BatchBody>({
+        method: 'POST',
+        path: '/v1/prices:batch',
+        route: '/v1/prices:batch',
+        body: { currency, skus },
+        // a read, but a POST: the key (from the content, never random) tells the partner
+        // and any checker that a retry of it is the same request
+        idempotencyKey: `prices:${createHash('sha256')
+          .update(JSON.stringify([currency, skus]))
+          .digest('hex')
+          .slice(0, 32)}`,
+        deadline,
+        requestId: context.requestId,
+        traceparent: context.traceparent,
+      });
+      const answers = new Map<string, BatchResult<Price>>();
+      for (const item of Array.isArray(body?.data) ? body.data : []) {
+        if (typeof item?.sku !== 'string') continue;
+        answers.set(`${item.sku}:${currency}`, priceOf(item, item.sku, currency));
+      }
+      return answers;
+    } catch (error) {
+      if (error instanceof BulkheadRejectedError) throw overloaded(error);
+      throw error;
+    }
+  }
 
   function priceOf(
     item: NonNullable<BatchBody['data']>[number],
