@@ -75,9 +75,10 @@ async function checkOperation(
   }
   const first = await ctx.client.send(probe);
   ctx.seen.push({ operation: op.id, response: first });
-  if (first.status >= 400) {
-    // a refusal (e.g. 403 for a key without access, or a body the server's own rules reject) is not
-    // an answer an API stores for the key: there is nothing to replay, and no other check applies
+  if (first.status === 400 || first.status === 401 || first.status === 403) {
+    // a refusal before any work (a key without access, a body the server's own rules reject) is not
+    // an answer an API stores for the key: there is nothing to replay, and no other check applies.
+    // Other errors (404, 409, 422, …) may be stored answers: their replay is still checked.
     for (const id of ids)
       report(
         id,
