@@ -42,7 +42,8 @@ test('writes over the quota get 429 rate-limited with Retry-After; every answer 
   assert.equal(problem.category, 'rate-limited');
   assert.equal(problem.retryable, true);
   const retryAfter = Number(limited.headers['retry-after']);
-  assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${limited.headers['retry-after']}`);
+  // a sliding window: the wait can reach two windows when the previous one was full too
+  assert.ok(retryAfter >= 1 && retryAfter <= 120, `Retry-After ${limited.headers['retry-after']}`);
   assert.match(String(limited.headers.ratelimit), /^"writes";r=0;t=\d+$/);
   // nothing was written by the refused request
   const { rows } = await app.db.pool.query('SELECT count(*)::int AS n FROM orders');

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { createFakeClock } from '../testing/index.ts';
 import { formatRateLimit, formatRateLimitPolicy } from './headers.ts';
 import { createRateLimiter } from './limiter.ts';
+import type { RateLimitStore, RateLimitStoreClient } from './store.ts';
 
 const WINDOW_START = Date.UTC(2026, 0, 1); // a whole second: windows are aligned to the epoch
 
@@ -143,5 +144,34 @@ describe('RateLimit header fields (draft-ietf-httpapi-ratelimit-headers)', () =>
       formatRateLimit({ className: 'long-polls', remaining: -3, resetS: 2.7 }),
       '"long-polls";r=0;t=2',
     );
+  });
+});
+
+describe('rate limiter with a store that stops answering', () => {
+  test('no successful sync for a whole window: each instance fails open with an even share, not the pre-sync tenth', () => {
+    let client: RateLimitStoreClient | undefined;
+    const store: RateLimitStore = {
+      attach: (c) => {
+        client = c;
+      },
+      start: async () => {},
+      close: async () => {},
+    };
+    const { clock, limiter } = limiterAt(100, 1, { store });
+    // one sync that says another instance is active, then the store hangs (a frozen database)
+    limiter.take('t1', 'writes');
+    const snapshot = client?.snapshot() ?? [];
+    client?.apply(snapshot, {
+      activeInstances: 2,
+      cells: snapshot.map(() => ({ grant: 49, othersCount: 0, othersPrevCount: 0 })),
+    });
+    const perWindow: number[] = [];
+    for (let w = 1; w <= 4; w++) {
+      clock.set(WINDOW_START + w * 1000 + 500);
+      perWindow.push(takeN(limiter, 200));
+    }
+    // every window an even share (of R = 100, between the two instances it knew of) of what its own
+    // counts leave — never the 2–4 of a pre-sync tenth that no grant ever follows
+    for (const admitted of perWindow) assert.ok(admitted >= 30 && admitted <= 55, `${perWindow}`);
   });
 });

@@ -60,6 +60,8 @@ interface Cell {
   remotePrev: number;
   /** units this instance may admit before its next sync (Infinity without a store) */
   allowance: number;
+  /** the window in which a share was handed out without a sync (the store did not answer) */
+  failOpenWindowMs?: number;
 }
 
 /** Before a cell's first sync in a window an instance among others takes a tenth of its share. */
@@ -74,6 +76,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   let cellCount = 0;
   let storeOverrides = new Map<string, RateLimitPolicies>();
   let activeInstances = 1;
+  /** when a sync last succeeded: a store that has not answered for a window is treated as gone */
+  let lastSyncMs = clock.now();
 
   const getCell = (partition: string, className: string) => cells.get(className)?.get(partition);
   function setCell(cell: Cell): void {
@@ -213,6 +217,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
     apply(snapshot, result: SyncResult) {
       activeInstances = Math.max(1, result.activeInstances);
+      lastSyncMs = clock.now();
       snapshot.forEach((snap, i) => {
         const cell = getCell(snap.partition, snap.className);
         const got = result.cells[i];
@@ -248,6 +253,18 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const nowMs = clock.now();
       const cell = cellFor(partition, className, policy, nowMs);
       const used = estimate(cell, nowMs);
+      // no sync has succeeded for a whole window (a frozen or unreachable database): fail open
+      // with an even share of what this instance knows is left, as after a failed sync — never
+      // shrink to the pre-sync tenth while no grant can come (the bound becomes N × R)
+      if (
+        cost > cell.allowance &&
+        store &&
+        nowMs - lastSyncMs > cell.windowMs &&
+        cell.failOpenWindowMs !== cell.windowStartMs
+      ) {
+        cell.failOpenWindowMs = cell.windowStartMs; // once per window, or it would hand out everything
+        cell.allowance = localShare(cell, nowMs, activeInstances);
+      }
       const allowed = used + cost <= cell.limit && cost <= cell.allowance;
       if (allowed) {
         cell.count += cost;
