@@ -86,12 +86,14 @@ async function rateLimitsPlugin(app: FastifyInstance, options: RateLimitsPluginO
       if (delayMs <= 0 || holding.size >= maxHeld) return done(refusal);
       const send = () => {
         if (!holding.delete(send)) return;
+        metrics?.held.set(holding.size);
         clearTimeout(timer);
         reply.raw.off('close', send);
         done(refusal);
       };
       const timer = setTimeout(send, delayMs);
       holding.add(send);
+      metrics?.held.set(holding.size);
       // a client that hangs up is not waited for
       reply.raw.once('close', send);
       return;
