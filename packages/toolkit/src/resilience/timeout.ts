@@ -19,6 +19,16 @@ export interface TimeoutOptions {
   clock?: Clock;
 }
 
+/**
+ * How much longer an attempt may run after its timer fired `stalledMs` late:
+ * one more period when this process was stalled longer than the period (and
+ * 50 ms), never past the caller's deadline; 0 = expire now.
+ */
+export function stallExtensionMs(ms: number, stalledMs: number, deadline: number | undefined, nowMs: number) {
+  if (stalledMs <= Math.max(ms, 50)) return 0;
+  return Math.max(0, Math.min(ms, deadline === undefined ? ms : deadline - nowMs));
+}
+
 export function timeout(options: TimeoutOptions) {
   const clock = options.clock ?? systemClock;
   const onTimeout = createEmitter<{ timeoutMs: number }>();
@@ -42,8 +52,8 @@ export function timeout(options: TimeoutOptions) {
       let timer = setTimeout(() => {
         // the timer fired later than its own length: this process was stalled and
         // could not read the answer — one more period before blaming the dependency
-        const stalledMs = performance.now() - armedAt - ms;
-        if (stalledMs > Math.max(ms, 50)) timer = setTimeout(expire, ms);
+        const extraMs = stallExtensionMs(ms, performance.now() - armedAt - ms, outer.deadline, clock.now());
+        if (extraMs > 0) timer = setTimeout(expire, extraMs);
         else expire();
       }, ms);
       const forward = () => controller.abort(outer.signal.reason);
