@@ -1,7 +1,8 @@
 /**
  * The `steadfast` CLI's help texts (one per command and sub-command) and its
- * version. Printing them needs nothing but this file: no configuration, no
- * database, no port.
+ * version; `tenant` and `key` live in usage-owners.ts, the shared pieces in
+ * usage-parts.ts. Printing them needs nothing but these files: no
+ * configuration, no database, no port.
  */
 import fs from 'node:fs';
 
@@ -11,33 +12,16 @@ export function version(): string {
   return String(pkg.version);
 }
 
-const HELP_OPTION = `Options:
-  -h, --help               print this help and exit (nothing else runs)`;
-
-const DATABASE_ENV = `  DATABASE_URL             a real Postgres, postgres://...; absent: the embedded cluster
-  STEADFAST_HOME           local state: embedded cluster in <home>/pg, generated secrets (./.steadfast)
-  STEADFAST_PG_PORT        port of the embedded cluster (a free port chosen at first start, kept in the home)
-  DATABASE_DIRECT_URL      a direct connection when DATABASE_URL is a pooler (PgBouncer, transaction mode):
-                           LISTEN/NOTIFY, migration locks and the job runner use it (default: DATABASE_URL)
-  DATABASE_PREPARED_STATEMENTS
-                           on or off: named prepared statements on DATABASE_URL (off when DATABASE_DIRECT_URL is set)
-  STEADFAST_ENV            production or development (default: NODE_ENV=production means production); production
-                           refuses generated secrets and the embedded database
-  STEADFAST_ALLOW_EMBEDDED_DB
-                           1: allow the embedded database in production`;
-
-const PARTNER_ENV = `  PAYMENTS_URL, MESSAGING_URL, PRICING_URL, ANALYTICS_URL, RECOMMENDATIONS_URL
-                           partner base URLs (default: the sandbox, http://127.0.0.1:<SANDBOX_PORT>/<partner>)
-  PAYMENTS_WEBHOOK_SECRET  Standard Webhooks secret(s) whsec_..., comma-separated (required in production;
-                           otherwise generated once and kept in the database, so every replica shares it)`;
-
-const WORKER_ENV = `  JOB_MAX_ATTEMPTS, JOB_MAX_DELAY_MS, WORKER_DEAD_AFTER_S, RECONCILE_INTERVAL_S,
-  RECONCILE_PENDING_AGE_S, PAYMENT_ABANDON_AFTER_S, OPERATIONS_RETENTION_S
-                           retries, worker liveness, payment reconciliation, retention`;
-
-const LOG_ENV = `  LOG_LEVEL                fatal, error, warn, info, debug, trace or silent (info)`;
-
-const MORE = 'Every variable, its default and allowed values: docs/configuration.md';
+import {
+  KEY_CREATE_USAGE,
+  KEY_LIST_USAGE,
+  KEY_REVOKE_USAGE,
+  KEY_USAGE,
+  TENANT_CREATE_USAGE,
+  TENANT_LIMITS_USAGE,
+  TENANT_USAGE,
+} from './usage-owners.ts';
+import { DATABASE_ENV, HELP_OPTION, LOG_ENV, MORE, PARTNER_ENV, WORKER_ENV } from './usage-parts.ts';
 
 export const MAIN_USAGE = `Usage: steadfast <command> [options]
 
@@ -171,130 +155,6 @@ DATABASE_URL it joins the embedded cluster of a running "steadfast start" in the
 same home, or starts and stops that cluster itself.
 
 ${HELP_OPTION}
-
-Environment:
-${DATABASE_ENV}
-${LOG_ENV}
-${MORE}
-`;
-
-const TENANT_USAGE = `Usage: steadfast tenant <sub-command>
-
-Manages tenants (the owners of API keys).
-
-Sub-commands:
-  create <name> [--email <address>]
-                           create a tenant and its first API key (see "steadfast tenant create --help")
-  limits <tenantId> [<class>=<limit>[/<windowS>] …] [--clear <class>]
-                           show or change the tenant's rate limits (see "steadfast tenant limits --help")
-
-Operator keys (every tenant's dead letters, webhook events, dependencies) belong
-to no tenant: "steadfast key create --operator <name>".
-
-${HELP_OPTION}
-`;
-
-const TENANT_CREATE_USAGE = `Usage: steadfast tenant create <name> [--email <address>]
-
-Creates a tenant named <name> (at most 200 characters) with one API key and
-prints {"tenantId","apiKey"} as one JSON line; the key is shown only this once.
-Applies pending migrations first. Without DATABASE_URL it joins the embedded
-cluster of a running "steadfast start" in the same home, or starts and stops it.
-
-Options:
-  --email <address>        the tenant's contact address
-                           (--ops is gone: operator keys are "steadfast key create --operator <name>")
-  -h, --help               print this help and exit (nothing else runs)
-
-Environment:
-${DATABASE_ENV}
-${LOG_ENV}
-${MORE}
-`;
-
-const TENANT_LIMITS_USAGE = `Usage: steadfast tenant limits <tenantId> [<class>=<limit>[/<windowS>] …] [--clear <class>]
-
-Shows or changes one tenant's rate limits and prints the effective quota of
-every route class as one JSON line: {"tenantId","limits":{<class>:{limit,windowS,source}}}.
-Route classes: writes (POST, PATCH), reads (GET), long-polls (GET /v1/operations/{id}
-with Prefer: wait). <class>=<limit> sets an override (the window defaults to
-RATE_LIMIT_WINDOW_S); --clear <class> goes back to the default. Every web process
-applies a change within a few seconds. An unknown class, or a limit of 0, is refused.
-
-Examples:
-  steadfast tenant limits ten_01… writes=500 reads=2000/60
-  steadfast tenant limits ten_01… --clear writes
-
-Options:
-  --clear <class>          remove the override of <class> (repeatable)
-  -h, --help               print this help and exit (nothing else runs)
-
-Environment:
-${DATABASE_ENV}
-  RATE_LIMIT_WRITES, RATE_LIMIT_READS, RATE_LIMIT_LONG_POLLS, RATE_LIMIT_WINDOW_S
-                           the defaults (docs/rate-limits.md)
-${LOG_ENV}
-${MORE}
-`;
-
-const KEY_USAGE = `Usage: steadfast key <sub-command>
-
-Manages API keys of a tenant or an operator (nobody's tenant: the one way into
-operator routes). A running service forgets a revoked key at once.
-
-Sub-commands:
-  list (--tenant <id> | --operator <id>)
-                           the owner's keys (see "steadfast key list --help")
-  create (--tenant <id> | --operator <id|name>) [--name <name>] [--expires-in-s <seconds>]
-                           a new key; the secret is shown once (see "steadfast key create --help")
-  revoke <keyId>           revoke a key (see "steadfast key revoke --help")
-
-${HELP_OPTION}
-`;
-
-const KEY_LIST_USAGE = `Usage: steadfast key list (--tenant <id> | --operator <id>)
-
-Prints {"data":[…]} as one JSON line: every key of the tenant or operator,
-newest first, with id, name, prefix, scopes, createdAt, lastUsedAt, expiresAt
-and revokedAt (never a secret). Exit 1 when the owner does not exist.
-
-Options:
-  --tenant <id>            a tenant (ten_…)
-  --operator <id>          an operator (opr_…)
-  -h, --help               print this help and exit (nothing else runs)
-
-Environment:
-${DATABASE_ENV}
-${LOG_ENV}
-${MORE}
-`;
-
-const KEY_CREATE_USAGE = `Usage: steadfast key create (--tenant <id> | --operator <id|name>) [--name <name>] [--expires-in-s <seconds>]
-
-Creates an API key and prints {"tenantId"|"operatorId","keyId","apiKey","name","expiresAt"}
-as one JSON line; the key is shown only this once. Applies pending migrations first.
-
-Options:
-  --tenant <id>            a key for this tenant (ten_…)
-  --operator <id|name>     a key for this operator (opr_…), or a new operator with this name
-  --name <name>            what the key is for (1-100 characters)
-  --expires-in-s <seconds> the key stops working after this many seconds
-  -h, --help               print this help and exit (nothing else runs)
-
-Environment:
-${DATABASE_ENV}
-${LOG_ENV}
-${MORE}
-`;
-
-const KEY_REVOKE_USAGE = `Usage: steadfast key revoke <keyId>
-
-Revokes the key (key_…) of whichever tenant or operator owns it and prints
-{"keyId","revoked":true,"alreadyRevoked"} as one JSON line. Every running
-instance refuses it within a second. Exit 1 when there is no such key.
-
-Options:
-  -h, --help               print this help and exit (nothing else runs)
 
 Environment:
 ${DATABASE_ENV}
