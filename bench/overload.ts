@@ -15,6 +15,8 @@
  * Rate limits are off in both arms: one tenant sends everything, and this measures
  * the door, not the tenant's quota.
  */
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startBenchDatabase } from './lib/cluster.ts';
 import { combine, load } from './lib/load.ts';
@@ -58,9 +60,20 @@ export async function run(args: string[]): Promise<void> {
     // --watch: the limit, in flight, this process's CPU and event-loop delay, each second of the overload
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     let cpuBefore = process.cpuUsage();
+    // the whole machine's busy time (Linux /proc/stat, in ticks of 10 ms): the client and Postgres share the cores
+    const machineBusy = async () => {
+      const line = (await readFile('/proc/stat', 'utf8').catch(() => 'cpu 0 0 0 0 0 0 0 0')).split('\n')[0];
+      // user nice system idle iowait irq softirq steal
+      const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
+      return user + nice + system + (irq || 0) + (softirq || 0) + (steal || 0);
+    };
+    let machineBefore = await machineBusy();
     const sample = async () => {
       const cpu = process.cpuUsage(cpuBefore);
       cpuBefore = process.cpuUsage();
+      const machine = await machineBusy();
+      const machinePercent = machine - machineBefore;
+      machineBefore = machine;
       const delayMs = round(loopDelay.percentile(99) / 1e6, 0);
       loopDelay.reset();
       const text = await (await fetch(`${shedding.url}/metrics`)).text();
@@ -71,18 +84,30 @@ export async function run(args: string[]): Promise<void> {
           ?.split(' ')[1];
       console.log(
         `limit ${pick('steadfast_concurrency_limit')}  in flight ${pick('steadfast_inflight_requests')}  ` +
-          `server process CPU ${Math.round((cpu.user + cpu.system) / 10_000)} %  event-loop delay p99 ${delayMs} ms`,
+          `server process CPU ${Math.round((cpu.user + cpu.system) / 10_000)} %  event-loop delay p99 ${delayMs} ms  ` +
+          `machine busy ${machinePercent} % (of ${availableParallelism() * 100})`,
       );
     };
-    if (watching) loopDelay.enable();
-    const watch = watching
-      ? setInterval(() => sample().catch((error: Error) => console.log(`--watch: ${error.message}`)), 1000)
-      : undefined;
-    const on = await openLoop({ ...request(shedding), ratePerS: rate, durationS });
-    clearInterval(watch);
-    loopDelay.disable();
+    // both arms run in this process: the sample covers whichever is under load
+    const watched = async <T>(work: () => Promise<T>): Promise<T> => {
+      if (!watching) return work();
+      machineBefore = await machineBusy();
+      cpuBefore = process.cpuUsage();
+      loopDelay.enable();
+      const watch = setInterval(
+        () => sample().catch((error: Error) => console.log(`--watch: ${error.message}`)),
+        1000,
+      );
+      try {
+        return await work();
+      } finally {
+        clearInterval(watch);
+        loopDelay.disable();
+      }
+    };
+    const on = await watched(() => openLoop({ ...request(shedding), ratePerS: rate, durationS }));
     describe('3× load, shedding on', on);
-    const off = await openLoop({ ...request(open), ratePerS: rate, durationS });
+    const off = await watched(() => openLoop({ ...request(open), ratePerS: rate, durationS }));
     describe('3× load, shedding off', off);
     const referenceP99 = reference.statuses['2xx']?.p99Ms ?? 0;
     const admittedP99 = on.statuses['2xx']?.p99Ms ?? 0;
