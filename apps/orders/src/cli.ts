@@ -9,6 +9,7 @@
  * database, ...), 2 usage error (one line with a hint to the command's help).
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { idPattern } from '@steadfast/toolkit/ids';
 import type { KeyOwnerArg } from './commands/key.ts';
 import { MAIN_USAGE, USAGES, version } from './commands/usage.ts';
 import type { Config, Role } from './config.ts';
@@ -44,13 +45,15 @@ interface Command {
 const ROLES: Role[] = ['start', 'web', 'worker', 'sandbox', 'migrate', 'tenant'];
 
 const TENANT_NAME_MAX = 200;
+/** generated tenant ids, and the demo tenant's `ten_demo` */
+const TENANT_ID = /^ten_[0-9a-z_]{1,60}$/;
+const KEY_ID = new RegExp(idPattern('key'));
 
 /** `tenant limits <tenantId> [<class>=<limit>[/<windowS>] …] [--clear <class>]`, checked before anything runs */
 function prepareTenantLimits(tenantId: string | undefined, assignments: string[], values: Parsed['values']) {
   const help = 'tenant limits';
   if (tenantId === undefined) throw new UsageError('give the <tenantId> (ten_…)', help);
-  if (!/^ten_[0-9a-z_]{1,60}$/.test(tenantId))
-    throw new UsageError(`"${tenantId}" is not a tenant id (ten_…)`, help);
+  if (!TENANT_ID.test(tenantId)) throw new UsageError(`"${tenantId}" is not a tenant id (ten_…)`, help);
   const known = (name: string): RouteClass => {
     if (!(ROUTE_CLASSES as readonly string[]).includes(name))
       throw new UsageError(`unknown route class "${name}" (known: ${ROUTE_CLASSES.join(', ')})`, help);
@@ -166,8 +169,7 @@ const COMMANDS: Record<string, Command> = {
       if (sub === 'revoke') {
         const [keyId, ...extra] = rest;
         if (!keyId) throw new UsageError('give the <keyId> to revoke', help);
-        if (!/^key_[0-9a-z]{26}$/.test(keyId))
-          throw new UsageError(`"${keyId}" is not a key id (key_…)`, help);
+        if (!KEY_ID.test(keyId)) throw new UsageError(`"${keyId}" is not a key id (key_…)`, help);
         if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`, help);
         for (const option of ['tenant', 'operator', 'name', 'expires-in-s'])
           if (values[option] !== undefined)
@@ -177,7 +179,7 @@ const COMMANDS: Record<string, Command> = {
       if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`, help);
       if ((tenant === undefined) === (operator === undefined))
         throw new UsageError('give exactly one of --tenant <id> or --operator <id|name>', help);
-      if (tenant !== undefined && !/^ten_[0-9a-z_]{1,60}$/.test(tenant))
+      if (tenant !== undefined && !TENANT_ID.test(tenant))
         throw new UsageError(`--tenant "${tenant}" is not a tenant id (ten_…)`, help);
       if (operator !== undefined && !operator.trim())
         throw new UsageError('--operator needs an id or a name', help);
