@@ -226,7 +226,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     registry: metrics.registry,
   });
   // after auth: the quota is the principal's
-  await registerRateLimits(server, deps.traffic ?? {}, trafficDeps);
+  await registerRateLimits(server, deps.traffic ?? {}, trafficDeps, shedding);
   await server.register(idempotency, {
     db: deps.db,
     enabled: deps.idempotency?.enabled,

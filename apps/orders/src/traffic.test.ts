@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
+import { eventually } from '@steadfast/toolkit/testing';
 import type { PriceQuote, PriceSource } from './domain/pricing.ts';
 import { buildTestApp, createOrder, ORDER_BODY } from './testing.ts';
 
@@ -265,3 +266,42 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+test("one tenant's held 429s give their shedding slots back: another tenant is still admitted", async () => {
+  const app = await buildTestApp({
+    traffic: {
+      rateLimits: { limits: { ...LIMITS, writes: 1 }, windowS: 60, refusalDelayMs: 10_000 },
+      loadShedding: { fixedLimit: 4 },
+    },
+  });
+  closers.push(async () => {
+    app.server.server.closeAllConnections(); // the held refusals' sockets
+    await app.close();
+  });
+  const base = await app.server.listen({ port: 0, host: '127.0.0.1' });
+  const create = (apiKey: string) =>
+    fetch(`${base}/v1/orders`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify(ORDER_BODY),
+    });
+  assert.equal((await create(app.tenant.apiKey)).status, 201); // tenant A's quota is spent
+  // A floods: every refusal is held (10 s), more of them than the whole concurrency limit
+  const flood = Array.from({ length: 8 }, () => create(app.tenant.apiKey));
+  await eventually(async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    return /^steadfast_rate_limit_held_refusals 8$/m.test(text);
+  });
+  // the held refusals hold no slot: tenant B's create is admitted, not shed
+  const other = await app.createTenant({ name: 'Tenant B' });
+  const theirs = await create(other.apiKey);
+  assert.equal(theirs.status, 201, await theirs.text());
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  assert.match(metrics, /^steadfast_inflight_requests 0$/m);
+  // closing sends the held refusals (their fetches end with the connections)
+  void Promise.allSettled(flood);
+});

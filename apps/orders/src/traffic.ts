@@ -130,6 +130,7 @@ export async function registerRateLimits(
   server: FastifyInstance,
   options: TrafficOptions,
   deps: TrafficDeps,
+  shedding?: LoadShedding,
 ) {
   const config = options.rateLimits;
   if (!config) return;
@@ -152,6 +153,9 @@ export async function registerRateLimits(
     partitionOf,
     metrics: createRateLimitMetrics(deps.registry),
     refusalDelayMs: (decision) => Math.min(config.refusalDelayMs ?? 500, (decision.retryAfterS * 1000) / 2),
+    // a held refusal does no work: its shedding slot goes back at once, without a latency sample,
+    // so one tenant's flood of 429s never crowds out other tenants nor shrinks the concurrency limit
+    onRefusal: (_request, reply) => shedding?.giveBack(reply.raw),
   });
   // a replay did no new work: its unit goes back
   server.addHook('onSend', (request, reply, payload, done) => {

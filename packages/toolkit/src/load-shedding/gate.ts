@@ -106,6 +106,8 @@ export function createGate(options: GateOptions) {
     sheddable: shedCounter('sheddable'),
   };
   const routes = createRouteMatcher<Criticality>();
+  /** an admitted response → gives its slot back now, without a latency sample */
+  const givers = new WeakMap<ServerResponse, () => void>();
 
   let pending: Shed = { critical: 0, normal: 0, sheddable: 0 };
   let summaryTimer: NodeJS.Timeout | undefined;
@@ -169,9 +171,24 @@ export function createGate(options: GateOptions) {
         return false;
       }
       const startMs = clock.now();
+      let held = true;
+      const release = (sampleMs: number | undefined) => {
+        if (!held) return;
+        held = false;
+        limiter.release(sampleMs);
+      };
+      givers.set(res, () => release(undefined));
       // 'close' comes once in every case: after the response finished, or when the client or the network cut it off
-      res.once('close', () => limiter.release(res.writableFinished ? clock.now() - startMs : undefined));
+      res.once('close', () => release(res.writableFinished ? clock.now() - startMs : undefined));
       return true;
+    },
+    /**
+     * Give an admitted request's slot back now, without a latency sample: it does no more
+     * work (e.g. a refusal the rate limiter holds before sending). Once per request; a no-op
+     * for requests that hold no slot.
+     */
+    giveBack(res: ServerResponse): void {
+      givers.get(res)?.();
     },
     /** the summary's default destination (the app's logger) */
     useLog(fallback: SummaryLog): void {

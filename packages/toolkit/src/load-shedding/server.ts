@@ -49,6 +49,12 @@ export interface LoadShedding {
   serverFactory(handler: RawHandler, options: ServerFactoryOptions): Server;
   /** register before the routes: each route's criticality is computed once, when it is added */
   plugin: FastifyPluginAsync;
+  /**
+   * give an admitted request's slot back now, without a latency sample (`request.raw`'s
+   * response: `reply.raw`), e.g. a refusal held by the rate limiter, so held refusals never
+   * crowd out other work nor teach the limit that the service got slow
+   */
+  giveBack(res: ServerResponse): void;
 }
 
 export function createLoadShedding(options: LoadSheddingOptions): LoadShedding {
@@ -84,5 +90,6 @@ export function createLoadShedding(options: LoadSheddingOptions): LoadShedding {
       return server;
     },
     plugin: fp(loadSheddingPlugin, { name: 'steadfast-load-shedding', fastify: '5.x' }),
+    giveBack: (res) => gate.giveBack(res),
   };
 }

@@ -6,7 +6,7 @@
  * `RateLimit-Policy` and `RateLimit`; over the limit the answer is the
  * `rate-limited` problem (429) with `Retry-After`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ProblemError } from '../problems/index.ts';
 import { rateLimitHeaders } from './headers.ts';
@@ -46,7 +46,7 @@ export interface RateLimitsPluginOptions {
    * Called when a request is refused, before it is held: e.g. give back its load-shedding
    * slot, so held refusals never crowd out other tenants' work.
    */
-  onRefusal?: (request: FastifyRequest) => void;
+  onRefusal?: (request: FastifyRequest, reply: FastifyReply) => void;
 }
 
 function defaultRefusalDelayMs(decision: RateLimitDecision): number {
@@ -81,7 +81,7 @@ async function rateLimitsPlugin(app: FastifyInstance, options: RateLimitsPluginO
         detail: `Over the ${decision.limit} per ${decision.windowS} s quota of "${className}" requests; retry after ${decision.retryAfterS} s.`,
         headers: { ...headers, 'Retry-After': String(decision.retryAfterS) },
       });
-      options.onRefusal?.(request);
+      options.onRefusal?.(request, reply);
       const delayMs = delayOf(decision);
       if (delayMs <= 0 || holding.size >= maxHeld) return done(refusal);
       const send = () => {
