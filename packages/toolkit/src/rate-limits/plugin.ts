@@ -40,6 +40,13 @@ export interface RateLimitsPluginOptions {
    * CPU too. Holding one costs a timer and an open socket, nothing else.
    */
   refusalDelayMs?: number | ((decision: RateLimitDecision) => number);
+  /**
+   * Each hold is shortened by up to this fraction at random (default 0.5), so the refusals of a
+   * flooding client's many connections do not all come back, and retry, in the same instant.
+   */
+  refusalJitter?: number;
+  /** the randomness of the jitter (default Math.random) */
+  random?: () => number;
   /** refusals held at once at most; beyond, they are sent at once (default 10 000) */
   maxHeldRefusals?: number;
   /**
@@ -58,6 +65,9 @@ async function rateLimitsPlugin(app: FastifyInstance, options: RateLimitsPluginO
   const delay = options.refusalDelayMs ?? defaultRefusalDelayMs;
   const delayOf = typeof delay === 'number' ? () => delay : delay;
   const maxHeld = options.maxHeldRefusals ?? 10_000;
+  const jitter = options.refusalJitter ?? 0.5;
+  if (!(jitter >= 0 && jitter <= 1)) throw new RangeError(`refusalJitter must be 0 to 1, got ${jitter}`);
+  const random = options.random ?? Math.random;
   const holding = new Set<() => void>();
   // closing: every held refusal goes out now
   app.addHook('preClose', (done) => {
@@ -82,7 +92,7 @@ async function rateLimitsPlugin(app: FastifyInstance, options: RateLimitsPluginO
         headers: { ...headers, 'Retry-After': String(decision.retryAfterS) },
       });
       options.onRefusal?.(request, reply);
-      const delayMs = delayOf(decision);
+      const delayMs = delayOf(decision) * (1 - jitter * random());
       if (delayMs <= 0 || holding.size >= maxHeld) return done(refusal);
       const send = () => {
         if (!holding.delete(send)) return;
