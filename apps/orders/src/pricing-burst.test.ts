@@ -22,7 +22,12 @@ let app: TestApp;
 
 before(async () => {
   sandbox = await startSandbox({ chargeProcessingMs: 0 });
-  app = await buildTestApp({ partners: { urls: sandbox.urls } });
+  // the sandbox answers from this very process, which the burst keeps busy: under a whole test
+  // suite on two cores its answer can take over a second, a real timeout by the production 300 ms.
+  // A generous attempt timeout keeps this test about our own queueing, not the machine's load.
+  app = await buildTestApp({
+    partners: { urls: sandbox.urls, tuning: { pricing: { attemptTimeoutMs: 5000, deadlineMs: 20_000 } } },
+  });
 });
 after(async () => {
   await app?.close();

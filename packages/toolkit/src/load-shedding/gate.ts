@@ -22,7 +22,7 @@ import { createRouteMatcher } from './route-matcher.ts';
 /** what the gate knows of a route when it is added */
 export interface RouteInfo {
   method: string;
-  /** the route template, e.g. `/v1/orders/:id/pay` */
+  /** the route template, e.g. `/api/notes/:id/archive` */
   url: string;
   /** the route's `config` (Fastify's `FastifyContextConfig`) */
   config?: { criticality?: Criticality };

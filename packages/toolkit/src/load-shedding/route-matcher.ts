@@ -1,5 +1,5 @@
 /**
- * A small router from Fastify route templates (`/v1/orders/:id/pay`,
+ * A small router from Fastify route templates (`/api/notes/:id/archive`,
  * `/docs/*`) to one value per method, for the raw gate that runs before
  * Fastify. Segments: static (exact, case-sensitive) beats a parameter (any
  * non-empty segment; `:id(^\d+)` is a parameter too, its pattern is not
