@@ -61,6 +61,7 @@ import { orderProblems } from './problems.ts';
 import { registerApiReference } from './routes/api-reference.ts';
 import { withAuthProblems } from './routes/auth-responses.ts';
 import { registerOrderRoutes } from './routes/index.ts';
+import { HTTP_LIMIT_DEFAULTS, type HttpLimits, trustProxyOption } from './server-options.ts';
 import {
   createTrafficLoadShedding,
   registerLoadShedding,
@@ -106,21 +107,7 @@ export interface AppDeps {
   tracer?: Tracer;
 }
 
-/** How long a client may take to send a request, and how many connections it may hold. */
-export interface HttpLimits {
-  /** the request line and every header must arrive within this (Node's headersTimeout) */
-  headersTimeoutMs: number;
-  /** the whole request, headers and body, must arrive within this (Node's requestTimeout) */
-  requestTimeoutMs: number;
-  /** open connections at most; beyond it new connections are closed at once */
-  maxConnections: number;
-}
-
-export const HTTP_LIMIT_DEFAULTS: HttpLimits = {
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  maxConnections: 4096,
-};
+export { HTTP_LIMIT_DEFAULTS, type HttpLimits } from './server-options.ts';
 
 export interface App {
   server: FastifyInstance;
@@ -132,11 +119,6 @@ export interface App {
   webhookMetrics: WebhookMetrics;
   /** failures of work off the request path (logged and counted) */
   errors: BackgroundErrors;
-}
-
-/** a hop count becomes proxy-addr's function form: trust the nearest N addresses */
-function trustProxyOption(value: AppDeps['trustProxy']) {
-  return typeof value === 'number' ? (_address: string, hop: number) => hop < value : (value ?? false);
 }
 
 export function problemRegistry(): ProblemRegistry {
