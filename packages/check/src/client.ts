@@ -29,6 +29,20 @@ export interface RequestSpec {
   apiKey?: string | null;
   /** give up after this long (default 30 s) */
   timeoutMs?: number;
+  /**
+   * false: hand back a 429 as it came. Otherwise (the default) the checker is a well-behaved
+   * client: it waits the 429's Retry-After (when it is short enough) and sends the same request
+   * again — the checks judge the API, not its quota.
+   */
+  pace?: boolean;
+}
+
+/** seconds to wait: delta-seconds or an HTTP-date; undefined when malformed */
+export function retryAfterS(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 export interface Response {
@@ -56,10 +70,17 @@ export function createClient(options: {
   fetch?: typeof fetch;
   /** called with every exchange that got an answer (the run records Location headers from it) */
   onExchange?: (exchange: Exchange) => void;
+  /** on 429: wait Retry-After when it is at most maxWaitS, at most maxRetries times per request (default 10 s, 5) */
+  pacing?: { maxWaitS: number; maxRetries: number };
+  /** how the client waits (tests pass a fake) */
+  sleep?: (ms: number) => Promise<void>;
 }) {
   const base = new URL(options.baseUrl);
   const doFetch = options.fetch ?? fetch;
+  const pacing = options.pacing ?? { maxWaitS: 10, maxRetries: 5 };
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let sent = 0;
+  const paced = { requests: 0, waitedS: 0 };
 
   function prepare(spec: RequestSpec) {
     if (sent >= options.maxRequests)
@@ -87,40 +108,61 @@ export function createClient(options: {
     return { url, headers, credential };
   }
 
+  async function send(spec: RequestSpec): Promise<Response> {
+    let response = await sendOnce(spec);
+    for (
+      let retry = 0;
+      spec.pace !== false && response.status === 429 && retry < pacing.maxRetries;
+      retry++
+    ) {
+      const waitS = retryAfterS(response.headers['retry-after']);
+      if (waitS === undefined || waitS > pacing.maxWaitS) break;
+      if (retry === 0) paced.requests++;
+      paced.waitedS += waitS;
+      await sleep(waitS * 1000 + 50);
+      response = await sendOnce(spec);
+    }
+    return response;
+  }
+
+  async function sendOnce(spec: RequestSpec): Promise<Response> {
+    const { url, headers, credential } = prepare(spec);
+    const request = { method: spec.method, url: url.toString(), headers, body: spec.body, credential };
+    try {
+      const response = await doFetch(url, {
+        method: spec.method,
+        headers,
+        body: spec.body,
+        signal: AbortSignal.timeout(spec.timeoutMs ?? 30_000),
+      });
+      const body = await response.text();
+      const responseHeaders = Object.fromEntries(response.headers.entries());
+      let json: unknown;
+      try {
+        json = body ? JSON.parse(body) : undefined;
+      } catch {
+        json = undefined;
+      }
+      const exchange: Exchange = {
+        request,
+        response: { status: response.status, headers: responseHeaders, body },
+      };
+      options.onExchange?.(exchange);
+      return { status: response.status, headers: responseHeaders, body, json, exchange };
+    } catch (error) {
+      const exchange: Exchange = { request, response: { error: (error as Error).message } };
+      throw Object.assign(new Error(`${spec.method} ${url.pathname} failed: ${(error as Error).message}`), {
+        exchange,
+        cause: error,
+      });
+    }
+  }
+
   return {
     sent: () => sent,
-    async send(spec: RequestSpec): Promise<Response> {
-      const { url, headers, credential } = prepare(spec);
-      const request = { method: spec.method, url: url.toString(), headers, body: spec.body, credential };
-      try {
-        const response = await doFetch(url, {
-          method: spec.method,
-          headers,
-          body: spec.body,
-          signal: AbortSignal.timeout(spec.timeoutMs ?? 30_000),
-        });
-        const body = await response.text();
-        const responseHeaders = Object.fromEntries(response.headers.entries());
-        let json: unknown;
-        try {
-          json = body ? JSON.parse(body) : undefined;
-        } catch {
-          json = undefined;
-        }
-        const exchange: Exchange = {
-          request,
-          response: { status: response.status, headers: responseHeaders, body },
-        };
-        options.onExchange?.(exchange);
-        return { status: response.status, headers: responseHeaders, body, json, exchange };
-      } catch (error) {
-        const exchange: Exchange = { request, response: { error: (error as Error).message } };
-        throw Object.assign(new Error(`${spec.method} ${url.pathname} failed: ${(error as Error).message}`), {
-          exchange,
-          cause: error,
-        });
-      }
-    },
+    /** requests that met a 429 and were sent again after its Retry-After, and the seconds waited */
+    paced: () => ({ ...paced }),
+    send,
     /** Send the whole request on a raw socket, then drop the connection before reading any answer. */
     async sendAndDrop(spec: RequestSpec): Promise<Exchange> {
       const { url, headers, credential } = prepare(spec);

@@ -36,6 +36,7 @@ describe('reports', () => {
       assert.deepEqual(Object.keys(json).sort(), [
         'checks',
         'durationMs',
+        'paced',
         'requestsByGroup',
         'skippedByReason',
         'startedAt',

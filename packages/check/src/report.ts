@@ -13,6 +13,8 @@ export interface Report {
   checks: CheckResult[];
   summary: { passed: number; failed: number; skipped: number; warnings: number };
   requestsByGroup?: Record<string, number>;
+  /** requests that met a 429 and were sent again after its Retry-After, and the seconds waited */
+  paced?: { requests: number; waitedS: number };
 }
 
 export function summarize(checks: CheckResult[]): Report['summary'] {
@@ -109,6 +111,10 @@ export function toTerminal(report: Report, options: { verbose?: boolean } = {}):
       `requests: ${Object.entries(report.requestsByGroup)
         .map(([g, n]) => `${g} ${n}`)
         .join(', ')}`,
+    );
+  if (report.paced?.requests)
+    lines.push(
+      `paced: ${report.paced.requests} request(s) met 429 and were sent again after Retry-After (${report.paced.waitedS} s waited)`,
     );
   lines.push(
     '',

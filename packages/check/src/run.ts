@@ -53,7 +53,9 @@ export interface CheckOptions {
 
 export async function runChecks(
   options: CheckOptions,
-): Promise<Report & { requestsByGroup: Record<string, number> }> {
+): Promise<
+  Report & { requestsByGroup: Record<string, number>; paced: { requests: number; waitedS: number } }
+> {
   const started = Date.now();
   const specUrl = options.openapi ?? new URL('/openapi.json', options.baseUrl).toString();
   // the document is fetched with the same credentials as every other request
@@ -193,5 +195,6 @@ export async function runChecks(
     checks,
     summary: summarize(checks),
     requestsByGroup,
+    paced: client.paced(),
   };
 }

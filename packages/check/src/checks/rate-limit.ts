@@ -4,19 +4,14 @@
  * works. The checker bursts one cheap GET (a bounded number of requests) to
  * find the limit; a target that never limits within it is skipped, saying so.
  */
-import type { Response } from '../client.ts';
+import { type Response, retryAfterS } from '../client.ts';
+
+export { retryAfterS } from '../client.ts';
+
 import { type CheckContext, reporterFor } from '../context.ts';
 import { buildRequest, NotApplicable } from '../requests.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** seconds to wait: delta-seconds or an HTTP-date; undefined when malformed */
-export function retryAfterS(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
-}
 
 function rateLimitFieldsOk(headers: Record<string, string>): string | undefined {
   for (const name of ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-ratelimit-remaining'])
@@ -41,7 +36,9 @@ export async function runRateLimitChecks(ctx: CheckContext, burst = 60, maxWaitS
   }
   let limited: Response | undefined = ctx.seen.find((s) => s.response.status === 429)?.response;
   for (let sent = 0; !limited && sent < burst; sent += 10) {
-    const answers = await Promise.all(Array.from({ length: 10 }, () => ctx.client.send(request)));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => ctx.client.send({ ...request, pace: false })),
+    );
     limited = answers.find((a) => a.status === 429);
   }
   if (!limited)
@@ -71,7 +68,7 @@ export async function runRateLimitChecks(ctx: CheckContext, burst = 60, maxWaitS
       `Retry-After ${waitS} s is longer than the checker waits (${maxWaitS} s)`,
     );
   await sleep(waitS * 1000 + 100);
-  const after = await ctx.client.send(request);
+  const after = await ctx.client.send({ ...request, pace: false });
   report(
     'recovers',
     after.status !== 429 ? 'passed' : 'failed',
