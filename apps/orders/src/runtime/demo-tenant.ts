@@ -25,6 +25,21 @@ function demoKey(config: Config, configured: string | undefined, field: 'demoApi
   return key;
 }
 
+/** the demo key of its owner, once (a restart finds it by its hash) */
+async function addDemoKey(
+  pool: Pool,
+  ids: IdGenerator,
+  key: string,
+  ownerColumn: 'tenant_id' | 'operator_id',
+  ownerId: string,
+): Promise<void> {
+  await pool.query(
+    `INSERT INTO api_keys (id, ${ownerColumn}, key_hash, prefix, name) VALUES ($1, $2, $3, $4, 'demo')
+     ON CONFLICT (key_hash) DO NOTHING`,
+    [ids.next('key'), ownerId, hashApiKey(key), displayPrefix(key)],
+  );
+}
+
 /**
  * Ensure the demo tenant and its key exist; returns the key. In production no
  * key is generated: without STEADFAST_DEMO_API_KEY there is no demo tenant
@@ -42,11 +57,7 @@ export async function ensureDemoTenant(
      ON CONFLICT (id) DO NOTHING`,
     [DEMO_TENANT_ID],
   );
-  await pool.query(
-    `INSERT INTO api_keys (id, tenant_id, key_hash, prefix, name) VALUES ($1, $2, $3, $4, 'demo')
-     ON CONFLICT (key_hash) DO NOTHING`,
-    [ids.next('key'), DEMO_TENANT_ID, hashApiKey(key), displayPrefix(key)],
-  );
+  await addDemoKey(pool, ids, key, 'tenant_id', DEMO_TENANT_ID);
   return key;
 }
 
@@ -66,10 +77,6 @@ export async function ensureDemoOperator(
     `INSERT INTO operators (id, name) VALUES ($1, 'Demo operator') ON CONFLICT (id) DO NOTHING`,
     [DEMO_OPERATOR_ID],
   );
-  await pool.query(
-    `INSERT INTO api_keys (id, operator_id, key_hash, prefix, name) VALUES ($1, $2, $3, $4, 'demo')
-     ON CONFLICT (key_hash) DO NOTHING`,
-    [ids.next('key'), DEMO_OPERATOR_ID, hashApiKey(key), displayPrefix(key)],
-  );
+  await addDemoKey(pool, ids, key, 'operator_id', DEMO_OPERATOR_ID);
   return key;
 }
