@@ -64,6 +64,8 @@ import { registerOrderRoutes } from './routes/index.ts';
 import { HTTP_LIMIT_DEFAULTS, type HttpLimits, trustProxyOption } from './server-options.ts';
 import {
   createTrafficLoadShedding,
+  createTrafficRateLimiter,
+  overQuotaProbe,
   registerLoadShedding,
   registerRateLimits,
   type TrafficOptions,
@@ -144,9 +146,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const genReqId = createRequestIdGenerator(deps.random);
   // load shedding runs in the server's request handler, before Fastify: a refusal costs a prebuilt 503
+  const trafficDeps = { db: deps.db, clock, errors, registry: metrics.registry };
+  const rateLimiter = createTrafficRateLimiter(deps.traffic ?? {}, trafficDeps);
   const shedding = createTrafficLoadShedding(deps.traffic ?? {}, {
     registry: metrics.registry,
     requestId: genReqId,
+    overQuota: overQuotaProbe(verifier, rateLimiter),
   });
   // typed as the default instance so toolkit plugins and routes accept it
   const server: FastifyInstance = Fastify({
@@ -192,7 +197,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await server.register(jsonBody);
   await server.register(observability, { metrics, tracer: deps.tracer });
-  const trafficDeps = { db: deps.db, clock, errors, registry: metrics.registry };
   await server.register(apiKeyAuth, {
     verifier,
     protectedPrefixes: ['/v1/'],
@@ -208,7 +212,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     registry: metrics.registry,
   });
   // after auth: the quota is the principal's
-  await registerRateLimits(server, deps.traffic ?? {}, trafficDeps, shedding);
+  await registerRateLimits(server, rateLimiter, deps.traffic ?? {}, trafficDeps, shedding);
   await server.register(idempotency, {
     db: deps.db,
     enabled: deps.idempotency?.enabled,

@@ -13,7 +13,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
-import { principalScope } from '@steadfast/toolkit/auth';
+import { type ApiKeyVerifier, principalScope } from '@steadfast/toolkit/auth';
 import type { Clock } from '@steadfast/toolkit/ids';
 import {
   type Criticality,
@@ -28,6 +28,7 @@ import {
   createPostgresRateLimitStore,
   createRateLimiter,
   createRateLimitMetrics,
+  type RateLimiter,
   type RateLimitPolicies,
   rateLimits,
 } from '@steadfast/toolkit/rate-limits';
@@ -102,7 +103,12 @@ export interface TrafficDeps {
  */
 export function createTrafficLoadShedding(
   options: TrafficOptions,
-  deps: { registry: Registry; requestId: (request: IncomingMessage) => string },
+  deps: {
+    registry: Registry;
+    requestId: (request: IncomingMessage) => string;
+    /** true for a request whose tenant is already over its quota: it will be a 429, no work */
+    overQuota?: (request: IncomingMessage) => boolean;
+  },
 ): LoadShedding | undefined {
   const bounds = options.loadShedding;
   if (!bounds) return undefined;
@@ -113,8 +119,10 @@ export function createTrafficLoadShedding(
   return createLoadShedding({
     limiter,
     criticalityOf,
-    // a long-poll holds its connection without working: admitted by class, not counted in flight
-    measure: (request) => !isLongPoll(request),
+    // a long-poll holds its connection without working, and a request over its tenant's quota will
+    // only be refused: admitted by class, not counted in flight — one tenant's flood never takes
+    // the slots other tenants' work needs
+    measure: (request) => !isLongPoll(request) && !deps.overQuota?.(request),
     registry: deps.registry,
     requestId: deps.requestId,
   });
@@ -125,15 +133,13 @@ export async function registerLoadShedding(server: FastifyInstance, shedding: Lo
   if (shedding) await server.register(shedding.plugin);
 }
 
-/** Per-tenant rate limits: register after the auth plugin (they read the principal). */
-export async function registerRateLimits(
-  server: FastifyInstance,
+/** The per-tenant rate limiter (shared by every web process through Postgres); undefined: no limits. */
+export function createTrafficRateLimiter(
   options: TrafficOptions,
   deps: TrafficDeps,
-  shedding?: LoadShedding,
-) {
+): RateLimiter | undefined {
   const config = options.rateLimits;
-  if (!config) return;
+  if (!config) return undefined;
   const policies: RateLimitPolicies = Object.fromEntries(
     Object.entries(config.limits).map(([name, limit]) => [name, { limit, windowS: config.windowS }]),
   );
@@ -146,7 +152,34 @@ export async function registerRateLimits(
     syncIntervalMs: config.syncIntervalMs,
     registry: deps.registry,
   });
-  const limiter = createRateLimiter({ policies, clock: deps.clock, store });
+  return createRateLimiter({ policies, clock: deps.clock, store });
+}
+
+/**
+ * Is this raw request's tenant already over its quota for the request's class? A look at the
+ * verification cache and the limiter, no lookup and nothing spent (an unknown key: false).
+ */
+export function overQuotaProbe(verifier: ApiKeyVerifier, limiter: RateLimiter | undefined) {
+  return (request: IncomingMessage): boolean => {
+    if (!limiter || !request.url?.startsWith('/v1/')) return false;
+    const match = /^Bearer +(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+    const principal = match ? verifier.peek(match[1])?.principal : undefined;
+    if (!principal) return false;
+    const className = request.method === 'GET' || request.method === 'HEAD' ? 'reads' : 'writes';
+    return limiter.exhausted(principalScope(principal), className);
+  };
+}
+
+/** Per-tenant rate limits: register after the auth plugin (they read the principal). */
+export async function registerRateLimits(
+  server: FastifyInstance,
+  limiter: RateLimiter | undefined,
+  options: TrafficOptions,
+  deps: TrafficDeps,
+  shedding?: LoadShedding,
+) {
+  const config = options.rateLimits;
+  if (!config || !limiter) return;
   await server.register(rateLimits, {
     limiter,
     classOf: routeClassOf,

@@ -147,6 +147,20 @@ describe('RateLimit header fields (draft-ietf-httpapi-ratelimit-headers)', () =>
   });
 });
 
+describe('exhausted: a look at the quota that spends nothing', () => {
+  test('true once the partition has spent its quota, for that class and partition only', () => {
+    const { limiter } = limiterAt(3);
+    assert.equal(limiter.exhausted('t1', 'writes'), false, 'an unknown cell is not exhausted');
+    assert.equal(takeN(limiter, 2), 2);
+    assert.equal(limiter.exhausted('t1', 'writes'), false);
+    assert.equal(limiter.exhausted('t1', 'writes'), false, 'looking spends nothing');
+    assert.equal(takeN(limiter, 1), 1);
+    assert.equal(limiter.exhausted('t1', 'writes'), true);
+    assert.equal(limiter.exhausted('t2', 'writes'), false);
+    assert.equal(limiter.exhausted('t1', 'reads'), false);
+  });
+});
+
 describe('rate limiter with a store that stops answering', () => {
   test('no successful sync for a whole window: each instance fails open with an even share, not the pre-sync tenth', () => {
     let client: RateLimitStoreClient | undefined;

@@ -40,6 +40,8 @@ export interface RateLimiter {
   take(partition: string, className: string, cost?: number): RateLimitDecision;
   /** give units back (e.g. a replayed answer that did no new work) */
   refund(partition: string, className: string, cost?: number): void;
+  /** true when a `take` of one unit would be refused by the quota right now (nothing is spent) */
+  exhausted(partition: string, className: string): boolean;
   /** the route classes and their default policies */
   readonly policies: RateLimitPolicies;
   /** starts the store (migration check, first sync); a no-op without one */
@@ -281,6 +283,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         resetS: allowed ? Math.max(1, toEndS) : retryAfterS,
         retryAfterS,
       };
+    },
+    exhausted(partition, className) {
+      const cell = getCell(partition, className);
+      if (!cell) return false;
+      const nowMs = clock.now();
+      roll(cell, nowMs);
+      return estimate(cell, nowMs) + 1 > cell.limit;
     },
     refund(partition, className, cost = 1) {
       const cell = getCell(partition, className);
