@@ -2,7 +2,6 @@
  * buildApp(deps): the Orders API composed from the toolkit. No side effects at
  * import; everything it touches (database, clock, ids, prices, logger) comes in.
  */
-import swagger from '@fastify/swagger';
 import {
   type ApiKeyVerifier,
   apiKeyAuth,
@@ -42,7 +41,6 @@ import {
   problemServerOptions,
   problems,
   registerProblemPages,
-  withFrameworkProblems,
 } from '@steadfast/toolkit/problems';
 import { rateLimitProblems } from '@steadfast/toolkit/rate-limits';
 import { dependencyProblems } from '@steadfast/toolkit/resilience';
@@ -59,8 +57,8 @@ import { createPartners, type Partners, type PartnerTuning, type PartnerUrls } f
 import { createRecommendationsAdapter } from './partners/recommendations.ts';
 import { orderProblems } from './problems.ts';
 import { registerApiReference } from './routes/api-reference.ts';
-import { withAuthProblems } from './routes/auth-responses.ts';
 import { registerOrderRoutes } from './routes/index.ts';
+import { registerOpenApi } from './routes/openapi.ts';
 import { HTTP_LIMIT_DEFAULTS, type HttpLimits, trustProxyOption } from './server-options.ts';
 import {
   createTrafficLoadShedding,
@@ -230,33 +228,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     faults: deps.faults ?? noFaults,
     errors,
   });
-  await server.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Steadfast Orders API',
-        version: '1.0.0',
-        description: 'Errors are application/problem+json; see /problems for every type.',
-      },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
-      security: [{ apiKey: [] }],
-    },
-    // every registered problem type, so clients can generate handling for each
-    // every status a route can answer, the ones the framework adds included
-    transformObject: (document) =>
-      withAuthProblems(
-        withFrameworkProblems({
-          ...('openapiObject' in document ? document.openapiObject : {}),
-          'x-problem-types': registry.all().map(({ description: _d, ...type }) => ({
-            ...type,
-            type: `/problems/${type.slug}`,
-          })),
-        }),
-        {
-          prefix: '/v1/',
-          throttled: deps.authFailures !== undefined || deps.traffic?.rateLimits !== undefined,
-        },
-      ),
+  await registerOpenApi(server, {
+    registry,
+    throttled: deps.authFailures !== undefined || deps.traffic?.rateLimits !== undefined,
   });
 
   registerHealthRoutes(server, {
@@ -303,7 +277,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       metrics: webhookMetrics,
     });
   }
-  server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   await registerApiReference(server);
 
   await server.ready();

@@ -8,6 +8,7 @@
  * share of the remainder between syncs.
  */
 import type { Clock } from '../ids/index.ts';
+import { type Cell, createCellTable, estimate, waitMs } from './cells.ts';
 import { type RateLimitPolicies, type RateLimitPolicy, validatePolicies } from './policies.ts';
 import type { CellSnapshot, RateLimitStore, RateLimitStoreClient, SyncResult } from './store.ts';
 
@@ -49,23 +50,6 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-interface Cell {
-  partition: string;
-  className: string;
-  limit: number;
-  windowMs: number;
-  windowStartMs: number;
-  count: number;
-  prevCount: number;
-  /** other instances' claims in the current / previous window, as of the last sync */
-  remoteCount: number;
-  remotePrev: number;
-  /** units this instance may admit before its next sync (Infinity without a store) */
-  allowance: number;
-  /** the window in which a share was handed out without a sync (the store did not answer) */
-  failOpenWindowMs?: number;
-}
-
 /** Before a cell's first sync in a window an instance among others takes a tenth of its share. */
 const PRESYNC_DIVISOR = 10;
 
@@ -73,30 +57,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const policies = validatePolicies(options.policies);
   const { clock, store } = options;
   const maxCells = options.maxCells ?? 100_000;
-  /** class → partition → cell (nested: no key string built per request) */
-  const cells = new Map<string, Map<string, Cell>>();
-  let cellCount = 0;
+  const table = createCellTable();
+  const { get: getCell, set: setCell, delete: deleteCell, all: allCells } = table;
   let storeOverrides = new Map<string, RateLimitPolicies>();
   let activeInstances = 1;
   /** when a sync last succeeded: a store that has not answered for a window is treated as gone */
   let lastSyncMs = clock.now();
-
-  const getCell = (partition: string, className: string) => cells.get(className)?.get(partition);
-  function setCell(cell: Cell): void {
-    let byPartition = cells.get(cell.className);
-    if (!byPartition) {
-      byPartition = new Map();
-      cells.set(cell.className, byPartition);
-    }
-    if (!byPartition.has(cell.partition)) cellCount++;
-    byPartition.set(cell.partition, cell);
-  }
-  function deleteCell(cell: Cell): void {
-    if (cells.get(cell.className)?.delete(cell.partition)) cellCount--;
-  }
-  function* allCells(): Generator<Cell> {
-    for (const byPartition of cells.values()) yield* byPartition.values();
-  }
 
   function policyFor(partition: string, className: string): RateLimitPolicy {
     const base = policies[className];
@@ -120,11 +86,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return left < 1 ? 0 : Math.max(1, Math.floor(left / divisor));
   }
 
-  function estimate(cell: Cell, nowMs: number): number {
-    const weight = 1 - (nowMs - cell.windowStartMs) / cell.windowMs;
-    return (cell.prevCount + cell.remotePrev) * weight + cell.count + cell.remoteCount;
-  }
-
   function roll(cell: Cell, nowMs: number): void {
     const start = Math.floor(nowMs / cell.windowMs) * cell.windowMs;
     if (start === cell.windowStartMs) return;
@@ -138,12 +99,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   function evictFor(nowMs: number): void {
-    if (cellCount < maxCells) return;
+    if (table.size() < maxCells) return;
     for (const cell of [...allCells()]) {
       if (nowMs >= cell.windowStartMs + 2 * cell.windowMs) deleteCell(cell); // both windows over: no information left
     }
     // still full of active cells: forget the oldest tenth (their partitions start afresh)
-    let excess = cellCount - Math.floor(maxCells * 0.9);
+    let excess = table.size() - Math.floor(maxCells * 0.9);
     for (const cell of [...allCells()]) {
       if (excess-- <= 0) break;
       deleteCell(cell);
@@ -178,20 +139,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     cell.limit = policy.limit;
     roll(cell, nowMs);
     return cell;
-  }
-
-  function waitMs(cell: Cell, nowMs: number, cost: number): number {
-    const end = cell.windowStartMs + cell.windowMs;
-    const prev = cell.prevCount + cell.remotePrev;
-    const cur = cell.count + cell.remoteCount;
-    if (cost > cell.limit) return cell.windowMs;
-    if (cur + cost <= cell.limit) {
-      if (prev <= 0) return 1000; // only the share between syncs refused it: the next sync grants more
-      const fraction = 1 - (cell.limit - cur - cost) / prev;
-      return Math.max(1, cell.windowStartMs + fraction * cell.windowMs - nowMs);
-    }
-    // the current window alone is over: wait until enough of it slides out
-    return end - nowMs + (1 - (cell.limit - cost) / cur) * cell.windowMs;
   }
 
   const client: RateLimitStoreClient = {
@@ -302,8 +249,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     start: async () => store?.start(),
     close: async () => {
       await store?.close();
-      cells.clear();
-      cellCount = 0;
+      table.clear();
     },
   };
 }
