@@ -140,7 +140,18 @@ export function createNotificationListener(options: NotificationListenerOptions)
       await connecting;
       const c = client;
       client = undefined;
-      if (c) release(c, true);
+      if (!c) return;
+      // resolve once the socket has closed (a caller that ends its pool next finds nothing open),
+      // but never wait on a frozen server for more than a second
+      let timeout: NodeJS.Timeout | undefined;
+      const ended = new Promise<void>((resolve) => {
+        c.once('end', () => resolve());
+        timeout = setTimeout(resolve, 1000);
+        timeout.unref();
+      });
+      release(c, true);
+      await ended;
+      clearTimeout(timeout);
     },
     listening: () => client !== undefined,
     reconnects: () => reconnects,
