@@ -94,3 +94,22 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
+
+const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** A fetch failure as our own error: undici's timeouts as TimeoutError, the rest as NetworkError (sent or not). */
+export function toNetworkError(error: unknown): unknown {
+  if (error instanceof TimeoutError || (error as Error)?.name === 'TimeoutError') return error;
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const code = cause?.code ?? (error as { code?: string })?.code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return new TimeoutError(`${code}`);
+  if (error instanceof TypeError || code) {
+    return new NetworkError(
+      `${code ?? 'network error'}: ${cause?.message ?? (error as Error).message}`,
+      !NOT_SENT.has(code ?? ''),
+      error,
+    );
+  }
+  return error;
+}

@@ -10,6 +10,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { formatTraceparent, SpanKind } from '../observability/index.ts';
+import { type EgressAttempt, egressKind } from './attempts.ts';
 import { circuitBreaker } from './breaker.ts';
 import { type RetryBudget, retryBudget } from './budget.ts';
 import { bulkhead } from './bulkhead.ts';
@@ -21,11 +22,11 @@ import {
   type FailureCategory,
   HttpStatusError,
   MalformedResponseError,
-  NetworkError,
   parseRetryAfter,
-  TimeoutError,
+  toNetworkError,
   UnknownOutcomeError,
 } from './errors.ts';
+import { createEmitter } from './events.ts';
 import type { DependencyOptions, HttpResult, RequestOptions } from './http-client-options.ts';
 import { pipeline } from './pipeline.ts';
 import { retry } from './retry.ts';
@@ -39,24 +40,6 @@ export type {
   HttpResult,
   RequestOptions,
 } from './http-client-options.ts';
-
-const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
-
-function toNetworkError(error: unknown): unknown {
-  if (error instanceof TimeoutError || (error as Error)?.name === 'TimeoutError') return error;
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  const code = cause?.code ?? (error as { code?: string })?.code;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-    return new TimeoutError(`${code}`);
-  if (error instanceof TypeError || code) {
-    return new NetworkError(
-      `${code ?? 'network error'}: ${cause?.message ?? (error as Error).message}`,
-      !NOT_SENT.has(code ?? ''),
-      error,
-    );
-  }
-  return error;
-}
 
 export function createDependencyClient(options: DependencyOptions) {
   const { name, log, metrics } = options;
@@ -116,6 +99,15 @@ export function createDependencyClient(options: DependencyOptions) {
   // reached the dependency, or failed connecting to it) are judged by the breaker
   const policy = pipeline(retries, limiter, breaker, timeout({ timeoutMs: attemptTimeoutMs, clock }));
   const STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+  const attempts = createEmitter<EgressAttempt>();
+  const emitAttempt = (value: EgressAttempt) => {
+    try {
+      attempts.emit(value);
+    } catch (error) {
+      // a recorder's failure must never fail the call it observes
+      log.warn({ dependency: name, err: error }, 'attempt listener failed');
+    }
+  };
 
   async function attempt<T>(
     request: RequestOptions,
@@ -123,8 +115,10 @@ export function createDependencyClient(options: DependencyOptions) {
     attemptNo: number,
   ): Promise<HttpResult<T>> {
     const started = performance.now();
+    const startedAt = clock.now();
     let status: number | undefined;
     let outcome: FailureCategory | 'success' = 'success';
+    let failure: unknown;
     const tryNo = (request.attempt ?? 1) + attemptNo - 1;
     const span = options.tracer?.startSpan(`${request.method} ${request.route}`, {
       kind: SpanKind.CLIENT,
@@ -176,6 +170,7 @@ export function createDependencyClient(options: DependencyOptions) {
       }
       return { status: response.status, body: body as T };
     } catch (error) {
+      failure = error;
       outcome = classifyFailure(error, {
         idempotent: request.method === 'GET' || !!request.idempotencyKey,
       });
@@ -195,6 +190,22 @@ export function createDependencyClient(options: DependencyOptions) {
       }
       outcomes.add(OUTCOMES.indexOf(outcome));
       metrics.duration.observe({ dependency: name, outcome }, durationMs / 1000);
+      if (attempts.size > 0) {
+        emitAttempt({
+          dependency: name,
+          method: request.method,
+          route: request.route,
+          status,
+          durationMs,
+          attempt: tryNo,
+          outcome,
+          kind: egressKind(failure),
+          ...(failure === undefined ? {} : { error: (failure as Error)?.message ?? String(failure) }),
+          requestId: request.requestId,
+          idempotencyKey: request.idempotencyKey,
+          at: startedAt,
+        });
+      }
       log.info(
         {
           dependency: name,
@@ -213,12 +224,45 @@ export function createDependencyClient(options: DependencyOptions) {
   return {
     name,
     criticality: options.criticality,
-    request<T>(request: RequestOptions): Promise<HttpResult<T>> {
-      return policy.execute((ctx) => attempt<T>(request, ctx.signal, ctx.attempt), {
-        signal: request.signal,
-        deadline: request.deadline,
-      });
+    async request<T>(request: RequestOptions): Promise<HttpResult<T>> {
+      const startedAt = clock.now();
+      try {
+        return await policy.execute((ctx) => attempt<T>(request, ctx.signal, ctx.attempt), {
+          signal: request.signal,
+          deadline: request.deadline,
+        });
+      } catch (error) {
+        // a call refused before it reached the dependency is a record of its own
+        if (
+          (error instanceof BrokenCircuitError || error instanceof BulkheadRejectedError) &&
+          attempts.size > 0
+        ) {
+          emitAttempt({
+            dependency: name,
+            method: request.method,
+            route: request.route,
+            status: undefined,
+            durationMs: clock.now() - startedAt,
+            attempt: request.attempt ?? 1,
+            outcome: 'transient',
+            kind: 'rejected',
+            rejectedBy:
+              error instanceof BrokenCircuitError
+                ? 'breaker-open'
+                : error.reason === 'full'
+                  ? 'bulkhead-full'
+                  : 'bulkhead-queue-timeout',
+            error: error.message,
+            requestId: request.requestId,
+            idempotencyKey: request.idempotencyKey,
+            at: startedAt,
+          });
+        }
+        throw error;
+      }
     },
+    /** every attempt and every refused call, as it ends (listeners must be cheap: they run on the call's path) */
+    onAttempt: attempts.event,
     status() {
       const state = breaker.state();
       metrics.breakerState.set({ dependency: name, criticality: options.criticality }, STATE_VALUE[state]);

@@ -1,4 +1,6 @@
 /** @steadfast/toolkit/resilience: policies, classification, a resilient HTTP client, and dependency problems. */
+export type { EgressAttempt, EgressKind } from './attempts.ts';
+export { EGRESS_KINDS, egressKind } from './attempts.ts';
 export type { BackoffOptions } from './backoff.ts';
 export { backoffDelayMs } from './backoff.ts';
 export type { BatchItem, BatchLoader, BatchLoaderOptions, BatchResult } from './batch-loader.ts';
