@@ -33,7 +33,7 @@ export const EGRESS_KINDS: readonly EgressKind[] = [
 export interface EgressAttempt {
   dependency: string;
   method: string;
-  /** the path template (`/charges/{id}`) */
+  /** the path template (`/items/{id}`) */
   route: string;
   /** the answer's status; undefined when none arrived */
   status: number | undefined;
