@@ -5,7 +5,9 @@
  * through after openMs (half-open), and closes when they succeed. Which
  * errors count is the caller's choice: a 429 is back-pressure, not a failure.
  * A BulkheadRejectedError (our own queue was full or too slow) never counts:
- * that call did not reach the dependency.
+ * that call did not reach the dependency; nor does a call whose caller
+ * aborted. A probe that counts neither way frees its slot, and the last probe
+ * out closes the breaker if one succeeded.
  */
 import { type Clock, type ExecContext, fullContext, type Policy, systemClock, type Work } from './context.ts';
 import { BrokenCircuitError, BulkheadRejectedError } from './errors.ts';
@@ -49,6 +51,8 @@ export function circuitBreaker(options: BreakerOptions = {}) {
   let state: BreakerState = 'closed';
   let openedAt = 0;
   let probesInFlight = 0;
+  /** probes that succeeded since the breaker went half-open */
+  let probeSuccesses = 0;
   const onBreak = createEmitter<{ failureRate: number }>();
   const onHalfOpen = createEmitter<void>();
   const onClose = createEmitter<void>();
@@ -59,16 +63,25 @@ export function circuitBreaker(options: BreakerOptions = {}) {
     openedAt = clock.now();
     onBreak.emit({ failureRate: rate });
   }
+  /** the last probe out closes it when at least one probe succeeded and none failed */
+  function closeIfHealthy() {
+    if (state !== 'half-open' || probesInFlight > 0 || probeSuccesses === 0) return;
+    state = 'closed';
+    window.clear();
+    onClose.emit();
+  }
+  /** a probe that says nothing about health (429, our own rejection, a caller who left) frees its slot */
+  function release(probe: boolean) {
+    if (!probe) return;
+    probesInFlight--;
+    closeIfHealthy();
+  }
   function record(failed: boolean, probe: boolean) {
     if (probe) {
       probesInFlight--;
       if (failed) return open(1);
-      if (state === 'half-open' && probesInFlight === 0) {
-        state = 'closed';
-        window.clear();
-        onClose.emit();
-      }
-      return;
+      if (state === 'half-open') probeSuccesses++;
+      return closeIfHealthy();
     }
     window.add(CALLS);
     if (failed) window.add(FAILURES);
@@ -81,6 +94,7 @@ export function circuitBreaker(options: BreakerOptions = {}) {
 
   const policy: Policy = {
     async execute<T>(work: Work<T>, context?: Partial<ExecContext>): Promise<T> {
+      const ctx = fullContext(context);
       let probe = false;
       if (state === 'open') {
         if (clock.now() - openedAt < openMs) {
@@ -88,6 +102,7 @@ export function circuitBreaker(options: BreakerOptions = {}) {
           throw new BrokenCircuitError('circuit open');
         }
         state = 'half-open';
+        probeSuccesses = 0;
         onHalfOpen.emit();
       }
       if (state === 'half-open') {
@@ -99,15 +114,13 @@ export function circuitBreaker(options: BreakerOptions = {}) {
         probe = true;
       }
       try {
-        const result = await work(fullContext(context));
+        const result = await work(ctx);
         record(false, probe);
         return result;
       } catch (error) {
-        if (error instanceof BulkheadRejectedError || isIgnored(error)) {
-          if (probe) probesInFlight--;
-        } else {
-          record(isFailure(error), probe);
-        }
+        // a caller who gave up says nothing about the dependency: its abort counts neither way
+        if (error instanceof BulkheadRejectedError || ctx.signal.aborted || isIgnored(error)) release(probe);
+        else record(isFailure(error), probe);
         throw error;
       }
     },

@@ -49,6 +49,8 @@ export function bulkhead(options: BulkheadOptions) {
       const ctx = fullContext(context);
       if (active >= options.maxConcurrent) {
         if (queue.length >= maxQueue) throw reject('full');
+        // the caller already left: waiting for a slot would only run work nobody reads
+        if (ctx.signal.aborted) throw ctx.signal.reason;
         const waitMs = ctx.deadline === undefined ? Infinity : ctx.deadline - clock.now() - minRemainingMs;
         if (waitMs <= 0) throw reject('queue-timeout');
         await new Promise<void>((resolve, fail) => {

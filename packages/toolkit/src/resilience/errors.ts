@@ -100,6 +100,8 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND'
 /** A fetch failure as our own error: undici's timeouts as TimeoutError, the rest as NetworkError (sent or not). */
 export function toNetworkError(error: unknown): unknown {
   if (error instanceof TimeoutError || (error as Error)?.name === 'TimeoutError') return error;
+  // the caller's own abort (a DOMException, whose legacy numeric `code` is 20) is not a network failure
+  if ((error as Error)?.name === 'AbortError') return error;
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const code = cause?.code ?? (error as { code?: string })?.code;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
