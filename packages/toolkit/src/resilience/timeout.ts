@@ -1,7 +1,9 @@
 /**
  * timeout({ timeoutMs }): the work gets a signal that aborts after timeoutMs
  * (or at the caller's deadline, or when the caller aborts), so the
- * underlying I/O is really cancelled; the caller gets a TimeoutError. When
+ * underlying I/O is really cancelled; the caller gets a TimeoutError (or the
+ * work's own error when it wrapped that TimeoutError as its cause, as the
+ * client's UnknownOutcomeError for a write that may have acted). When
  * the timer fires, the abort waits for the I/O phase of that loop turn
  * (setImmediate): an answer that already arrived while the process was busy
  * is read, not thrown away as the dependency's timeout. And when the timer
@@ -64,6 +66,9 @@ export function timeout(options: TimeoutOptions) {
       } catch (error) {
         if (timedOut) {
           onTimeout.emit({ timeoutMs: ms });
+          // work that wrapped our TimeoutError decided what it means (a write that may have
+          // acted is an UnknownOutcomeError, never to be retried): pass its verdict on
+          if ((error as Error)?.cause === controller.signal.reason) throw error;
           throw controller.signal.reason;
         }
         throw error;
