@@ -52,7 +52,9 @@ import {
   webhookProblems,
 } from '@steadfast/toolkit/webhooks';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { type ConsoleOptions, createProcessHistory, registerOperationsConsole } from './console/wiring.ts';
 import { createLocalPriceList, type PriceSource } from './domain/pricing.ts';
+import { createOrdersLineage, registerLineage } from './lineage/wiring.ts';
 import { createPartners, type Partners, type PartnerTuning, type PartnerUrls } from './partners/index.ts';
 import { createRecommendationsAdapter } from './partners/recommendations.ts';
 import { orderProblems } from './problems.ts';
@@ -105,6 +107,10 @@ export interface AppDeps {
   webhooks?: { secrets: string[]; toleranceS?: number };
   /** tracing on (startTracing): request and partner-attempt spans */
   tracer?: Tracer;
+  /** the operations console and the per-minute egress history this process writes (default on) */
+  console?: ConsoleOptions;
+  /** request lineage (default on; LINEAGE=off for benchmark baselines) */
+  lineage?: { enabled?: boolean };
 }
 
 export { HTTP_LIMIT_DEFAULTS, type HttpLimits } from './server-options.ts';
@@ -119,6 +125,10 @@ export interface App {
   webhookMetrics: WebhookMetrics;
   /** failures of work off the request path (logged and counted) */
   errors: BackgroundErrors;
+  /** the per-minute egress history this process writes for the console; undefined when the console is off */
+  history: ReturnType<typeof createProcessHistory>;
+  /** the request-lineage recorder (attached to the partners' clients); undefined when off */
+  lineage: ReturnType<typeof createOrdersLineage> | undefined;
 }
 
 export function problemRegistry(): ProblemRegistry {
@@ -209,6 +219,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       : undefined,
     registry: metrics.registry,
   });
+  const lineageDeps = { db: deps.db, log: deps.logger, errors, registry: metrics.registry };
+  const lineage = deps.lineage?.enabled === false ? undefined : createOrdersLineage(lineageDeps);
+  if (lineage) await registerLineage(server, lineage); // after auth: rows carry the principal's tenant
   // after auth: the quota is the principal's
   await registerRateLimits(server, rateLimiter, deps.traffic ?? {}, trafficDeps, shedding);
   await server.register(idempotency, {
@@ -239,14 +252,26 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       (await isMigrated(deps.db, deps.migrations)) ? undefined : 'database migrations are not all applied',
   });
   registerProblemPages(server, registry);
+  const history = createProcessHistory({ db: deps.db, errors, clock, role: 'web', options: deps.console });
   const partners = deps.partners
     ? createPartners(
         deps.partners.urls,
-        { log: deps.logger, registry: metrics.registry, clock, random: undefined, tracer: deps.tracer },
+        {
+          log: deps.logger,
+          registry: metrics.registry,
+          clock,
+          random: undefined,
+          tracer: deps.tracer,
+          onStaleServed: (dependency) => history?.recordStale(dependency),
+        },
         deps.partners.tuning,
       )
     : undefined;
   if (partners) server.addHook('onClose', () => partners.close());
+  for (const client of partners?.clients ?? []) history?.attach(client);
+  if (history) server.addHook('onClose', () => history.stop()); // the last minute is written
+  for (const client of partners?.clients ?? []) lineage?.attach(client);
+  if (lineage) server.addHook('onClose', () => lineage.stop()); // the last rows are written
   const waiter = createOperationWaiter(deps.db);
   server.addHook('onClose', () => waiter.close());
   registerOrderRoutes(
@@ -277,8 +302,30 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       metrics: webhookMetrics,
     });
   }
+  await registerOperationsConsole(server, {
+    db: deps.db,
+    clock,
+    ids,
+    registry,
+    verifier,
+    clients: partners?.clients ?? [],
+    options: deps.console,
+  });
   await registerApiReference(server);
 
   await server.ready();
-  return { server, registry, metrics, idempotencyMetrics, partners, ids, webhookMetrics, errors };
+  history?.start();
+  lineage?.start();
+  return {
+    server,
+    registry,
+    metrics,
+    idempotencyMetrics,
+    partners,
+    ids,
+    webhookMetrics,
+    errors,
+    lineage,
+    history,
+  };
 }

@@ -7,10 +7,12 @@ import path from 'node:path';
 import { API_KEY_PATTERN } from '@steadfast/toolkit/auth';
 import { type FaultAction, type FaultPoint, parseFaultSpec } from '@steadfast/toolkit/faults';
 import { IDEMPOTENCY_FAULT_POINTS } from '@steadfast/toolkit/idempotency';
+import { type LineageConfig, lineageConfig } from './config-lineage.ts';
 import { type TracingConfig, tracingConfig } from './config-tracing.ts';
 import { type TrafficConfig, trafficConfig } from './config-traffic.ts';
 import { ConfigError, type Env, integer, onOff, postgresUrl, url } from './config-values.ts';
 
+export type { LineageConfig } from './config-lineage.ts';
 export type { TracingConfig } from './config-tracing.ts';
 export type { TrafficConfig } from './config-traffic.ts';
 export { ConfigError } from './config-values.ts';
@@ -90,6 +92,8 @@ export interface Config {
   tracing: TracingConfig | undefined;
   /** rate limits, load shedding, the failed-auth throttle, trusted proxies (config-traffic.ts) */
   traffic: TrafficConfig;
+  /** request lineage: LINEAGE, LINEAGE_RETENTION_DAYS (config-lineage.ts) */
+  lineage: LineageConfig;
 }
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -207,6 +211,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     checkApiKey: env.STEADFAST_CHECK_API_KEY?.trim() || undefined,
     tracing: tracingConfig(env),
     traffic: trafficConfig(env),
+    lineage: lineageConfig(env),
   };
 }
 

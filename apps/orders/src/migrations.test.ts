@@ -102,6 +102,7 @@ describe('the app schema', () => {
         'webhooks/0003_webhook_inbox_traceparent',
         'auth/0002_operators_and_key_lifecycle',
         'rate-limits/0001_rate_limits',
+        'lineage/0001_lineage',
       ];
       assert.equal(rows[0].n, appMigrations().length - afterSplit.length, 'adopted, none re-run');
       assert.deepEqual(await pendingMigrations(legacy.pool, appMigrations()), []);

@@ -6,8 +6,10 @@
  */
 import path from 'node:path';
 import { authMigrations } from '@steadfast/toolkit/auth';
+import { egressHistoryMigrations } from '@steadfast/toolkit/egress-history';
 import { idempotencyMigrations } from '@steadfast/toolkit/idempotency';
 import { jobsMigrations, migrateJobs } from '@steadfast/toolkit/jobs';
+import { lineageMigrations } from '@steadfast/toolkit/lineage';
 import { operationsMigrations } from '@steadfast/toolkit/operations';
 import { outboxMigrations } from '@steadfast/toolkit/outbox';
 import { type Migration, migrate, type Pool, readMigrations } from '@steadfast/toolkit/postgres';
@@ -38,6 +40,8 @@ export function appMigrations(): Migration[] {
     ...jobsMigrations,
     ...webhooksMigrations,
     ...rateLimitMigrations,
+    ...lineageMigrations,
+    ...egressHistoryMigrations,
     ...readMigrations(MIGRATIONS_DIR, 'orders'),
   ];
 }

@@ -6,6 +6,7 @@
 import { type FaultPoints, noFaults } from '@steadfast/toolkit/faults';
 import type { IdGenerator } from '@steadfast/toolkit/ids';
 import { createJobMetrics, createJobRunner, insertDeadLetter } from '@steadfast/toolkit/jobs';
+import type { LineageRecorder } from '@steadfast/toolkit/lineage';
 import { createBackgroundErrors, type Logger, type Tracer } from '@steadfast/toolkit/observability';
 import { reapOperations, updateOperation } from '@steadfast/toolkit/operations';
 import { createOutboxDispatcher, reapOutbox, requeueOutboxEvent } from '@steadfast/toolkit/outbox';
@@ -22,6 +23,7 @@ import type { Registry } from 'prom-client';
 import { problemRegistry } from './app.ts';
 import { notificationDeliverer } from './jobs/notifications.ts';
 import { takePaymentTask } from './jobs/take-payment.ts';
+import { createOrdersLineage, LINEAGE_RETENTION_DEFAULT_S, reapOrdersLineage } from './lineage/wiring.ts';
 import type { Partners } from './partners/index.ts';
 import { paymentMismatches, reconciliationCorrections } from './payments/metrics.ts';
 import { reconcilePayments } from './payments/reconcile.ts';
@@ -45,6 +47,11 @@ export interface OrdersWorkerOptions {
   webhookMetrics?: WebhookMetrics;
   /** tracing on: job-run, outbox-delivery and webhook-processing spans */
   tracer?: Tracer;
+  /**
+   * request lineage of the worker's partner attempts: `recorder` when the web role's is shared (one
+   * process), else `enabled` makes the worker's own; `retentionS` (default 7 days) bounds the rows reaped
+   */
+  lineage?: { enabled?: boolean; retentionS?: number; recorder?: LineageRecorder };
 }
 
 export function createOrdersWorker(options: OrdersWorkerOptions) {
@@ -62,6 +69,18 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
     mismatches: paymentMismatches(options.registry),
     log,
   };
+  // a shared recorder is the web role's to start and stop; the worker's own is the worker's
+  const ownLineage =
+    options.lineage?.enabled && !options.lineage.recorder
+      ? createOrdersLineage({
+          db: pool,
+          log,
+          errors,
+          registry: options.registry,
+          clients: options.partners.clients,
+        })
+      : undefined;
+  for (const client of options.partners.clients) options.lineage?.recorder?.attach(client);
   const sweep = () =>
     reconcilePayments(paymentDeps, {
       pendingAgeS: reconcile.pendingAgeS,
@@ -84,6 +103,11 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
           await reapOperations(pool, keep);
           await reapOutbox(pool, keep);
           await reapInbox(pool, keep);
+          await reapOrdersLineage(
+            pool,
+            options.lineage?.retentionS ?? LINEAGE_RETENTION_DEFAULT_S,
+            Date.now(),
+          );
         },
       },
       { name: 'reconcile-payments', maxAttempts: 1, run: async () => void (await sweep()) },
@@ -163,6 +187,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
   return {
     async start() {
       await runner.start();
+      ownLineage?.start();
       try {
         await dispatcher.start();
         await inbox.start();
@@ -171,6 +196,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
         await inbox.stop();
         await dispatcher.stop();
         await runner.stop();
+        await ownLineage?.stop();
         throw error;
       }
     },
@@ -178,6 +204,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
       await inbox.stop();
       await dispatcher.stop();
       await runner.stop();
+      await ownLineage?.stop(); // the last attempts are written
     },
     runner,
     dispatcher,

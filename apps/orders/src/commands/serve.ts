@@ -47,6 +47,7 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       traffic: config.traffic,
       authFailures: config.traffic.authFailures,
       trustProxy: config.traffic.trustProxy,
+      lineage: { enabled: config.lineage.enabled },
     });
     const reaper = startKeyReaper({
       db: db.pool,
@@ -68,6 +69,8 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
             workerDeadAfterS: config.workerDeadAfterS,
             retentionS: config.operationsRetentionS,
             webhookMetrics: app.webhookMetrics,
+            // one process: the web role's recorder records the worker's attempts too
+            lineage: { retentionS: config.lineage.retentionS, recorder: app.lineage },
             tracer: tracing?.tracer,
             reconcile: {
               intervalS: config.reconcileIntervalS,

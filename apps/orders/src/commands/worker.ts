@@ -29,6 +29,7 @@ export async function runWorker(config: Config): Promise<number> {
     ids: createIdGenerator(),
     partners,
     tracer: tracing?.tracer,
+    lineage: config.lineage,
     faults: createFaultPoints(config.faults),
     jobMaxAttempts: config.jobMaxAttempts,
     jobMaxDelayMs: config.jobMaxDelayMs,
