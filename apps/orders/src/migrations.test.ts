@@ -103,6 +103,9 @@ describe('the app schema', () => {
         'auth/0002_operators_and_key_lifecycle',
         'rate-limits/0001_rate_limits',
         'lineage/0001_lineage',
+        'egress-history/0001_egress_history',
+        'operations/0003_operations_open',
+        'orders/0004_console',
       ];
       assert.equal(rows[0].n, appMigrations().length - afterSplit.length, 'adopted, none re-run');
       assert.deepEqual(await pendingMigrations(legacy.pool, appMigrations()), []);
@@ -124,26 +127,26 @@ describe('the app schema', () => {
         });
       // operators, and the key's owner, name and expiry (auth/0002): as a fresh database has them
       const fresh = await schemaOf(template.pool);
+      // tables created after the split (operators, rate limits, lineage, history, console): as fresh has them
+      const legacyTables = new Set(before.columns.map((c) => c.table_name));
+      const newTable = (table: string) => !legacyTables.has(table);
       const added = (c: Record<string, string>) =>
-        c.table_name === 'operators' ||
-        c.table_name.startsWith('rate_limit_') || // rate-limits/0001: new tables
+        newTable(c.table_name) ||
         (c.table_name === 'api_keys' &&
           ['operator_id', 'name', 'expires_at', 'tenant_id'].includes(c.column_name));
       before.columns = [...before.columns.filter((c) => !added(c)), ...fresh.columns.filter(added)];
       before.indexes.push(
         ...fresh.indexes.filter(
           (i) =>
-            ['api_keys_operator_idx', 'operators_pkey'].includes(i.indexname) ||
-            i.tablename.startsWith('rate_limit_'),
+            ['api_keys_operator_idx', 'operations_open_idx', 'operations_request_id_idx'].includes(
+              i.indexname,
+            ) || newTable(i.tablename),
         ),
       );
       before.constraints = [
         ...before.constraints.filter((c) => c.conname !== 'api_keys_tenant_id_not_null'),
         ...fresh.constraints.filter(
-          (c) =>
-            c.t === 'operators' ||
-            c.t.startsWith('rate_limit_') ||
-            ['api_keys_one_owner', 'api_keys_operator_id_fkey'].includes(c.conname),
+          (c) => newTable(c.t) || ['api_keys_one_owner', 'api_keys_operator_id_fkey'].includes(c.conname),
         ),
       ];
       const byName = (a: Record<string, string>, b: Record<string, string>) =>

@@ -43,7 +43,15 @@ export interface PartnerTuning {
 
 export function createPartners(
   urls: PartnerUrls,
-  deps: { log: Logger; registry: Registry; clock: Clock; random?: () => number; tracer?: Tracer },
+  deps: {
+    log: Logger;
+    registry: Registry;
+    clock: Clock;
+    random?: () => number;
+    tracer?: Tracer;
+    /** a price served stale (the console's history counts it) */
+    onStaleServed?: (dependency: string) => void;
+  },
   tuning: PartnerTuning = {},
 ): Partners {
   const metrics = createEgressMetrics(deps.registry);
@@ -97,7 +105,12 @@ export function createPartners(
     prices: createPricingAdapter({
       client: pricing,
       clock: deps.clock,
-      staleServed: metrics.staleServed,
+      staleServed: {
+        inc(labels) {
+          metrics.staleServed.inc(labels);
+          deps.onStaleServed?.(labels.dependency);
+        },
+      },
       ...tuning.pricing,
     }),
     payments: createPaymentsAdapter({ client: payments, clock: deps.clock }),

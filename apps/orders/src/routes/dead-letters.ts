@@ -1,6 +1,7 @@
 /**
  * Dead letters: GET list / one, POST replay (requeues with fresh attempts;
- * replaying twice runs once), POST discard { reason }. A tenant key sees its
+ * replaying twice runs once), POST discard { reason } — both through
+ * admin/dead-letter-actions.ts, audited. A tenant key sees its
  * tenant's own; an operator key sees all, including system jobs. Discarding a
  * `payment-mismatch` dead letter gives up on that payment (payments/give-up.ts):
  * the operation fails and the order goes back to approved, in the same transaction.
@@ -9,18 +10,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { principalOf } from '@steadfast/toolkit/auth';
 import { IDEMPOTENCY_KEY_HEADER } from '@steadfast/toolkit/idempotency';
 import { idPattern } from '@steadfast/toolkit/ids';
-import {
-  closeDeadLetter,
-  type DeadLetter,
-  enqueueJob,
-  findDeadLetter,
-  listDeadLetters,
-} from '@steadfast/toolkit/jobs';
-import { ALL_TENANTS, type PoolClient, type TenantScope } from '@steadfast/toolkit/postgres';
+import { type DeadLetter, findDeadLetter, listDeadLetters } from '@steadfast/toolkit/jobs';
+import { ALL_TENANTS, type TenantScope } from '@steadfast/toolkit/postgres';
 import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { createGiveUp, isHeldPayment } from '../payments/give-up.ts';
+import type { Actor } from '../admin/audit.ts';
+import { createDeadLetterActions } from '../admin/dead-letter-actions.ts';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, PageLimit, pageOf } from './cursor.ts';
 import type { OrderRouteDeps } from './deps.ts';
 
@@ -63,29 +59,18 @@ function visibleTenant(request: FastifyRequest): TenantScope {
   return principal.kind === 'operator' ? ALL_TENANTS : principal.tenantId;
 }
 
-async function close(
-  tx: PoolClient,
-  request: FastifyRequest,
-  id: string,
-  to: 'replayed' | 'discarded',
-  reason?: string,
-) {
-  const tenant = visibleTenant(request);
-  const existing = await findDeadLetter(tx, id, tenant);
-  if (!existing) throw new ProblemError('not-found', { detail: `No dead letter ${id}.` });
-  const closed = await closeDeadLetter(tx, id, to, reason);
-  if (!closed) {
-    throw new ProblemError('dead-letter-closed', {
-      detail: `Dead letter ${id} is ${existing.status}.`,
-      extensions: { currentStatus: existing.status },
-    });
-  }
-  return closed;
+/** who acts through the API, for the audit */
+function apiActor(request: FastifyRequest): Actor {
+  const principal = principalOf(request);
+  return {
+    who: principal.kind === 'operator' ? `operator:${principal.operatorId}` : `tenant:${principal.tenantId}`,
+    via: 'api',
+  };
 }
 
 export function registerDeadLetterRoutes(app: FastifyInstance, deps: OrderRouteDeps): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const giveUp = createGiveUp({ ids: deps.ids, registry: deps.registry });
+  const actions = createDeadLetterActions({ ids: deps.ids, registry: deps.registry });
   typed.get(
     '/v1/dead-letters',
     {
@@ -145,8 +130,12 @@ export function registerDeadLetterRoutes(app: FastifyInstance, deps: OrderRouteD
     },
     async (request, reply) =>
       deps.idempotency.run(request, reply, async (tx) => {
-        const replayed = await close(tx, request, request.params.id, 'replayed');
-        await enqueueJob(tx, replayed.task, replayed.payload, { key: `replay:${replayed.id}` });
+        const replayed = await actions.replay(
+          tx,
+          request.params.id,
+          visibleTenant(request),
+          apiActor(request),
+        );
         return { status: 200, body: replayed };
       }),
   );
@@ -169,8 +158,13 @@ export function registerDeadLetterRoutes(app: FastifyInstance, deps: OrderRouteD
     },
     async (request, reply) =>
       deps.idempotency.run(request, reply, async (tx) => {
-        const discarded = await close(tx, request, request.params.id, 'discarded', request.body.reason);
-        if (isHeldPayment(discarded)) await giveUp(tx, discarded, request.body.reason);
+        const discarded = await actions.discard(
+          tx,
+          request.params.id,
+          visibleTenant(request),
+          request.body.reason,
+          apiActor(request),
+        );
         return { status: 200, body: discarded };
       }),
   );

@@ -32,4 +32,13 @@ CREATE INDEX operations_finished_at_idx ON operations (finished_at) WHERE finish
 ALTER TABLE operations ADD COLUMN traceparent text, ADD COLUMN request_id text;
 `,
   },
+  {
+    name: '0003_operations_open',
+    sql: `
+-- Open operations, oldest first (an operator's "what is stuck"), and the operations a
+-- request started (request lineage): both without reading the finished history.
+CREATE INDEX operations_open_idx ON operations (created_at) WHERE status IN ('pending', 'running');
+CREATE INDEX operations_request_id_idx ON operations (request_id) WHERE request_id IS NOT NULL;
+`,
+  },
 ]);

@@ -1,0 +1,56 @@
+/**
+ * HTML for the console: a tagged template that escapes every interpolated
+ * value unless it is already Html (a fragment built the same way), so no
+ * text a tenant or a partner wrote can become markup.
+ */
+
+export interface Html {
+  readonly __html: string;
+}
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+function render(value: unknown): string {
+  if (value === undefined || value === null || value === false) return '';
+  if (Array.isArray(value)) return value.map(render).join('');
+  if (typeof value === 'object' && '__html' in (value as object)) return (value as Html).__html;
+  return escapeHtml(String(value));
+}
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  let out = strings[0];
+  for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1];
+  return { __html: out };
+}
+
+/** markup built by this module's callers from constants only (never user text) */
+export function trusted(markup: string): Html {
+  return { __html: markup };
+}
+
+/** `2 min`, `3 h`: an age a person reads at a glance */
+export function age(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = ms / 1000;
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
+export function isoTime(value: Date | string | number): string {
+  return new Date(value)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
+}

@@ -1,0 +1,79 @@
+/**
+ * The console in the Orders app: the per-minute egress history this process
+ * writes (one upsert per interval; every instance does the same, so the
+ * charts show the deployment) and the console routes that read it.
+ */
+import { hostname } from 'node:os';
+import type { ApiKeyVerifier } from '@steadfast/toolkit/auth';
+import { createEgressHistory, type EgressHistory } from '@steadfast/toolkit/egress-history';
+import type { Clock, IdGenerator } from '@steadfast/toolkit/ids';
+import type { BackgroundErrors } from '@steadfast/toolkit/observability';
+import type { Pool } from '@steadfast/toolkit/postgres';
+import type { ProblemRegistry } from '@steadfast/toolkit/problems';
+import type { DependencyClient } from '@steadfast/toolkit/resilience';
+import type { FastifyInstance } from 'fastify';
+import { createDependencyRows } from './dependency-rows.ts';
+import { registerConsole } from './index.ts';
+import type { TimelineView } from './page-lineage.ts';
+
+export interface ConsoleOptions {
+  /** default on; `false`: no /console and no history written by this process */
+  enabled?: boolean;
+  /** how often this process writes its minute aggregates (default 10 s) */
+  historyIntervalMs?: number;
+  /** this process's name in the history (default `<role>-<host>-<pid>`) */
+  instanceId?: string;
+  /** an open operation older than this is stuck (default 5 min) */
+  stuckAfterMs?: number;
+}
+
+export function defaultInstanceId(role: string): string {
+  return `${role}-${hostname()}-${process.pid}`;
+}
+
+export function createProcessHistory(deps: {
+  db: Pool;
+  errors: BackgroundErrors;
+  clock: Clock;
+  role: string;
+  options?: ConsoleOptions;
+}): EgressHistory | undefined {
+  if (deps.options?.enabled === false) return undefined;
+  return createEgressHistory({
+    db: deps.db,
+    instanceId: deps.options?.instanceId ?? defaultInstanceId(deps.role),
+    errors: deps.errors,
+    clock: deps.clock,
+    intervalMs: deps.options?.historyIntervalMs,
+  });
+}
+
+export async function registerOperationsConsole(
+  server: FastifyInstance,
+  deps: {
+    db: Pool;
+    clock: Clock;
+    ids: IdGenerator;
+    registry: ProblemRegistry;
+    verifier: ApiKeyVerifier;
+    clients: readonly DependencyClient[];
+    options?: ConsoleOptions;
+    timeline?: (query: string, now: number) => Promise<TimelineView>;
+  },
+): Promise<void> {
+  if (deps.options?.enabled === false) return;
+  await registerConsole(server, {
+    db: deps.db,
+    clock: deps.clock,
+    ids: deps.ids,
+    registry: deps.registry,
+    verifier: deps.verifier,
+    dependencies: createDependencyRows({
+      db: deps.db,
+      clients: deps.clients,
+      instanceId: deps.options?.instanceId ?? defaultInstanceId('web'),
+    }),
+    timeline: deps.timeline,
+    stuckAfterMs: deps.options?.stuckAfterMs,
+  });
+}
