@@ -42,6 +42,8 @@ export async function startOrdersApi(
     partners?: PartnerUrls;
     tuning?: PartnerTuning;
     traffic?: BenchTraffic;
+    /** request lineage (default on, as in production; false: the LINEAGE=off baseline) */
+    lineage?: boolean;
   } = {},
 ) {
   const ids = createIdGenerator();
@@ -59,6 +61,7 @@ export async function startOrdersApi(
     idempotency: { enabled: options.idempotency ?? true },
     partners: options.partners ? { urls: options.partners, tuning: options.tuning } : undefined,
     traffic: benchTraffic(options.traffic),
+    lineage: { enabled: options.lineage ?? true },
   });
   const url = await app.server.listen({ port: 0, host: '127.0.0.1' });
   return { url, apiKey: tenant.apiKey, app, close: () => app.server.close() };
