@@ -7,11 +7,13 @@ import path from 'node:path';
 import { API_KEY_PATTERN } from '@steadfast/toolkit/auth';
 import { type FaultAction, type FaultPoint, parseFaultSpec } from '@steadfast/toolkit/faults';
 import { IDEMPOTENCY_FAULT_POINTS } from '@steadfast/toolkit/idempotency';
+import { type ConsoleConfig, consoleConfig } from './config-console.ts';
 import { type LineageConfig, lineageConfig } from './config-lineage.ts';
 import { type TracingConfig, tracingConfig } from './config-tracing.ts';
 import { type TrafficConfig, trafficConfig } from './config-traffic.ts';
 import { ConfigError, type Env, integer, onOff, postgresUrl, url } from './config-values.ts';
 
+export type { ConsoleConfig } from './config-console.ts';
 export type { LineageConfig } from './config-lineage.ts';
 export type { TracingConfig } from './config-tracing.ts';
 export type { TrafficConfig } from './config-traffic.ts';
@@ -94,6 +96,8 @@ export interface Config {
   traffic: TrafficConfig;
   /** request lineage: LINEAGE, LINEAGE_RETENTION_DAYS (config-lineage.ts) */
   lineage: LineageConfig;
+  /** the operations console: CONSOLE, CONSOLE_HISTORY_* and CONSOLE_STUCK_AFTER_S (config-console.ts) */
+  console: ConsoleConfig;
 }
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -212,6 +216,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     tracing: tracingConfig(env),
     traffic: trafficConfig(env),
     lineage: lineageConfig(env),
+    console: consoleConfig(env),
   };
 }
 

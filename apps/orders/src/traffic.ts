@@ -66,6 +66,8 @@ export function criticalityOf(route: { method: string; url: string }): Criticali
     return list ? 'sheddable' : 'normal';
   }
   if (url === '/webhooks/payments') return 'critical';
+  // an operator diagnosing an overload must get in: the console is shed last
+  if (url === '/console' || url.startsWith('/console/')) return 'critical';
   return SHEDDABLE_PREFIXES.some((p) => url.startsWith(p)) ? 'sheddable' : 'normal';
 }
 

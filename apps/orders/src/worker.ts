@@ -21,6 +21,7 @@ import {
 } from '@steadfast/toolkit/webhooks';
 import type { Registry } from 'prom-client';
 import { problemRegistry } from './app.ts';
+import { createProcessHistory, HISTORY_RETENTION_DEFAULT_S, reapConsoleState } from './console/wiring.ts';
 import { notificationDeliverer } from './jobs/notifications.ts';
 import { takePaymentTask } from './jobs/take-payment.ts';
 import { createOrdersLineage, LINEAGE_RETENTION_DEFAULT_S, reapOrdersLineage } from './lineage/wiring.ts';
@@ -52,6 +53,12 @@ export interface OrdersWorkerOptions {
    * process), else `enabled` makes the worker's own; `retentionS` (default 7 days) bounds the rows reaped
    */
   lineage?: { enabled?: boolean; retentionS?: number; recorder?: LineageRecorder };
+  /**
+   * the per-minute egress history of the worker's partner calls, for the console: `enabled` (default
+   * off — on in `steadfast worker`; off when the partners are the web role's, which records them), one
+   * write per interval; `retentionS` (default 7 days) bounds the rows reaped, with expired console sessions
+   */
+  history?: { enabled?: boolean; intervalMs?: number; instanceId?: string; retentionS?: number };
 }
 
 export function createOrdersWorker(options: OrdersWorkerOptions) {
@@ -81,6 +88,16 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
         })
       : undefined;
   for (const client of options.partners.clients) options.lineage?.recorder?.attach(client);
+  const history = !options.history?.enabled
+    ? undefined
+    : createProcessHistory({
+        db: pool,
+        errors,
+        clock: { now: () => Date.now() },
+        role: 'worker',
+        options: { ...options.history, historyIntervalMs: options.history?.intervalMs },
+      });
+  for (const client of options.partners.clients) history?.attach(client);
   const sweep = () =>
     reconcilePayments(paymentDeps, {
       pendingAgeS: reconcile.pendingAgeS,
@@ -108,6 +125,10 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
             options.lineage?.retentionS ?? LINEAGE_RETENTION_DEFAULT_S,
             Date.now(),
           );
+          await reapConsoleState(pool, {
+            historyRetentionS: options.history?.retentionS ?? HISTORY_RETENTION_DEFAULT_S,
+            now: Date.now(),
+          });
         },
       },
       { name: 'reconcile-payments', maxAttempts: 1, run: async () => void (await sweep()) },
@@ -188,6 +209,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
     async start() {
       await runner.start();
       ownLineage?.start();
+      history?.start();
       try {
         await dispatcher.start();
         await inbox.start();
@@ -197,6 +219,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
         await dispatcher.stop();
         await runner.stop();
         await ownLineage?.stop();
+        await history?.stop();
         throw error;
       }
     },
@@ -205,6 +228,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
       await dispatcher.stop();
       await runner.stop();
       await ownLineage?.stop(); // the last attempts are written
+      await history?.stop(); // and the last minute of the history
     },
     runner,
     dispatcher,

@@ -48,6 +48,11 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
       authFailures: config.traffic.authFailures,
       trustProxy: config.traffic.trustProxy,
       lineage: { enabled: config.lineage.enabled },
+      console: {
+        enabled: config.console.enabled,
+        historyIntervalMs: config.console.historyIntervalMs,
+        stuckAfterMs: config.console.stuckAfterMs,
+      },
     });
     const reaper = startKeyReaper({
       db: db.pool,
@@ -71,6 +76,8 @@ export async function runServer(config: Config, options: { role: 'start' | 'web'
             webhookMetrics: app.webhookMetrics,
             // one process: the web role's recorder records the worker's attempts too
             lineage: { retentionS: config.lineage.retentionS, recorder: app.lineage },
+            // the partners are the web role's, and so is their history: the worker only reaps it
+            history: { enabled: false, retentionS: config.console.historyRetentionS },
             tracer: tracing?.tracer,
             reconcile: {
               intervalS: config.reconcileIntervalS,

@@ -30,6 +30,11 @@ export async function runWorker(config: Config): Promise<number> {
     partners,
     tracer: tracing?.tracer,
     lineage: config.lineage,
+    history: {
+      enabled: config.console.enabled,
+      intervalMs: config.console.historyIntervalMs,
+      retentionS: config.console.historyRetentionS,
+    },
     faults: createFaultPoints(config.faults),
     jobMaxAttempts: config.jobMaxAttempts,
     jobMaxDelayMs: config.jobMaxDelayMs,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createApiKey, revokeApiKey } from '@steadfast/toolkit/auth';
 import { buildTestApp, type TestApp } from '../testing.ts';
+import { criticalityOf } from '../traffic.ts';
 import { consoleVisitor, csrfOf } from './testing.ts';
 
 let app: TestApp;
@@ -135,4 +136,10 @@ test('console pages are not part of the API document', async () => {
     Object.keys(spec.paths).filter((p) => p.startsWith('/console')),
     [],
   );
+});
+
+test('the console is shed last under overload (an operator must get in), like pay and webhook intake', () => {
+  for (const url of ['/console', '/console/dependencies', '/console/dead-letters/:id/replay'])
+    assert.equal(criticalityOf({ method: 'GET', url }), 'critical');
+  assert.equal(criticalityOf({ method: 'GET', url: '/docs' }), 'sheddable');
 });

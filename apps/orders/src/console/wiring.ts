@@ -5,7 +5,11 @@
  */
 import { hostname } from 'node:os';
 import type { ApiKeyVerifier } from '@steadfast/toolkit/auth';
-import { createEgressHistory, type EgressHistory } from '@steadfast/toolkit/egress-history';
+import {
+  createEgressHistory,
+  type EgressHistory,
+  reapEgressHistory,
+} from '@steadfast/toolkit/egress-history';
 import type { Clock, IdGenerator } from '@steadfast/toolkit/ids';
 import type { BackgroundErrors } from '@steadfast/toolkit/observability';
 import type { Pool } from '@steadfast/toolkit/postgres';
@@ -15,6 +19,7 @@ import type { FastifyInstance } from 'fastify';
 import { createDependencyRows } from './dependency-rows.ts';
 import { registerConsole } from './index.ts';
 import type { TimelineView } from './page-lineage.ts';
+import { createConsoleSessions } from './sessions.ts';
 
 export interface ConsoleOptions {
   /** default on; `false`: no /console and no history written by this process */
@@ -25,6 +30,20 @@ export interface ConsoleOptions {
   instanceId?: string;
   /** an open operation older than this is stuck (default 5 min) */
   stuckAfterMs?: number;
+}
+
+export const HISTORY_RETENTION_DEFAULT_S = 7 * 86_400;
+
+/** the worker's periodic clean-up: egress history past its retention, expired console sessions */
+export async function reapConsoleState(
+  db: Pool,
+  options: { historyRetentionS: number; now: number },
+): Promise<{ history: number; sessions: number }> {
+  const history = await reapEgressHistory(db, {
+    olderThan: new Date(options.now - options.historyRetentionS * 1000),
+  });
+  const sessions = await createConsoleSessions({ db, clock: { now: () => options.now } }).reap();
+  return { history, sessions };
 }
 
 export function defaultInstanceId(role: string): string {
