@@ -54,3 +54,8 @@ export function isoTime(value: Date | string | number): string {
     .replace('T', ' ')
     .replace(/\.\d+Z$/, 'Z');
 }
+
+/** with milliseconds: a timeline's steps are often within one second */
+export function isoTimeMs(value: Date | string | number): string {
+  return new Date(value).toISOString().replace('T', ' ');
+}

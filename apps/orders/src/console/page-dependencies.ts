@@ -64,7 +64,7 @@ function errorsTable(errors: DependencyError[], now: number): Html {
 
 export function dependenciesBody(rows: DependencyRow[], now: number): Html {
   if (rows.length === 0) return html`<p class="muted">This service has no partners configured.</p>`;
-  const summary = html`<table class="dependencies"><thead><tr><th>Partner</th><th>Breaker</th><th class="num">Budget left</th><th class="num">Attempts/s</th><th class="num">p50</th><th class="num">p99</th><th class="num">Stale serves (1 h)</th><th class="num">Failures (1 h)</th></tr></thead><tbody>${rows.map(
+  const summary = html`<table class="dependencies"><thead><tr><th>Partner</th><th>Breaker</th><th class="num">Budget left</th><th class="num">Attempts/s (last min)</th><th class="num">p50</th><th class="num">p99</th><th class="num">Stale serves (1 h)</th><th class="num">Failures (1 h)</th></tr></thead><tbody>${rows.map(
     (r) => {
       const breaker = worstBreaker(r.instances);
       const failures = Object.entries(r.lastHour)

@@ -21,7 +21,7 @@ export function workBody(work: WorkSnapshot, stuckAfterMs: number): Html {
 <table class="operations"><thead><tr><th>Operation</th><th>Kind</th><th>Status</th><th>Tenant</th><th>Resource</th><th class="num">Age</th><th>Last error</th></tr></thead><tbody>${work.operations.oldest.map(
     (o) =>
       html`<tr class="${o.stuck ? 'stuck' : ''}" data-operation="${o.id}"><td class="mono"><a href="/console/lineage?q=${encodeURIComponent(o.id)}">${o.id}</a></td><td>${o.kind}</td><td><span class="badge ${o.stuck ? 'stuck' : o.status}">${o.stuck ? `${o.status}, stuck` : o.status}</span></td><td class="mono">${o.tenantId}</td><td class="mono">${o.resource ?? ''}</td><td class="num">${age(o.ageMs)}</td><td>${o.lastError ?? ''}</td></tr>`,
-  )}</tbody></table>
+  )}${work.operations.oldest.length ? '' : html`<tr><td colspan="7" class="muted">None.</td></tr>`}</tbody></table>
 <h2>Webhook inbox</h2>
 <p>Waiting: <b>${work.inbox.pending}</b>${work.inbox.pending ? html`, the oldest for ${age(work.inbox.lagMs)}` : ''}. Failed: <b>${work.inbox.failed}</b>.</p>
 <h3>Ignored in the last day, by reason</h3>

@@ -16,9 +16,9 @@ import type { Pool } from '@steadfast/toolkit/postgres';
 import type { ProblemRegistry } from '@steadfast/toolkit/problems';
 import type { DependencyClient } from '@steadfast/toolkit/resilience';
 import type { FastifyInstance } from 'fastify';
+import { buildTimeline } from '../lineage/timeline.ts';
 import { createDependencyRows } from './dependency-rows.ts';
 import { registerConsole } from './index.ts';
-import type { TimelineView } from './page-lineage.ts';
 import { createConsoleSessions } from './sessions.ts';
 
 export interface ConsoleOptions {
@@ -77,7 +77,6 @@ export async function registerOperationsConsole(
     verifier: ApiKeyVerifier;
     clients: readonly DependencyClient[];
     options?: ConsoleOptions;
-    timeline?: (query: string, now: number) => Promise<TimelineView>;
   },
 ): Promise<void> {
   if (deps.options?.enabled === false) return;
@@ -92,7 +91,7 @@ export async function registerOperationsConsole(
       clients: deps.clients,
       instanceId: deps.options?.instanceId ?? defaultInstanceId('web'),
     }),
-    timeline: deps.timeline,
+    timeline: (query, now) => buildTimeline(deps.db, { query, now: new Date(now) }),
     stuckAfterMs: deps.options?.stuckAfterMs,
   });
 }
