@@ -22,6 +22,7 @@ export function renderBanner(input: BannerInput): string {
     `  API reference  ${apiUrl}/docs`,
     `  Problem types  ${apiUrl}/problems`,
     `  Health         ${apiUrl}/healthz   ${apiUrl}/readyz   ${apiUrl}/metrics`,
+    `  Console        ${apiUrl}/console   (sign in with the operator key)`,
     `  Tenant key     ${demoApiKey}   (the demo tenant's data)`,
     `  Operator key   ${input.demoOperatorKey}   (operator routes; nobody's tenant)`,
     `  Data           ${input.dataDir}`,
