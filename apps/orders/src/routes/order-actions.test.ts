@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { nextStatus, ORDER_STATUSES, type OrderAction, type OrderStatus } from '../domain/state-machine.ts';
+import { ORDER_STATUSES, type OrderStatus } from '../domain/state-machine.ts';
 import { buildTestApp, createOrder, type TestApp } from '../testing.ts';
 import { CLIENT_ACTIONS } from './order-actions.ts';
 
@@ -21,10 +21,29 @@ function act(id: string, action: string, headers: Record<string, string> = {}, a
   return app.inject({ method: 'POST', url: `/v1/orders/${id}/${action}`, headers, apiKey });
 }
 
+/** The state machine written out (never read from the code under test): status → action → next status. */
+const NEXT: Record<OrderStatus, Record<string, OrderStatus>> = {
+  draft: { submit: 'submitted', cancel: 'canceled' },
+  submitted: { approve: 'approved', cancel: 'canceled', reopen: 'draft' },
+  approved: { cancel: 'canceled', pay: 'payment_pending' },
+  payment_pending: {},
+  paid: {},
+  canceled: { reopen: 'draft' },
+};
+/** what a 409 lists as allowed, in the order the API gives them */
+const ALLOWED: Record<OrderStatus, string[]> = {
+  draft: ['submit', 'cancel'],
+  submitted: ['approve', 'cancel', 'reopen'],
+  approved: ['cancel', 'pay'],
+  payment_pending: [],
+  paid: [],
+  canceled: ['reopen'],
+};
+
 describe('every (status × action) pair follows the state machine', () => {
   for (const status of ORDER_STATUSES) {
     for (const action of CLIENT_ACTIONS) {
-      const to = nextStatus(status, action);
+      const to = NEXT[status][action];
       test(`${status} + ${action} → ${to ?? '409'}`, async () => {
         const id = await orderIn(status);
         const response = await act(id, action);
@@ -39,10 +58,7 @@ describe('every (status × action) pair follows the state machine', () => {
           assert.equal(problem.type, '/problems/invalid-transition');
           assert.equal(problem.category, 'conflict');
           assert.equal(problem.currentStatus, status);
-          assert.deepEqual(
-            problem.allowedActions,
-            [...CLIENT_ACTIONS, 'pay'].filter((a) => nextStatus(status, a as OrderAction)),
-          );
+          assert.deepEqual(problem.allowedActions, ALLOWED[status]);
           const { rows } = await app.db.pool.query('SELECT status, version FROM orders WHERE id = $1', [id]);
           assert.deepEqual(rows[0], { status, version: 1 });
         }
