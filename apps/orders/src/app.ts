@@ -55,6 +55,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { type ConsoleOptions, createProcessHistory, registerOperationsConsole } from './console/wiring.ts';
 import { createLocalPriceList, type PriceSource } from './domain/pricing.ts';
 import { createOrdersLineage, registerLineage } from './lineage/wiring.ts';
+import { registerWorkGauges } from './metrics.ts';
 import { createPartners, type Partners, type PartnerTuning, type PartnerUrls } from './partners/index.ts';
 import { createRecommendationsAdapter } from './partners/recommendations.ts';
 import { orderProblems } from './problems.ts';
@@ -291,6 +292,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     { verifier },
   );
   const webhookMetrics = createWebhookMetrics(metrics.registry);
+  // outbox, inbox, operations, dead letters, workers: gauges read when scraped
+  registerWorkGauges({ registry: metrics.registry, db: deps.db, errors, console: deps.console });
   if (deps.webhooks) {
     await registerWebhookIntake(server, {
       source: 'payments',

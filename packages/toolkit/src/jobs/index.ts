@@ -7,7 +7,7 @@ export { closeDeadLetter, findDeadLetter, insertDeadLetter, listDeadLetters } fr
 export type { EnqueueOptions } from './enqueue.ts';
 export { CRASH_RERUNS, enqueueJob } from './enqueue.ts';
 export type { JobMetrics } from './metrics.ts';
-export { createJobMetrics } from './metrics.ts';
+export { createDeadLetterMetrics, createJobMetrics } from './metrics.ts';
 export { jobsMigrations } from './migrations.ts';
 export type { JobRunner, JobRunnerOptions } from './runner.ts';
 export { createJobRunner, migrateJobs } from './runner.ts';

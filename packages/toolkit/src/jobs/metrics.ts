@@ -1,6 +1,6 @@
 /** Job metrics on the app's registry: queue depth, durations, retries, dead letters by task. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { registerOnce } from '../observability/index.ts';
+import { type BackgroundErrors, createQueryGauge, registerOnce } from '../observability/index.ts';
 import type { Queryable } from '../postgres/index.ts';
 
 export function createJobMetrics(registry: Registry, db: Queryable) {
@@ -64,3 +64,47 @@ export function createJobMetrics(registry: Registry, db: Queryable) {
 }
 
 export type JobMetrics = ReturnType<typeof createJobMetrics>;
+
+/**
+ * Gauges read when scraped (one query each, none per request): the dead
+ * letters nobody has replayed or discarded yet, and the worker processes whose
+ * heartbeat is fresh — computed from the database, so a web process reports
+ * them even when every worker is gone.
+ */
+export function createDeadLetterMetrics(options: {
+  registry: Registry;
+  db: Queryable;
+  errors: BackgroundErrors;
+  /** a heartbeat older than this is a dead worker (default 30 s, as the runner's) */
+  workerDeadAfterS?: number;
+}) {
+  const { registry, db, errors } = options;
+  const open = createQueryGauge({
+    registry,
+    errors,
+    name: 'steadfast_dead_letters_open',
+    help: 'Dead letters waiting for an operator (neither replayed nor discarded), by task',
+    labelNames: ['task'],
+    read: async () => {
+      const { rows } = await db.query<{ task: string; n: number }>(
+        `SELECT task, count(*)::int AS n FROM dead_letters WHERE status = 'dead' GROUP BY task`,
+      );
+      return rows.map((row) => ({ labels: { task: row.task }, value: row.n }));
+    },
+  });
+  const workersAlive = createQueryGauge({
+    registry,
+    errors,
+    name: 'steadfast_workers_alive',
+    help: 'Worker processes whose heartbeat is younger than the dead-after threshold',
+    read: async () => {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(DISTINCT process_id)::int AS n FROM worker_heartbeats
+         WHERE last_seen_at > now() - make_interval(secs => $1)`,
+        [options.workerDeadAfterS ?? 30],
+      );
+      return [{ value: rows[0].n }];
+    },
+  });
+  return { open, workersAlive };
+}

@@ -6,7 +6,7 @@ import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HIDDEN_FROM_OPENAPI } from '../problems/index.ts';
-import type { HttpMetrics } from './metrics.ts';
+import { type HttpMetrics, routeLabel } from './metrics.ts';
 import { parseTraceparent, type TraceContext } from './request-id.ts';
 import { activeTraceparent, formatTraceparent, parentContext } from './tracing.ts';
 
@@ -100,7 +100,11 @@ async function observabilityPlugin(app: FastifyInstance, options: ObservabilityO
     const route = request.routeOptions.url ?? 'unmatched';
     const durationMs = Math.round(reply.elapsedTime * 100) / 100;
     metrics.httpDuration.observe(
-      { method: request.method, route, status: String(reply.statusCode) },
+      {
+        method: request.method,
+        route: routeLabel(request.routeOptions.url),
+        status: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
     request.log.info(

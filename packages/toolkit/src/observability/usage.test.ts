@@ -124,7 +124,7 @@ describe('metrics', () => {
           response.body,
         )?.[1],
       );
-    assert.ok(count('method="GET",route="/items/:id",status="200"') >= 2);
+    assert.ok(count('method="GET",route="/items/{id}",status="200"') >= 2);
     assert.ok(count('method="GET",route="unmatched",status="404"') >= 1);
     assert.doesNotMatch(response.body, /no\/such\/path/);
   });

@@ -8,6 +8,8 @@ export {
   publicOperation,
   sendOperation,
 } from './http.ts';
+export type { OperationMetrics } from './metrics.ts';
+export { createOperationMetrics, STUCK_AFTER_DEFAULT_MS } from './metrics.ts';
 export { operationsMigrations } from './migrations.ts';
 export type { Operation, OperationStatus } from './store.ts';
 export {

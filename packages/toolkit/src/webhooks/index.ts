@@ -3,8 +3,8 @@ export type { HandlerOutcome, InboxProcessorOptions, InboxRow } from './inbox.ts
 export { createInboxProcessor, reapInbox, requeueInboxRow } from './inbox.ts';
 export type { IntakeOptions } from './intake.ts';
 export { registerWebhookIntake } from './intake.ts';
-export type { WebhookMetrics } from './metrics.ts';
-export { createWebhookMetrics } from './metrics.ts';
+export type { WebhookInboxMetrics, WebhookMetrics } from './metrics.ts';
+export { createWebhookInboxMetrics, createWebhookMetrics } from './metrics.ts';
 export { webhooksMigrations } from './migrations.ts';
 export { webhookProblems } from './problems.ts';
 export type { Verdict, WebhookVerifier } from './verify.ts';

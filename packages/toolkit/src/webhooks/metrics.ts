@@ -1,6 +1,7 @@
-/** Webhook metrics: deliveries received / duplicated / rejected, and processing lag. */
+/** Webhook metrics: deliveries received / duplicated / rejected, processing lag, and the inbox's backlog. */
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { registerOnce } from '../observability/index.ts';
+import { type BackgroundErrors, createQueryGauge, registerOnce } from '../observability/index.ts';
+import type { Queryable } from '../postgres/index.ts';
 
 export function createWebhookMetrics(registry: Registry) {
   return {
@@ -53,3 +54,59 @@ export function createWebhookMetrics(registry: Registry) {
 }
 
 export type WebhookMetrics = ReturnType<typeof createWebhookMetrics>;
+
+/**
+ * The inbox's backlog, read when scraped (one query each, none per delivery):
+ * deliveries waiting to be processed, the age of the oldest one (the lag an
+ * operator pages on) and deliveries that failed, by source.
+ */
+export function createWebhookInboxMetrics(options: {
+  registry: Registry;
+  db: Queryable;
+  errors: BackgroundErrors;
+}) {
+  const { registry, db, errors } = options;
+  const pending = createQueryGauge({
+    registry,
+    errors,
+    name: 'steadfast_webhook_inbox_pending',
+    help: 'Verified deliveries in the inbox not processed yet, by source',
+    labelNames: ['source'],
+    read: async () => {
+      const { rows } = await db.query<{ source: string; n: number }>(
+        `SELECT source, count(*)::int AS n FROM webhook_inbox WHERE status = 'received' GROUP BY source`,
+      );
+      return rows.map((row) => ({ labels: { source: row.source }, value: row.n }));
+    },
+  });
+  const lag = createQueryGauge({
+    registry,
+    errors,
+    name: 'steadfast_webhook_inbox_lag_seconds',
+    help: 'Age of the oldest unprocessed delivery in the inbox, by source (no sample when none waits)',
+    labelNames: ['source'],
+    read: async () => {
+      const { rows } = await db.query<{ source: string; age: number }>(
+        `SELECT source, extract(epoch FROM now() - min(received_at))::float8 AS age
+         FROM webhook_inbox WHERE status = 'received' GROUP BY source`,
+      );
+      return rows.map((row) => ({ labels: { source: row.source }, value: Math.max(0, row.age) }));
+    },
+  });
+  const failed = createQueryGauge({
+    registry,
+    errors,
+    name: 'steadfast_webhook_inbox_failed',
+    help: 'Deliveries kept in the inbox as failed (unusable or out of attempts), by source',
+    labelNames: ['source'],
+    read: async () => {
+      const { rows } = await db.query<{ source: string; n: number }>(
+        `SELECT source, count(*)::int AS n FROM webhook_inbox WHERE status = 'failed' GROUP BY source`,
+      );
+      return rows.map((row) => ({ labels: { source: row.source }, value: row.n }));
+    },
+  });
+  return { pending, lag, failed };
+}
+
+export type WebhookInboxMetrics = ReturnType<typeof createWebhookInboxMetrics>;
