@@ -4,7 +4,7 @@ import { createFaultPoints } from '@steadfast/toolkit/faults';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
 import { createLogger, startTracing } from '@steadfast/toolkit/observability';
 import Fastify from 'fastify';
-import { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import { migrateApp } from '../migrations.ts';
 import { createPartners } from '../partners/index.ts';
@@ -20,6 +20,7 @@ export async function runWorker(config: Config): Promise<number> {
   const db = await openDatabase(config, logger, { role: 'tool' });
   await migrateApp(db.pool);
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry }); // this worker's process_* and nodejs_*, standard names
   const clock = { now: () => Date.now() };
   const partners = createPartners(config.partners, { log: logger, registry, clock, tracer: tracing?.tracer });
   const worker = createOrdersWorker({
