@@ -5,6 +5,7 @@
  * Prometheus load, and the metric names follow Prometheus' conventions.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { type RunningSandbox, startSandbox } from '@steadfast/sandbox';
@@ -209,6 +210,19 @@ describe('docs/ops/alerts.yml', () => {
       assert.ok(anchors.has(anchor), `${rule.alert}: no section #${anchor} in ${path}`);
     }
     assert.equal(new Set(rules.map((r) => r.alert)).size, rules.length, 'alert names are unique');
+  });
+
+  const promtool = (process.env.PATH ?? '')
+    .split(':')
+    .map((dir) => `${dir}/promtool`)
+    .find((file) => existsSync(file));
+  test('promtool accepts the rules', { skip: promtool ? false : 'promtool is not installed' }, () => {
+    const output = execFileSync(promtool as string, [
+      'check',
+      'rules',
+      new URL('docs/ops/alerts.yml', ROOT).pathname,
+    ]);
+    assert.match(output.toString(), new RegExp(`SUCCESS: ${rules.length} rules found`));
   });
 
   test('the alerts an operator pages on are there', () => {
