@@ -106,6 +106,7 @@ describe('the app schema', () => {
         'egress-history/0001_egress_history',
         'operations/0003_operations_open',
         'orders/0004_console',
+        'orders/0005_order_customer',
       ];
       assert.equal(rows[0].n, appMigrations().length - afterSplit.length, 'adopted, none re-run');
       assert.deepEqual(await pendingMigrations(legacy.pool, appMigrations()), []);
@@ -125,6 +126,14 @@ describe('the app schema', () => {
           is_nullable: 'YES',
           column_default: null,
         });
+      // the order's customer (orders/0005, expand step)
+      before.columns.push({
+        table_name: 'orders',
+        column_name: 'customer',
+        data_type: 'jsonb',
+        is_nullable: 'YES',
+        column_default: null,
+      });
       // operators, and the key's owner, name and expiry (auth/0002): as a fresh database has them
       const fresh = await schemaOf(template.pool);
       // tables created after the split (operators, rate limits, lineage, history, console): as fresh has them

@@ -12,6 +12,12 @@ export interface OrderItem extends OrderItemInput {
   amount: number;
 }
 
+/** Who the order is for; either part may be unknown. */
+export interface Customer {
+  email: string | null;
+  name: string | null;
+}
+
 export interface Order {
   id: string;
   tenantId: string;
@@ -19,7 +25,7 @@ export interface Order {
   currency: string;
   items: OrderItem[];
   totalAmount: number;
-  customerEmail: string | null;
+  customer: Customer | null;
   metadata: Record<string, string>;
   lastPaymentError: Record<string, unknown> | null;
   pricing: { asOf: string; stale: boolean };
@@ -54,4 +60,13 @@ export function mergeMetadata(
     else next[key] = value;
   }
   return next;
+}
+
+/**
+ * The customer after setting (or, with null, clearing) only the email, as a client that knows
+ * nothing but `customerEmail` does: the name is kept; nothing known at all is null.
+ */
+export function withCustomerEmail(customer: Customer | null, email: string | null): Customer | null {
+  const name = customer?.name ?? null;
+  return email === null && name === null ? null : { email, name };
 }

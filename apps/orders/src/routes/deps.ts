@@ -28,10 +28,12 @@ export interface OrderRouteDeps {
   registry: ProblemRegistry;
 }
 
-/** The public shape of an order: everything but the tenant id. */
-export function publicOrder(order: Order): Omit<Order, 'tenantId'> {
-  const { tenantId: _tenant, ...body } = order;
-  return body;
+/** The public shape of an order: everything but the tenant id; the customer still as `customerEmail`. */
+export function publicOrder(
+  order: Order,
+): Omit<Order, 'tenantId' | 'customer'> & { customerEmail: string | null } {
+  const { tenantId: _tenant, customer, ...body } = order;
+  return { ...body, customerEmail: customer?.email ?? null };
 }
 
 /** An order response with its ETag header. */

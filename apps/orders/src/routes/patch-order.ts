@@ -14,7 +14,7 @@ import {
 } from '@steadfast/toolkit/concurrency';
 import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance } from 'fastify';
-import { mergeMetadata, type Order, priceItems } from '../domain/order.ts';
+import { mergeMetadata, type Order, priceItems, withCustomerEmail } from '../domain/order.ts';
 import type { CallContext } from '../domain/pricing.ts';
 import { findOrder, type OrderChanges, updateDraft } from '../store/orders-store.ts';
 import { type OrderRouteDeps, quoteOrProblem, sendOrder } from './deps.ts';
@@ -49,7 +49,10 @@ async function applyPatch(deps: OrderRouteDeps, order: Order, patch: PatchOrderB
     currency,
     items: priced.items,
     totalAmount: priced.totalAmount,
-    customerEmail: patch.customerEmail === undefined ? order.customerEmail : patch.customerEmail,
+    customer:
+      patch.customerEmail === undefined
+        ? order.customer
+        : withCustomerEmail(order.customer, patch.customerEmail),
     metadata,
     pricing,
   };

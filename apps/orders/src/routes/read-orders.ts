@@ -6,7 +6,7 @@ import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance } from 'fastify';
 import { findOrder, listOrders } from '../store/orders-store.ts';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, pageOf } from './cursor.ts';
-import { type OrderRouteDeps, sendOrder } from './deps.ts';
+import { type OrderRouteDeps, publicOrder, sendOrder } from './deps.ts';
 import { ListOrdersQuery, OrderList, OrderParams, OrderSchema } from './schemas.ts';
 
 export function orderNotFound(id: string): ProblemError {
@@ -52,7 +52,7 @@ export function registerReadOrders(app: FastifyInstance, deps: OrderRouteDeps): 
         beforeId: cursor === undefined ? undefined : decodeCursor(cursor, 'ord'),
       });
       const page = pageOf(rows, limit);
-      return { data: page.rows.map(({ tenantId: _t, ...order }) => order), nextCursor: page.nextCursor };
+      return { data: page.rows.map(publicOrder), nextCursor: page.nextCursor };
     },
   );
 }

@@ -4,7 +4,7 @@
  * expected status and version so concurrent writers cannot both win.
  */
 import type { Queryable } from '@steadfast/toolkit/postgres';
-import type { Order, OrderItem } from '../domain/order.ts';
+import type { Customer, Order, OrderItem } from '../domain/order.ts';
 import type { OrderStatus } from '../domain/state-machine.ts';
 
 interface OrderRow {
@@ -14,7 +14,7 @@ interface OrderRow {
   currency: string;
   items: OrderItem[];
   total_amount: string;
-  customer_email: string | null;
+  customer: Customer | null;
   metadata: Record<string, string>;
   last_payment_error: Record<string, unknown> | null;
   priced_at: Date;
@@ -24,7 +24,18 @@ interface OrderRow {
   updated_at: Date;
 }
 
-const COLUMNS = `id, tenant_id, status, currency, items, total_amount, customer_email, metadata,
+/** the columns written; reads select CUSTOMER instead of customer_email */
+const INSERT_COLUMNS = `id, tenant_id, status, currency, items, total_amount, customer_email, customer, metadata,
+  last_payment_error, priced_at, pricing_stale, version, created_at, updated_at`;
+
+/**
+ * An order's customer: the `customer` column, else (a row the previous release wrote and the
+ * backfill has not reached yet) built from customer_email. Contract step: just `customer`.
+ */
+const CUSTOMER = `coalesce(customer, CASE WHEN customer_email IS NULL THEN NULL
+  ELSE jsonb_build_object('email', customer_email, 'name', NULL) END) AS customer`;
+
+const COLUMNS = `id, tenant_id, status, currency, items, total_amount, ${CUSTOMER}, metadata,
   last_payment_error, priced_at, pricing_stale, version, created_at, updated_at`;
 
 export function toOrder(row: OrderRow): Order {
@@ -35,7 +46,7 @@ export function toOrder(row: OrderRow): Order {
     currency: row.currency,
     items: row.items,
     totalAmount: Number(row.total_amount),
-    customerEmail: row.customer_email,
+    customer: row.customer && { email: row.customer.email ?? null, name: row.customer.name ?? null },
     metadata: row.metadata,
     lastPaymentError: row.last_payment_error,
     pricing: { asOf: row.priced_at.toISOString(), stale: row.pricing_stale },
@@ -43,6 +54,10 @@ export function toOrder(row: OrderRow): Order {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
+}
+
+function customerJson(customer: Customer | null): string | null {
+  return customer === null ? null : JSON.stringify({ email: customer.email, name: customer.name });
 }
 
 /**
@@ -53,9 +68,9 @@ export function toOrder(row: OrderRow): Order {
 export function insertOrderEffect(order: Order): { name: string; text: string; values: unknown[] } {
   return {
     name: 'orders.insert',
-    text: `INSERT INTO orders (${COLUMNS})
-      SELECT $1, $2, $3, $4, $5::jsonb, $6::bigint, $7, $8::jsonb, $9::jsonb, $10::timestamptz, $11::boolean,
-        $12::integer, $13::timestamptz, $14::timestamptz FROM claimed`,
+    text: `INSERT INTO orders (${INSERT_COLUMNS})
+      SELECT $1, $2, $3, $4, $5::jsonb, $6::bigint, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11::timestamptz,
+        $12::boolean, $13::integer, $14::timestamptz, $15::timestamptz FROM claimed`,
     values: [
       order.id,
       order.tenantId,
@@ -63,7 +78,9 @@ export function insertOrderEffect(order: Order): { name: string; text: string; v
       order.currency,
       JSON.stringify(order.items),
       order.totalAmount,
-      order.customerEmail,
+      // dual-write: the previous release reads customer_email
+      order.customer?.email ?? null,
+      customerJson(order.customer),
       JSON.stringify(order.metadata),
       order.lastPaymentError === null ? null : JSON.stringify(order.lastPaymentError),
       order.pricing.asOf,
@@ -107,7 +124,7 @@ export interface OrderChanges {
   currency: string;
   items: OrderItem[];
   totalAmount: number;
-  customerEmail: string | null;
+  customer: Customer | null;
   metadata: Record<string, string>;
   pricing: { asOf: string; stale: boolean };
 }
@@ -122,8 +139,8 @@ export async function updateDraft(
   now: string,
 ): Promise<Order | undefined> {
   const { rows } = await db.query<OrderRow>(
-    `UPDATE orders SET currency = $4, items = $5, total_amount = $6, customer_email = $7, metadata = $8,
-       priced_at = $9, pricing_stale = $10, version = version + 1, updated_at = $11
+    `UPDATE orders SET currency = $4, items = $5, total_amount = $6, customer_email = $7, customer = $12::jsonb,
+       metadata = $8, priced_at = $9, pricing_stale = $10, version = version + 1, updated_at = $11
      WHERE id = $1 AND tenant_id = $2 AND version = $3 AND status = 'draft'
      RETURNING ${COLUMNS}`,
     [
@@ -133,11 +150,12 @@ export async function updateDraft(
       changes.currency,
       JSON.stringify(changes.items),
       changes.totalAmount,
-      changes.customerEmail,
+      changes.customer?.email ?? null,
       JSON.stringify(changes.metadata),
       changes.pricing.asOf,
       changes.pricing.stale,
       now,
+      customerJson(changes.customer),
     ],
   );
   return rows[0] ? toOrder(rows[0]) : undefined;
