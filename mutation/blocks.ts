@@ -1,0 +1,15 @@
+/**
+ * Mutation targets: for each block, the files Stryker mutates and the tests
+ * that judge the mutants. One checked-in config per target
+ * (mutation/<block>.config.json) points here through its command.
+ */
+export interface MutationTarget {
+  /** test files, relative to the repository root */
+  tests: string[];
+  /** needs the embedded Postgres global setup */
+  postgres: boolean;
+}
+
+export const TARGETS: Record<string, MutationTarget> = {
+  resilience: { tests: ['packages/toolkit/src/resilience/*.test.ts'], postgres: false },
+};

@@ -1,0 +1,45 @@
+/**
+ * The command Stryker's command runner calls in its sandbox, once per mutant:
+ * `node mutation/test-block.ts <block>` runs the block's tests against the
+ * sandbox's (mutated) sources and exits non-zero when a test fails (= killed).
+ *
+ * The sandbox has no node_modules of its own (symlinkNodeModules: false), so
+ * bare imports resolve upwards to the repository's node_modules — except the
+ * workspace packages, whose symlinks there point at the unmutated sources:
+ * node_modules/@steadfast/toolkit is linked here to the sandbox's copy, and
+ * the toolkit's own nested node_modules to the repository's.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { TARGETS } from './blocks.ts';
+
+const block = process.argv[2];
+const target = TARGETS[block];
+if (!target) {
+  console.error(`unknown block "${block}" (known: ${Object.keys(TARGETS).join(', ')})`);
+  process.exit(2);
+}
+
+const sandbox = process.cwd();
+let repo = path.dirname(sandbox);
+while (!existsSync(path.join(repo, '.git'))) {
+  const up = path.dirname(repo);
+  if (up === repo) throw new Error('mutation/test-block.ts must run in a sandbox inside the repository');
+  repo = up;
+}
+function link(at: string, to: string) {
+  if (existsSync(at) || !existsSync(to)) return;
+  mkdirSync(path.dirname(at), { recursive: true });
+  symlinkSync(to, at);
+}
+link(path.join(sandbox, 'node_modules/@steadfast/toolkit'), path.join(sandbox, 'packages/toolkit'));
+link(path.join(sandbox, 'packages/toolkit/node_modules'), path.join(repo, 'packages/toolkit/node_modules'));
+
+const args = ['--test', '--test-isolation=none'];
+if (target.postgres) args.push('--test-global-setup=apps/orders/src/test-setup.ts');
+const run = spawnSync(process.execPath, [...args, ...target.tests], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: { ...process.env, NODE_OPTIONS: '--conditions=steadfast-source' },
+});
+process.exit(run.status ?? 1);
