@@ -22,6 +22,7 @@ import {
 import type { Registry } from 'prom-client';
 import { problemRegistry } from './app.ts';
 import { createProcessHistory, HISTORY_RETENTION_DEFAULT_S, reapConsoleState } from './console/wiring.ts';
+import { BACKFILL_ORDER_CUSTOMER_TASK, createOrderCustomerBackfill } from './jobs/backfill-order-customer.ts';
 import { notificationDeliverer } from './jobs/notifications.ts';
 import { takePaymentTask } from './jobs/take-payment.ts';
 import { createOrdersLineage, LINEAGE_RETENTION_DEFAULT_S, reapOrdersLineage } from './lineage/wiring.ts';
@@ -104,6 +105,8 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
       abandonAfterS: reconcile.abandonAfterS,
       onCorrection: (outcome) => corrections.inc({ outcome }),
     });
+  // expand-contract of the order's customer (docs/evolution.md): until every row has one
+  const backfill = createOrderCustomerBackfill({ db: pool, log, registry: options.registry });
   const runner = createJobRunner({
     pool,
     log,
@@ -132,6 +135,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
         },
       },
       { name: 'reconcile-payments', maxAttempts: 1, run: async () => void (await sweep()) },
+      backfill.task,
       {
         // POST /v1/reconciliations: one run now, reported on its operation
         name: 'reconcile-now',
@@ -161,6 +165,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
     periodic: [
       { task: 'reap-finished', everyMs: 60_000 },
       { task: 'reconcile-payments', everyMs: reconcile.intervalS * 1000 },
+      { task: BACKFILL_ORDER_CUSTOMER_TASK, everyMs: 60_000 },
     ],
   });
   const dispatcher = createOutboxDispatcher({
@@ -234,5 +239,6 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
     dispatcher,
     inbox,
     sweep,
+    backfill,
   };
 }
