@@ -44,6 +44,7 @@ import {
 } from '@steadfast/toolkit/problems';
 import { rateLimitProblems } from '@steadfast/toolkit/rate-limits';
 import { dependencyProblems } from '@steadfast/toolkit/resilience';
+import { versioningProblems } from '@steadfast/toolkit/versioning';
 import {
   createWebhookMetrics,
   createWebhookVerifier,
@@ -140,6 +141,7 @@ export function problemRegistry(): ProblemRegistry {
     webhookProblems,
     rateLimitProblems,
     loadSheddingProblems,
+    versioningProblems,
     orderProblems,
   );
 }
