@@ -208,18 +208,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await server.register(jsonBody);
   await server.register(observability, { metrics, tracer: deps.tracer });
+  // one throttle of failed authentications per process: API keys on /v1 and console sign-ins
+  const authFailures = deps.authFailures
+    ? createAuthFailureThrottle({
+        maxFailures: deps.authFailures.max,
+        windowS: deps.authFailures.windowS,
+        clock,
+      })
+    : undefined;
   await server.register(apiKeyAuth, {
     verifier,
     protectedPrefixes: ['/v1/'],
     // a revoked or rotated key is refused by every instance at once, not after the cache TTL
     keyChanges: { pool: deps.db, errors },
-    failures: deps.authFailures
-      ? createAuthFailureThrottle({
-          maxFailures: deps.authFailures.max,
-          windowS: deps.authFailures.windowS,
-          clock,
-        })
-      : undefined,
+    failures: authFailures,
     registry: metrics.registry,
   });
   const lineageDeps = { db: deps.db, log: deps.logger, errors, registry: metrics.registry };
@@ -315,6 +317,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     verifier,
     clients: partners?.clients ?? [],
     options: deps.console,
+    authFailures,
   });
   await registerApiReference(server);
 

@@ -14,8 +14,10 @@ import { type Actor, writeAudit } from './audit.ts';
 
 export interface BulkFilter {
   task: string;
-  /** dead letters that last failed at or after this time */
+  /** dead letters that last failed at or after this time … */
   since: Date;
+  /** … and at or before this one (when the operator saw the count) */
+  until: Date;
 }
 
 /** at most this many dead letters per bulk replay (ask again for the rest) */
@@ -70,17 +72,19 @@ export function createDeadLetterActions(deps: { ids: IdGenerator; registry: Prob
     /** how many open dead letters a bulk replay with this filter would run now */
     async countBulk(db: Queryable, filter: BulkFilter): Promise<number> {
       const { rows } = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM dead_letters WHERE status = 'dead' AND task = $1 AND last_failed_at >= $2`,
-        [filter.task, filter.since],
+        `SELECT count(*)::int AS n FROM dead_letters
+          WHERE status = 'dead' AND task = $1 AND last_failed_at >= $2 AND last_failed_at <= $3`,
+        [filter.task, filter.since, filter.until],
       );
       return rows[0].n;
     },
     /** replay every open dead letter of the filter (operators only: every tenant), up to BULK_REPLAY_MAX */
     async replayBulk(tx: PoolClient, filter: BulkFilter, actor: Actor): Promise<DeadLetter[]> {
       const { rows } = await tx.query<{ id: string }>(
-        `SELECT id FROM dead_letters WHERE status = 'dead' AND task = $1 AND last_failed_at >= $2
-          ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
-        [filter.task, filter.since, BULK_REPLAY_MAX],
+        `SELECT id FROM dead_letters
+          WHERE status = 'dead' AND task = $1 AND last_failed_at >= $2 AND last_failed_at <= $3
+          ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED`,
+        [filter.task, filter.since, filter.until, BULK_REPLAY_MAX],
       );
       const replayed: DeadLetter[] = [];
       for (const { id } of rows) {
@@ -91,6 +95,7 @@ export function createDeadLetterActions(deps: { ids: IdGenerator; registry: Prob
       }
       await writeAudit(tx, actor, 'dead-letter.replay-bulk', filter.task, {
         since: filter.since.toISOString(),
+        until: filter.until.toISOString(),
         count: replayed.length,
         ids: replayed.slice(0, 50).map((l) => l.id),
       });

@@ -28,6 +28,13 @@ export const FLASHES: Record<string, (id: string) => Flash> = {
   'reason-needed': () => ({ kind: 'error', text: 'A reason is needed to discard a dead letter.' }),
 };
 
+/** the message a redirect named: only a known code, and only an id-shaped value (never free text from a URL) */
+export function flashOf(code: string | undefined, id: string | undefined): Flash | undefined {
+  if (!code || !Object.hasOwn(FLASHES, code)) return undefined;
+  const value = id && /^(dl_[A-Za-z0-9]{1,60}|\d{1,6})$/.test(id) ? id : '';
+  return FLASHES[code](value);
+}
+
 /** console routes are not part of the API: hidden from the OpenAPI document */
 export const ROUTE_OPTIONS = { schema: HIDDEN_FROM_OPENAPI };
 
@@ -51,7 +58,7 @@ export function renderPage(
 ): FastifyReply {
   const session = sessionOf(request);
   const q = request.query as Form;
-  const flash = q.done ? FLASHES[q.done]?.(q.id ?? '') : q.error ? FLASHES[q.error]?.(q.id ?? '') : undefined;
+  const flash = flashOf(q.done ?? q.error, q.id);
   return sendHtml(
     reply,
     page({ title, section, operatorName: session.operatorName, csrfToken: session.csrfToken, flash, body }),

@@ -125,7 +125,9 @@ export function registerDeadLetterPages(
     if (!task || !since || Number.isNaN(since.getTime()))
       return reply.code(303).header('location', '/console/dead-letters?error=invalid').send();
     if (form.confirm !== 'yes') {
-      const count = await actions.countBulk(deps.db, { task, since });
+      // the count is of what failed up to now: the confirmed replay takes exactly those, not later ones
+      const until = new Date(deps.clock.now());
+      const count = await actions.countBulk(deps.db, { task, since, until });
       if (count === 0)
         return reply.code(303).header('location', `/console/dead-letters?error=nothing&task=${task}`).send();
       return renderPage(
@@ -136,14 +138,20 @@ export function registerDeadLetterPages(
         bulkConfirmBody({
           task,
           since: sinceText,
+          until: until.toISOString(),
           count,
           csrf: sessionOf(request).csrfToken,
           max: BULK_REPLAY_MAX,
         }),
       );
     }
+    const until = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(form.until ?? '')
+      ? new Date(form.until as string)
+      : undefined;
+    if (!until || Number.isNaN(until.getTime()))
+      return reply.code(303).header('location', '/console/dead-letters?error=invalid').send();
     const replayed = await withTransaction(deps.db, (tx) =>
-      actions.replayBulk(tx, { task, since }, consoleActor(request)),
+      actions.replayBulk(tx, { task, since, until }, consoleActor(request)),
     );
     if (replayed.length === 0)
       return reply.code(303).header('location', `/console/dead-letters?error=nothing&task=${task}`).send();

@@ -130,19 +130,30 @@ test('bulk replay: counts the matching ones, asks for confirmation, then replays
   });
   assert.equal(confirm.statusCode, 200);
   assert.match(confirm.body, /data-count="2"/);
+  assert.match(confirm.body, / UTC<\/b>/);
   for (const id of [...recent, old, otherTask])
     assert.equal(await statusOf(id), 'dead', 'nothing replayed before confirming');
+  // one more fails while the operator reads the count: it is not part of what was confirmed
+  const later = await deadLetter('take-payment');
+  await app.db.pool.query(
+    "UPDATE dead_letters SET last_failed_at = now() + interval '1 second' WHERE id = $1",
+    [later],
+  );
+  const until = /name="until" value="([^"]+)"/.exec(confirm.body)?.[1] ?? '';
+  assert.match(until, /^\d{4}-\d{2}-\d{2}T/);
 
   const done = await visitor.post('/console/dead-letters/bulk-replay', {
     _csrf: visitor.lastCsrf ?? '',
     task: 'take-payment',
     since,
+    until,
     confirm: 'yes',
   });
   assert.equal(done.headers.location, '/console/dead-letters?done=bulk&id=2&task=take-payment');
-  assert.deepEqual(await Promise.all([...recent, old, otherTask].map(statusOf)), [
+  assert.deepEqual(await Promise.all([...recent, old, otherTask, later].map(statusOf)), [
     'replayed',
     'replayed',
+    'dead',
     'dead',
     'dead',
   ]);
@@ -152,6 +163,7 @@ test('bulk replay: counts the matching ones, asks for confirmation, then replays
   assert.equal(entry.detail.count, 2);
   assert.deepEqual([...entry.detail.ids].sort(), [...recent].sort());
 
+  await app.db.pool.query("UPDATE dead_letters SET status = 'discarded' WHERE id = $1", [later]);
   const nothing = await visitor.post('/console/dead-letters/bulk-replay', {
     _csrf: visitor.lastCsrf ?? '',
     task: 'take-payment',
@@ -191,4 +203,29 @@ test('an API replay by an operator or a tenant is audited too, with who and how'
   );
   const page = await visitor.get('/console/audit');
   assert.match(page.body, new RegExp(`tenant:${app.tenant.tenantId}`));
+});
+
+test('no console action changes anything without the session CSRF token (missing or wrong)', async () => {
+  const id = await deadLetter('take-payment');
+  const since = new Date(Date.now() - 3600_000).toISOString().slice(0, 16);
+  const forms: Array<[string, Record<string, string>]> = [
+    [`/console/dead-letters/${id}/replay`, {}],
+    [`/console/dead-letters/${id}/discard`, { reason: 'x' }],
+    ['/console/dead-letters/bulk-replay', { task: 'take-payment', since }],
+    [
+      '/console/dead-letters/bulk-replay',
+      { task: 'take-payment', since, until: new Date().toISOString(), confirm: 'yes' },
+    ],
+    ['/console/sign-out', {}],
+  ];
+  for (const [url, form] of forms) {
+    for (const token of [undefined, 'wrong-token']) {
+      const answer = await visitor.post(url, token === undefined ? form : { ...form, _csrf: token });
+      assert.equal(answer.statusCode, 403, `${url} with ${token ?? 'no token'}`);
+    }
+  }
+  assert.equal(await statusOf(id), 'dead');
+  assert.equal(await jobsWithKey(`replay:${id}`), 0);
+  assert.deepEqual(await audit(), []);
+  assert.equal((await visitor.get('/console/audit')).statusCode, 200, 'still signed in');
 });

@@ -13,9 +13,11 @@ export function createDependencyRows(deps: {
   db: Queryable;
   clients: readonly DependencyClient[];
   instanceId: string;
+  /** an instance silent for longer is stale (three of its write intervals) */
+  staleAfterMs: number;
 }): (now: number) => Promise<DependencyRow[]> {
   return async (now) => {
-    const view = await readEgressHistory(deps.db, { now, minutes: 60 });
+    const view = await readEgressHistory(deps.db, { now, minutes: 60, staleAfterMs: deps.staleAfterMs });
     const byName = new Map(view.dependencies.map((d) => [d.dependency, d]));
     const names = [...new Set([...deps.clients.map((c) => c.name), ...byName.keys()])].sort();
     return names.map((name) => {

@@ -4,8 +4,12 @@
  * text a tenant or a partner wrote can become markup.
  */
 
-export interface Html {
-  readonly __html: string;
+/** markup built by `html` or `trusted`: a class, so no object from data (a JSONB value) can pass for one */
+export class Html {
+  readonly markup: string;
+  constructor(markup: string) {
+    this.markup = markup;
+  }
 }
 
 const ESCAPES: Record<string, string> = {
@@ -23,19 +27,19 @@ export function escapeHtml(value: string): string {
 function render(value: unknown): string {
   if (value === undefined || value === null || value === false) return '';
   if (Array.isArray(value)) return value.map(render).join('');
-  if (typeof value === 'object' && '__html' in (value as object)) return (value as Html).__html;
+  if (value instanceof Html) return value.markup;
   return escapeHtml(String(value));
 }
 
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let out = strings[0];
   for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1];
-  return { __html: out };
+  return new Html(out);
 }
 
 /** markup built by this module's callers from constants only (never user text) */
 export function trusted(markup: string): Html {
-  return { __html: markup };
+  return new Html(markup);
 }
 
 /** `2 min`, `3 h`: an age a person reads at a glance */

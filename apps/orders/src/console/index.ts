@@ -5,7 +5,7 @@
  * token, and a POST without it changes nothing. Pages are server-rendered
  * HTML with one stylesheet and inline SVG charts: no script, no build step.
  */
-import type { ApiKeyVerifier } from '@steadfast/toolkit/auth';
+import type { ApiKeyVerifier, AuthFailureThrottle } from '@steadfast/toolkit/auth';
 import type { Clock, IdGenerator } from '@steadfast/toolkit/ids';
 import type { Pool } from '@steadfast/toolkit/postgres';
 import type { ProblemRegistry } from '@steadfast/toolkit/problems';
@@ -29,6 +29,8 @@ export interface ConsoleDeps {
   ids: IdGenerator;
   registry: ProblemRegistry;
   verifier: ApiKeyVerifier;
+  /** failed sign-ins count against the client address like failed API keys (429 page beyond the limit) */
+  authFailures?: AuthFailureThrottle;
   /** the dependencies as the whole deployment saw them (per-minute history + each instance's state) */
   dependencies: (now: number) => Promise<DependencyRow[]>;
   /** the lineage timeline of a request id, idempotency key, order id or operation id */
@@ -92,7 +94,12 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
       request.consoleSession = session;
     });
 
-    registerSignIn(scope, { db: deps.db, verifier: deps.verifier, sessions });
+    registerSignIn(scope, {
+      db: deps.db,
+      verifier: deps.verifier,
+      sessions,
+      authFailures: deps.authFailures,
+    });
     registerDeadLetterPages(scope, { db: deps.db, clock: deps.clock, actions });
     scope.get('/console/dependencies', ROUTE_OPTIONS, async (request, reply) => {
       const now = deps.clock.now();

@@ -20,7 +20,7 @@ function shell(title: string, body: Html): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} — Steadfast console</title><link rel="stylesheet" href="/console/assets/console.css"></head>
-<body>${body}</body></html>`.__html;
+<body>${body}</body></html>`.markup;
 }
 
 export function flashBox(flash: Flash | undefined): Html {

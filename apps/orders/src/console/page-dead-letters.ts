@@ -61,11 +61,12 @@ ${
 export function bulkConfirmBody(options: {
   task: string;
   since: string;
+  until: string;
   count: number;
   csrf: string;
   max: number;
 }): Html {
-  return html`<p>Replay <b data-count="${options.count}">${options.count}</b> open dead letter${options.count === 1 ? '' : 's'} of task <b>${options.task}</b> that failed since <b>${options.since}</b>${options.count > options.max ? html` (the first ${options.max}; ask again for the rest)` : ''}?</p>
-<form method="post" action="/console/dead-letters/bulk-replay">${csrfField(options.csrf)}<input type="hidden" name="task" value="${options.task}"><input type="hidden" name="since" value="${options.since}"><input type="hidden" name="confirm" value="yes">
+  return html`<p>Replay <b data-count="${options.count}">${options.count}</b> open dead letter${options.count === 1 ? '' : 's'} of task <b>${options.task}</b> that failed between <b>${options.since.replace('T', ' ')} UTC</b> and <b>${isoTime(options.until)}</b> (when you counted)${options.count > options.max ? html` (the first ${options.max}; ask again for the rest)` : ''}?</p>
+<form method="post" action="/console/dead-letters/bulk-replay">${csrfField(options.csrf)}<input type="hidden" name="task" value="${options.task}"><input type="hidden" name="since" value="${options.since}"><input type="hidden" name="until" value="${options.until}"><input type="hidden" name="confirm" value="yes">
 <button type="submit" class="primary" data-action="confirm-bulk">Replay ${options.count}</button> <a href="/console/dead-letters?task=${encodeURIComponent(options.task)}">Cancel</a></form>`;
 }

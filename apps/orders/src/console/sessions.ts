@@ -53,10 +53,15 @@ export function createConsoleSessions(options: ConsoleSessionsOptions) {
   const maxAgeMs = options.maxAgeMs ?? 8 * 3600_000;
   return {
     ttlMs,
-    async open(operatorId: string, keyId: string): Promise<{ token: string; csrfToken: string }> {
+    /** `tx`: the caller's transaction (the sign-in and its audit row together) */
+    async open(
+      operatorId: string,
+      keyId: string,
+      tx: Queryable = db,
+    ): Promise<{ token: string; csrfToken: string }> {
       const token = newToken(random);
       const csrfToken = newToken(random);
-      await db.query(
+      await tx.query(
         `INSERT INTO console_sessions (token_hash, operator_id, key_id, csrf_token, created_at, expires_at)
          VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), to_timestamp($6 / 1000.0))`,
         [hash(token), operatorId, keyId, csrfToken, clock.now(), clock.now() + ttlMs],
@@ -107,8 +112,8 @@ export function createConsoleSessions(options: ConsoleSessionsOptions) {
         renewed,
       };
     },
-    async close(token: string): Promise<void> {
-      await db.query('DELETE FROM console_sessions WHERE token_hash = $1', [hash(token)]);
+    async close(token: string, tx: Queryable = db): Promise<void> {
+      await tx.query('DELETE FROM console_sessions WHERE token_hash = $1', [hash(token)]);
     },
     /** expired sessions, for the periodic clean-up */
     async reap(): Promise<number> {

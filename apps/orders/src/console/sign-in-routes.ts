@@ -1,7 +1,7 @@
 /** Signing in with an operator key (a tenant key is refused), signing out, and the stylesheet. */
 import { readFileSync } from 'node:fs';
-import type { ApiKeyVerifier } from '@steadfast/toolkit/auth';
-import type { Pool } from '@steadfast/toolkit/postgres';
+import type { ApiKeyVerifier, AuthFailureThrottle } from '@steadfast/toolkit/auth';
+import { type Pool, withTransaction } from '@steadfast/toolkit/postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { writeAudit } from '../admin/audit.ts';
 import { consoleActor, type Form, isSecure, ROUTE_OPTIONS, sendHtml } from './context.ts';
@@ -20,7 +20,7 @@ const CSS = readFileSync(new URL('./assets/console.css', import.meta.url), 'utf8
 
 export function registerSignIn(
   scope: FastifyInstance,
-  deps: { db: Pool; verifier: ApiKeyVerifier; sessions: ConsoleSessions },
+  deps: { db: Pool; verifier: ApiKeyVerifier; sessions: ConsoleSessions; authFailures?: AuthFailureThrottle },
 ): void {
   const { sessions } = deps;
   const signIn = (request: FastifyRequest, reply: FastifyReply, flash?: Flash, status = 200) => {
@@ -53,21 +53,33 @@ export function registerSignIn(
     const form = (request.body ?? {}) as Form;
     if (!sameToken(form._csrf, parseCookies(request.headers.cookie)[SIGN_IN_COOKIE]))
       return signIn(request, reply, { kind: 'error', text: 'The sign-in form expired; try again.' }, 403);
+    // failed sign-ins count against the address like failed API keys: no guessing keys here either
+    const retryAfterS = deps.authFailures?.retryAfterS(request.ip);
+    if (retryAfterS !== undefined) {
+      reply.header('retry-after', String(retryAfterS));
+      const text = `Too many failed sign-ins from this address; try again in ${retryAfterS} s.`;
+      return signIn(request, reply, { kind: 'error', text }, 429);
+    }
     const key = (form.key ?? '').trim();
     const principal = key ? await deps.verifier.verify(key) : undefined;
     if (principal?.kind !== 'operator') {
+      deps.authFailures?.recordFailure(request.ip);
       const text = principal
         ? 'That is a tenant key: the console is for operator keys only.'
         : 'That key is not valid.';
       return signIn(request, reply, { kind: 'error', text }, 401);
     }
-    const opened = await sessions.open(principal.operatorId, principal.keyId);
-    await writeAudit(
-      deps.db,
-      { who: `operator:${principal.operatorId}`, via: 'console' },
-      'console.sign-in',
-      principal.keyId,
-    );
+    // the session and its audit row together
+    const opened = await withTransaction(deps.db, async (tx) => {
+      const session = await sessions.open(principal.operatorId, principal.keyId, tx);
+      await writeAudit(
+        tx,
+        { who: `operator:${principal.operatorId}`, via: 'console' },
+        'console.sign-in',
+        principal.keyId,
+      );
+      return session;
+    });
     return reply
       .code(303)
       .header('set-cookie', [
@@ -81,8 +93,10 @@ export function registerSignIn(
       .send();
   });
   scope.post('/console/sign-out', ROUTE_OPTIONS, async (request, reply) => {
-    await sessions.close(parseCookies(request.headers.cookie)[SESSION_COOKIE] ?? '');
-    await writeAudit(deps.db, consoleActor(request), 'console.sign-out', null);
+    await withTransaction(deps.db, async (tx) => {
+      await sessions.close(parseCookies(request.headers.cookie)[SESSION_COOKIE] ?? '', tx);
+      await writeAudit(tx, consoleActor(request), 'console.sign-out', null);
+    });
     return reply
       .code(303)
       .header('set-cookie', sessionCookie(SESSION_COOKIE, '', { maxAgeS: 0, secure: isSecure(request) }))

@@ -143,3 +143,52 @@ test('the console is shed last under overload (an operator must get in), like pa
     assert.equal(criticalityOf({ method: 'GET', url }), 'critical');
   assert.equal(criticalityOf({ method: 'GET', url: '/docs' }), 'sheddable');
 });
+
+test('failed sign-ins count against the address: beyond the limit a 429 page, no lookup, other addresses unaffected', async () => {
+  const throttled = await buildTestApp({ trustProxy: true, authFailures: { max: 2, windowS: 60 } });
+  try {
+    const from = (ip: string) => {
+      const visitor = consoleVisitor(throttled.server);
+      return {
+        visitor,
+        signIn: async (key: string) => {
+          await visitor.get('/console', { 'x-forwarded-for': ip });
+          return visitor.post(
+            '/console/sign-in',
+            { key, _csrf: visitor.lastCsrf ?? '' },
+            { 'x-forwarded-for': ip },
+          );
+        },
+      };
+    };
+    const attacker = from('203.0.113.7');
+    assert.equal((await attacker.signIn('sk_wrong_wrong_wrong_wrong_1')).statusCode, 401);
+    assert.equal(
+      (await attacker.signIn(throttled.tenant.apiKey)).statusCode,
+      401,
+      'a tenant key is a failure too',
+    );
+    const refused = await attacker.signIn(throttled.operatorKey);
+    assert.equal(refused.statusCode, 429);
+    assert.match(refused.body, /Too many failed sign-ins/);
+    assert.ok(Number(refused.headers['retry-after']) >= 1);
+    assert.equal(attacker.visitor.cookies.get('steadfast_console'), undefined);
+    const operator = from('198.51.100.2');
+    assert.equal((await operator.signIn(throttled.operatorKey)).statusCode, 303);
+  } finally {
+    await throttled.close();
+  }
+});
+
+test('a redirect names its message by code: unknown codes and free text in the URL show nothing', async () => {
+  const visitor = consoleVisitor(app.server);
+  await visitor.signIn(app.operatorKey);
+  const proto = await visitor.get('/console/dead-letters?done=__proto__');
+  assert.equal(proto.statusCode, 200);
+  assert.doesNotMatch(proto.body, /class="flash/);
+  const text = await visitor.get(
+    '/console/dead-letters?error=not-found&id=Call%20support%20at%20evil.example',
+  );
+  assert.match(text.body, /No dead letter \./);
+  assert.doesNotMatch(text.body, /evil\.example/);
+});

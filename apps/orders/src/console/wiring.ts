@@ -3,8 +3,9 @@
  * writes (one upsert per interval; every instance does the same, so the
  * charts show the deployment) and the console routes that read it.
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { ApiKeyVerifier } from '@steadfast/toolkit/auth';
+import type { ApiKeyVerifier, AuthFailureThrottle } from '@steadfast/toolkit/auth';
 import {
   createEgressHistory,
   type EgressHistory,
@@ -26,7 +27,7 @@ export interface ConsoleOptions {
   enabled?: boolean;
   /** how often this process writes its minute aggregates (default 10 s) */
   historyIntervalMs?: number;
-  /** this process's name in the history (default `<role>-<host>-<pid>`) */
+  /** this process's name in the history (default `<role>-<host>-<pid>-<random>`) */
   instanceId?: string;
   /** an open operation older than this is stuck (default 5 min) */
   stuckAfterMs?: number;
@@ -46,8 +47,12 @@ export async function reapConsoleState(
   return { history, sessions };
 }
 
+/**
+ * `<role>-<host>-<pid>-<random>`: the random part keeps two replicas apart that share a host name and
+ * a pid (containers: pid 1), and a restarted process from the minute its predecessor wrote
+ */
 export function defaultInstanceId(role: string): string {
-  return `${role}-${hostname()}-${process.pid}`;
+  return `${role}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
 export function createProcessHistory(deps: {
@@ -77,6 +82,7 @@ export async function registerOperationsConsole(
     verifier: ApiKeyVerifier;
     clients: readonly DependencyClient[];
     options?: ConsoleOptions;
+    authFailures?: AuthFailureThrottle;
   },
 ): Promise<void> {
   if (deps.options?.enabled === false) return;
@@ -86,10 +92,12 @@ export async function registerOperationsConsole(
     ids: deps.ids,
     registry: deps.registry,
     verifier: deps.verifier,
+    authFailures: deps.authFailures,
     dependencies: createDependencyRows({
       db: deps.db,
       clients: deps.clients,
-      instanceId: deps.options?.instanceId ?? defaultInstanceId('web'),
+      instanceId: deps.options?.instanceId ?? 'this process',
+      staleAfterMs: 3 * (deps.options?.historyIntervalMs ?? 10_000),
     }),
     timeline: (query, now) => buildTimeline(deps.db, { query, now: new Date(now) }),
     stuckAfterMs: deps.options?.stuckAfterMs,

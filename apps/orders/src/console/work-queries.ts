@@ -5,7 +5,7 @@
  * outbox backlog and the open dead letters by task. Every query is an
  * aggregate over an index or a short, limited list: cheap with a large history.
  */
-import type { Queryable } from '@steadfast/toolkit/postgres';
+import type { Pool } from '@steadfast/toolkit/postgres';
 
 export interface WorkSnapshot {
   operations: {
@@ -42,58 +42,75 @@ export interface WorkSnapshot {
 const ms = (value: unknown) => Number(value ?? 0);
 
 export async function readWork(
-  db: Queryable,
+  db: Pool,
   options: { now: number; stuckAfterMs: number },
 ): Promise<WorkSnapshot> {
   const now = options.now;
   const at = new Date(now);
-  const [open, finished, oldest, inboxPending, inboxFailed, ignored, failures, outbox, dead] =
-    await Promise.all([
-      db.query(
-        `SELECT status, count(*)::int AS count, (extract(epoch FROM $1::timestamptz - min(created_at)) * 1000)::bigint AS age
+  // one connection, one query after another: an operator's refresh never takes more than one slot of the pool
+  const c = await db.connect();
+  // biome-ignore lint/suspicious/noExplicitAny: the rows of nine different queries, read field by field below
+  const results: Array<{ rows: any[] }> = [];
+  try {
+    for (const query of [
+      () =>
+        c.query(
+          `SELECT status, count(*)::int AS count, (extract(epoch FROM $1::timestamptz - min(created_at)) * 1000)::bigint AS age
          FROM operations WHERE status IN ('pending', 'running') GROUP BY status ORDER BY status`,
-        [at],
-      ),
-      db.query(
-        `SELECT status, count(*)::int AS count FROM operations
+          [at],
+        ),
+      () =>
+        c.query(
+          `SELECT status, count(*)::int AS count FROM operations
         WHERE finished_at > $1::timestamptz - interval '1 hour' GROUP BY status ORDER BY status`,
-        [at],
-      ),
-      db.query(
-        `SELECT id, tenant_id, kind, status, resource, last_error,
+          [at],
+        ),
+      () =>
+        c.query(
+          `SELECT id, tenant_id, kind, status, resource, last_error,
               (extract(epoch FROM $1::timestamptz - created_at) * 1000)::bigint AS age
          FROM operations WHERE status IN ('pending', 'running') ORDER BY created_at LIMIT 20`,
-        [at],
-      ),
-      db.query(
-        `SELECT count(*)::int AS count, (extract(epoch FROM $1::timestamptz - min(received_at)) * 1000)::bigint AS lag
+          [at],
+        ),
+      () =>
+        c.query(
+          `SELECT count(*)::int AS count, (extract(epoch FROM $1::timestamptz - min(received_at)) * 1000)::bigint AS lag
          FROM webhook_inbox WHERE status = 'received'`,
-        [at],
-      ),
-      db.query(`SELECT count(*)::int AS count FROM webhook_inbox WHERE status = 'failed'`),
-      db.query(
-        `SELECT coalesce(reason, '(none)') AS reason, count(*)::int AS count FROM webhook_inbox
+          [at],
+        ),
+      () => c.query(`SELECT count(*)::int AS count FROM webhook_inbox WHERE status = 'failed'`),
+      () =>
+        c.query(
+          `SELECT coalesce(reason, '(none)') AS reason, count(*)::int AS count FROM webhook_inbox
         WHERE status = 'ignored' AND received_at > $1::timestamptz - interval '1 day'
         GROUP BY 1 ORDER BY 2 DESC LIMIT 10`,
-        [at],
-      ),
-      db.query(
-        `SELECT id, webhook_id, event_type, reason, (extract(epoch FROM $1::timestamptz - received_at) * 1000)::bigint AS age
+          [at],
+        ),
+      () =>
+        c.query(
+          `SELECT id, webhook_id, event_type, reason, (extract(epoch FROM $1::timestamptz - received_at) * 1000)::bigint AS age
          FROM webhook_inbox WHERE status = 'failed' ORDER BY id DESC LIMIT 10`,
-        [at],
-      ),
-      db.query(
-        `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'dead')::int AS dead,
+          [at],
+        ),
+      () =>
+        c.query(
+          `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'dead')::int AS dead,
               (extract(epoch FROM $1::timestamptz - min(created_at) FILTER (WHERE status = 'pending')) * 1000)::bigint AS age
          FROM outbox WHERE status IN ('pending', 'dead')`,
-        [at],
-      ),
-      db.query(
-        `SELECT task, count(*)::int AS count, (extract(epoch FROM $1::timestamptz - max(last_failed_at)) * 1000)::bigint AS age
+          [at],
+        ),
+      () =>
+        c.query(
+          `SELECT task, count(*)::int AS count, (extract(epoch FROM $1::timestamptz - max(last_failed_at)) * 1000)::bigint AS age
          FROM dead_letters WHERE status = 'dead' GROUP BY task ORDER BY 2 DESC`,
-        [at],
-      ),
-    ]);
+          [at],
+        ),
+    ])
+      results.push(await query());
+  } finally {
+    c.release();
+  }
+  const [open, finished, oldest, inboxPending, inboxFailed, ignored, failures, outbox, dead] = results;
   return {
     operations: {
       open: open.rows.map((r) => ({ status: r.status, count: r.count, oldestAgeMs: ms(r.age) })),

@@ -161,6 +161,19 @@ describe('lineage timeline', () => {
     assertWholeStory(timeline);
   });
 
+  test('a request whose own row is missing (dropped under load) is found by the attempts it made', async () => {
+    await app.db.pool.query(
+      `INSERT INTO lineage_attempts (at, request_id, dependency, method, route, status, duration_ms, attempt, kind, outcome)
+       VALUES (now(), 'req_orphan0000000001', 'pricing', 'POST', '/prices:batch', 503, 4, 1, '5xx', 'transient')`,
+    );
+    const timeline = await buildTimeline(app.db.pool, { query: 'req_orphan0000000001', now: new Date() });
+    assert.deepEqual(timeline.matched, [{ kind: 'request', id: 'req_orphan0000000001' }]);
+    assert.deepEqual(
+      timeline.events.map((e) => e.type),
+      ['attempt'],
+    );
+  });
+
   test('an unknown query matches nothing', async () => {
     for (const query of ['req_nope', 'ord_00000000000000000000000000', 'op_00000000000000000000000000', '  '])
       assert.deepEqual(await buildTimeline(app.db.pool, { query, now: new Date() }), {

@@ -87,7 +87,9 @@ export async function buildTimeline(db: Queryable, options: { query: string; now
       tenantId: ALL_TENANTS,
       limit: PER_SOURCE,
     });
-    if (seen.requests.some((r) => r.requestId === query)) matched.push({ kind: 'request', id: query });
+    // a request whose own row was dropped (lineage is bounded) is still found by the attempts it made
+    if (seen.requests.some((r) => r.requestId === query) || seen.attempts.some((a) => a.requestId === query))
+      matched.push({ kind: 'request', id: query });
     if (seen.requests.some((r) => r.idempotencyKey === query))
       matched.push({ kind: 'idempotency-key', id: query });
     for (const r of seen.requests) {

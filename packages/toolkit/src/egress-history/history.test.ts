@@ -157,6 +157,16 @@ describe('egress history across instances', () => {
     assert.equal(pricing.attemptsPerSecond, 3 / 60, 'the last full minute, per second');
   });
 
+  test('a source attached twice is counted once', async () => {
+    const h = history('web-twice');
+    const s = fakeSource('twice');
+    const first = h.attach(s);
+    assert.equal(h.attach(s), first);
+    s.emit(attempt('twice', 'success', clock.now()));
+    await h.flush();
+    assert.equal((await dependency('twice')).totals.success, 1);
+  });
+
   test('a failed flush is reported and keeps its data; the next one writes it, an ended minute included', async () => {
     const h = history('web-a');
     const s = fakeSource('pricing');

@@ -118,6 +118,7 @@ export function createEgressHistory(options: EgressHistoryOptions): EgressHistor
   const minutes = new Map<number, Map<string, Cell>>();
   const lastErrors = new Map<string, EgressErrorRecord[]>();
   const sources = new Set<EgressSource>();
+  const attachedSources = new Map<EgressSource, Disposable>();
   const attachments = new Set<Disposable>();
   /** the newest minute that left memory: nothing may be added to it again */
   let closedThroughMs = Number.NEGATIVE_INFINITY;
@@ -238,14 +239,20 @@ export function createEgressHistory(options: EgressHistoryOptions): EgressHistor
 
   return {
     attach(source) {
+      // attaching a source twice must not count its attempts twice
+      const attached = attachedSources.get(source);
+      if (attached) return attached;
       sources.add(source);
       const handle = attachEvent(source.onAttempt, record);
-      return {
+      const detach: Disposable = {
         dispose: () => {
           handle.dispose();
           sources.delete(source);
+          attachedSources.delete(source);
         },
       };
+      attachedSources.set(source, detach);
+      return detach;
     },
     recordStale(dependency) {
       cellOf(dependency).stale++;
