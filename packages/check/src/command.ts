@@ -16,6 +16,7 @@ import { SpecError } from './spec.ts';
 export function renderUsage(program = 'steadfast-check'): string {
   return `Usage: ${program} <base-url> [options]
        ${program} webhooks <receiver-url> --secret <whsec_secret> [options]   (see "${program} webhooks --help")
+       ${program} diff <old-openapi> <new-openapi> [--json]   (breaking changes; see "${program} diff --help")
 
 Tests a running HTTP API against its OpenAPI 3.0/3.1 document (JSON or YAML):
 documented answers, problem details, auth, idempotency keys, optimistic
@@ -90,6 +91,10 @@ export async function runCheck(argv: string[], env: RunCheckEnvironment): Promis
   if (argv[0] === 'webhooks') {
     const { runWebhooksCommand } = await import('./webhooks/command.ts');
     return runWebhooksCommand(argv.slice(1), program);
+  }
+  if (argv[0] === 'diff') {
+    const { runDiffCommand } = await import('./diff/command.ts');
+    return runDiffCommand(argv.slice(1), program);
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {

@@ -42,6 +42,8 @@ export async function loadSpec(
 export interface ReadOptions {
   /** sent as `Authorization: Bearer <key>` when the document is fetched, as with every other request */
   apiKey?: string;
+  /** appended to the messages of a fetch that found no document (default: how to pass --openapi) */
+  hint?: string;
 }
 
 /** Why a fetch failed, in a word: ECONNREFUSED, ENOTFOUND, a timeout… */
@@ -57,7 +59,7 @@ export async function readSpec(
   options: ReadOptions = {},
 ): Promise<Record<string, unknown>> {
   let text: string;
-  const hint = ' (give the document with --openapi <url|file>)';
+  const hint = options.hint ?? ' (give the document with --openapi <url|file>)';
   if (/^https?:\/\//.test(source)) {
     const headers: Record<string, string> = options.apiKey
       ? { authorization: `Bearer ${options.apiKey}` }
