@@ -6,12 +6,13 @@
  * loop, keep-alive), `n` requests per page after a warm-up, pages interleaved
  * round-robin with the same-run baseline GET /v1/orders/{id} (tenant key: auth
  * plus one query). Time = request sent → complete body read, over loopback.
+ * `npm run bench -- console [n=200] [scale=1]`: scale multiplies the history.
  * Target: p95 ≤ 200 ms per page; `ratio` = the slowest page's p95 ÷ the baseline's p95.
  */
 import { createApiKey, createOperator } from '@steadfast/toolkit/auth';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
 import { startBenchDatabase } from './lib/cluster.ts';
-import { benchIds, SEED, seedConsoleHistory } from './lib/console-seed.ts';
+import { benchIds, seedConsoleHistory, seedCounts } from './lib/console-seed.ts';
 import { report, round } from './lib/report.ts';
 import { ORDER_BODY, startOrdersApi } from './lib/servers.ts';
 
@@ -67,9 +68,12 @@ async function timeOnce(url: string, target: Target, check: boolean): Promise<{ 
 
 export async function run(args: string[]): Promise<void> {
   const n = Number(args[0] ?? 200);
+  /** the history this many times as long (2nd argument; default 1: 10k operations, 1k dead letters) */
+  const scale = Number(args[1] ?? 1);
+  const seed = seedCounts(scale);
   const db = await startBenchDatabase({ poolMax: 20 });
   const seedStarted = performance.now();
-  await seedConsoleHistory(db.pool);
+  await seedConsoleHistory(db.url, scale);
   const seedMs = performance.now() - seedStarted;
   const api = await startOrdersApi(db.pool);
   try {
@@ -104,7 +108,7 @@ export async function run(args: string[]): Promise<void> {
         name: '/console/dead-letters',
         path: '/console/dead-letters',
         headers: operator,
-        expect: benchIds.deadLetter(SEED.deadLetters),
+        expect: benchIds.deadLetter(seed.deadLetters),
       },
       {
         name: '/console/dead-letters/{id}',
@@ -150,8 +154,8 @@ export async function run(args: string[]): Promise<void> {
     const [baseline, ...pages] = figures;
     if (!baseline) throw new Error('no baseline');
     console.log(
-      `seeded in ${Math.round(seedMs)} ms: ${SEED.operations} operations (${SEED.open} open, ${SEED.stuck} stuck), ` +
-        `${SEED.deadLetters} dead letters, ${SEED.inbox} inbox, ${SEED.outbox} outbox, ${SEED.withLineage * 2 + SEED.otherRequests} lineage requests`,
+      `seeded in ${Math.round(seedMs)} ms: ${seed.operations} operations (${seed.open} open, ${seed.stuck} stuck), ` +
+        `${seed.deadLetters} dead letters, ${seed.inbox} inbox, ${seed.outbox} outbox, ${seed.withLineage * 2 + seed.otherRequests} lineage requests`,
     );
     console.log(`${n} requests per page after ${WARM_UP} warm-up, one at a time, interleaved`);
     for (const f of figures) {
@@ -177,7 +181,8 @@ export async function run(args: string[]): Promise<void> {
       baselinePage: baseline,
       requestsPerPage: n,
       warmUp: WARM_UP,
-      seed: SEED,
+      seed,
+      scale,
       seedMs: Math.round(seedMs),
     });
   } finally {
