@@ -10,7 +10,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { childEnv, exitOf } from './runtime/spawn-cli.ts';
+import { childEnv, exitOf, makeHome } from './runtime/spawn-cli.ts';
 
 /** the repository's top level (the main tree) */
 export const REPO_DIR = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -80,20 +80,37 @@ export interface RunningRelease {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** the partner URLs (a running sandbox's `urls`) as the CLI's environment */
+function partnerEnv(urls: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, url] of Object.entries(urls))
+    env[name.replace(/Url$/, '').toUpperCase().concat('_URL')] = url;
+  return env;
+}
+
 /**
- * `steadfast web` of the checked-out release on `port`, with `env` (DATABASE_URL, partner URLs…);
- * resolves once its /readyz answers 200, rejects with its output if it exits or stays unready.
+ * `steadfast web` of the checked-out release on `port`, with `env` (DATABASE_URL…), the partners at
+ * `partners` (`pricingUrl` → PRICING_URL…) and a home of its own (removed by stop); resolves once
+ * its /readyz answers 200, rejects with its output if it exits or stays unready.
  */
 export async function startReleaseWeb(
   checkout: ReleaseCheckout,
-  options: { port: number; env: Record<string, string>; timeoutMs?: number },
+  options: {
+    port: number;
+    env: Record<string, string>;
+    partners: Record<string, string>;
+    timeoutMs?: number;
+  },
 ): Promise<RunningRelease> {
   const cli = path.join(checkout.dir, 'apps', 'orders', 'src', 'cli.ts');
+  const home = makeHome();
+  const env = { STEADFAST_HOME: home, ...partnerEnv(options.partners), ...options.env };
   const child = spawn(process.execPath, ['--conditions=steadfast-source', cli, 'web'], {
     cwd: checkout.dir,
-    env: childEnv({ ...options.env, PORT: String(options.port), HOST: '127.0.0.1' }),
+    env: childEnv({ ...env, PORT: String(options.port), HOST: '127.0.0.1' }),
     stdio: 'pipe',
   });
+  child.once('exit', () => fs.rmSync(home, { recursive: true, force: true }));
   let out = '';
   child.stdout?.on('data', (chunk) => {
     out += chunk;

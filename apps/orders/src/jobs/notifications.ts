@@ -1,7 +1,8 @@
 /**
  * Deliver outbox events as notifications through the messaging partner, with
  * the stable key `notify:<eventId>` so a retried delivery is one message.
- * Recipient: the order's customerEmail, else the tenant's contact address.
+ * Recipient: the order's customer email (its `customer`, else customer_email on a row the
+ * backfill has not reached: docs/evolution.md), else the tenant's contact address.
  */
 import type { OutboxEvent } from '@steadfast/toolkit/outbox';
 import type { Pool } from '@steadfast/toolkit/postgres';
@@ -10,7 +11,7 @@ import type { Partners } from '../partners/index.ts';
 export function notificationDeliverer(db: Pool, messaging: Partners['messaging']) {
   return async (event: OutboxEvent): Promise<void> => {
     const { rows } = await db.query<{ to: string | null }>(
-      `SELECT coalesce(o.customer_email, t.contact_email) AS to
+      `SELECT coalesce(o.customer->>'email', o.customer_email, t.contact_email) AS to
        FROM tenants t LEFT JOIN orders o ON o.id = $2 AND o.tenant_id = t.id WHERE t.id = $1`,
       [event.tenantId, event.payload.orderId ?? null],
     );
