@@ -18,6 +18,9 @@ import { ORDER_BODY, startOrdersApi } from './lib/servers.ts';
 
 const TARGET_P95_MS = 200;
 const WARM_UP = 20;
+/** a request not answered within this fails the run instead of hanging it */
+const REQUEST_TIMEOUT_MS = 30_000;
+const deadline = () => AbortSignal.timeout(REQUEST_TIMEOUT_MS);
 /** operation 805 (7 × 115) has lineage, a timed-out and a successful payment attempt, and dead letter 115 */
 const TRACED_OPERATION = 805;
 
@@ -39,12 +42,13 @@ function cookiesOf(response: Response): string[] {
 
 /** GET /console (sign-in cookie + CSRF field), POST the operator key: the session cookie */
 async function signIn(url: string, key: string): Promise<string> {
-  const page = await fetch(`${url}/console`, { redirect: 'manual' });
+  const page = await fetch(`${url}/console`, { redirect: 'manual', signal: deadline() });
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
   if (page.status !== 200 || !csrf) throw new Error(`sign-in page: ${page.status}, csrf ${csrf}`);
   const response = await fetch(`${url}/console/sign-in`, {
     method: 'POST',
     redirect: 'manual',
+    signal: deadline(),
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesOf(page).join('; ') },
     body: new URLSearchParams({ key, _csrf: csrf }).toString(),
   });
@@ -56,7 +60,11 @@ async function signIn(url: string, key: string): Promise<string> {
 
 async function timeOnce(url: string, target: Target, check: boolean): Promise<{ ms: number; bytes: number }> {
   const started = performance.now();
-  const response = await fetch(`${url}${target.path}`, { headers: target.headers, redirect: 'manual' });
+  const response = await fetch(`${url}${target.path}`, {
+    headers: target.headers,
+    redirect: 'manual',
+    signal: deadline(),
+  });
   const body = await response.arrayBuffer();
   const ms = performance.now() - started;
   // a 303 here would be an expired session: a fast redirect must not pass for a fast page
@@ -72,17 +80,19 @@ export async function run(args: string[]): Promise<void> {
   const scale = Number(args[1] ?? 1);
   const seed = seedCounts(scale);
   const db = await startBenchDatabase({ poolMax: 20 });
-  const seedStarted = performance.now();
-  await seedConsoleHistory(db.url, scale);
-  const seedMs = performance.now() - seedStarted;
-  const api = await startOrdersApi(db.pool);
+  let api: Awaited<ReturnType<typeof startOrdersApi>> | undefined;
   try {
+    const seedStarted = performance.now();
+    await seedConsoleHistory(db.url, scale);
+    const seedMs = performance.now() - seedStarted;
+    api = await startOrdersApi(db.pool);
     const ids = createIdGenerator();
     const { operatorId } = await createOperator(db.pool, ids, { name: 'Bench operator' });
     const operatorKey = (await createApiKey(db.pool, ids, { operatorId, name: 'bench' })).apiKey;
     const session = await signIn(api.url, operatorKey);
     const created = await fetch(`${api.url}/v1/orders`, {
       method: 'POST',
+      signal: deadline(),
       headers: {
         'content-type': 'application/json',
         authorization: `Bearer ${api.apiKey}`,
@@ -186,7 +196,8 @@ export async function run(args: string[]): Promise<void> {
       seedMs: Math.round(seedMs),
     });
   } finally {
-    await api.close();
+    // also when seeding failed: no Postgres left running
+    await api?.close();
     await db.close();
   }
 }
