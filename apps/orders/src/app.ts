@@ -61,6 +61,7 @@ import { createPartners, type Partners, type PartnerTuning, type PartnerUrls } f
 import { createRecommendationsAdapter } from './partners/recommendations.ts';
 import { orderProblems } from './problems.ts';
 import { registerApiReference } from './routes/api-reference.ts';
+import { registerApiVersionRoutes } from './routes/api-version.ts';
 import { registerOrderRoutes } from './routes/index.ts';
 import { registerOpenApi } from './routes/openapi.ts';
 import { HTTP_LIMIT_DEFAULTS, type HttpLimits, trustProxyOption } from './server-options.ts';
@@ -72,6 +73,7 @@ import {
   registerRateLimits,
   type TrafficOptions,
 } from './traffic.ts';
+import { registerOrdersVersioning } from './versioning-wiring.ts';
 
 export interface AppDeps {
   db: Pool;
@@ -235,6 +237,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // an operator's keys are scoped apart from every tenant's: operator:<id>
     tenantOf: (request) => (request.principal ? principalScope(request.principal) : ''),
   });
+  // after auth (the pinned version is the tenant's) and after idempotency: the key's fingerprint is of the
+  // body as sent, so a retry that lands on a release from before versions (or after) still matches
+  const versioning = await registerOrdersVersioning(server, {
+    db: deps.db,
+    clock,
+    errors,
+    registry: metrics.registry,
+  });
   const idempotencyMetrics = createIdempotencyMetrics(metrics.registry);
   const engine = createIdempotencyEngine({
     db: deps.db,
@@ -245,10 +255,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     waitMs: deps.idempotency?.waitMs,
     faults: deps.faults ?? noFaults,
     errors,
+    // replays answer in the client's version even from a release that sends stored bytes as they are
+    storedBody: versioning.storedBody,
   });
   await registerOpenApi(server, {
     registry,
     throttled: deps.authFailures !== undefined || deps.traffic?.rateLimits !== undefined,
+    versions: versioning.versions,
   });
 
   registerHealthRoutes(server, {
@@ -295,6 +308,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     { verifier },
   );
+  registerApiVersionRoutes(server, versioning);
   const webhookMetrics = createWebhookMetrics(metrics.registry);
   // outbox, inbox, operations, dead letters, workers: gauges read when scraped
   registerWorkGauges({ registry: metrics.registry, db: deps.db, errors, console: deps.console });

@@ -106,6 +106,9 @@ describe('the app schema', () => {
         'egress-history/0001_egress_history',
         'operations/0003_operations_open',
         'orders/0004_console',
+        'versioning/0001_api_version_usage',
+        'orders/0006_tenant_api_versions',
+        'orders/0007_lineage_indexes',
         'orders/0005_order_customer',
       ];
       assert.equal(rows[0].n, appMigrations().length - afterSplit.length, 'adopted, none re-run');
@@ -147,9 +150,16 @@ describe('the app schema', () => {
       before.indexes.push(
         ...fresh.indexes.filter(
           (i) =>
-            ['api_keys_operator_idx', 'operations_open_idx', 'operations_request_id_idx'].includes(
-              i.indexname,
-            ) || newTable(i.tablename),
+            [
+              'api_keys_operator_idx',
+              'operations_open_idx',
+              'operations_request_id_idx',
+              'operations_resource_idx',
+              'outbox_order_id_idx',
+              'outbox_open_idx',
+              'webhook_inbox_charge_order_idx',
+              'webhook_inbox_charge_id_idx',
+            ].includes(i.indexname) || newTable(i.tablename),
         ),
       );
       before.constraints = [

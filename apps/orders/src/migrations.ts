@@ -14,6 +14,7 @@ import { operationsMigrations } from '@steadfast/toolkit/operations';
 import { outboxMigrations } from '@steadfast/toolkit/outbox';
 import { type Migration, migrate, type Pool, readMigrations } from '@steadfast/toolkit/postgres';
 import { rateLimitMigrations } from '@steadfast/toolkit/rate-limits';
+import { versioningMigrations } from '@steadfast/toolkit/versioning';
 import { webhooksMigrations } from '@steadfast/toolkit/webhooks';
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', 'migrations');
@@ -42,6 +43,7 @@ export function appMigrations(): Migration[] {
     ...rateLimitMigrations,
     ...lineageMigrations,
     ...egressHistoryMigrations,
+    ...versioningMigrations,
     ...readMigrations(MIGRATIONS_DIR, 'orders'),
   ];
 }

@@ -62,7 +62,7 @@ describe('steadfast-check diff on the Orders API document', () => {
     assert.equal(run.stdout, 'no changes\n');
   });
 
-  test('customerEmail made required on create is caught as breaking, exit 1', async () => {
+  test('customer made required on create is caught as breaking, exit 1', async () => {
     const edited = structuredClone(spec) as {
       paths: Record<
         string,
@@ -70,7 +70,7 @@ describe('steadfast-check diff on the Orders API document', () => {
       >;
     };
     const body = edited.paths['/v1/orders'].post.requestBody.content['application/json'].schema;
-    body.required = [...(body.required ?? []), 'customerEmail'];
+    body.required = [...(body.required ?? []), 'customer'];
     const before = path.join(dir, 'before.json');
     const afterEdit = path.join(dir, 'after.json');
     fs.writeFileSync(before, JSON.stringify(spec));
@@ -79,7 +79,7 @@ describe('steadfast-check diff on the Orders API document', () => {
     assert.equal(run.code, 1, run.stderr);
     assert.equal(
       run.stdout,
-      'BREAKING  POST /v1/orders: request field "customerEmail" is now required\n1 change: 1 breaking, 0 not breaking\n',
+      'BREAKING  POST /v1/orders: request field "customer" is now required\n1 change: 1 breaking, 0 not breaking\n',
     );
   });
 });

@@ -10,6 +10,7 @@ import type { RulesetDefinition } from '@stoplight/spectral-core';
 import spectralCore from '@stoplight/spectral-core';
 import spectralParsers from '@stoplight/spectral-parsers';
 import { oas } from '@stoplight/spectral-rulesets';
+import { API_VERSIONS } from './api-versions.ts';
 import { buildTestApp, type TestApp } from './testing.ts';
 
 const { Document, Spectral } = spectralCore;
@@ -61,6 +62,24 @@ describe('Spectral (oas ruleset) on /openapi.json', () => {
       results.filter((r) => r.severity === 'warn' && !WARNINGS_ACCEPTED.has(r.code)),
       [],
     );
+  });
+
+  test("every older version's document too: zero errors, only known warnings", async (t) => {
+    for (const version of API_VERSIONS.slice(0, -1)) {
+      const document = (
+        await app.inject({ method: 'GET', url: `/openapi.json?version=${version}`, apiKey: null })
+      ).json();
+      const results = await lint(document);
+      for (const r of results.filter((x) => x.severity === 'error'))
+        t.diagnostic(`${version} ${r.code} ${r.at}: ${r.message}`);
+      assert.deepEqual(
+        results.filter(
+          (r) => r.severity === 'error' || (r.severity === 'warn' && !WARNINGS_ACCEPTED.has(r.code)),
+        ),
+        [],
+        version,
+      );
+    }
   });
 
   test('the linter does catch a broken document', async () => {

@@ -66,6 +66,15 @@ export const orderProblems: ProblemType[] = [
       'Only dead letters in status `dead` can be replayed or discarded. The problem carries `currentStatus`.',
   },
   {
+    slug: 'api-version-unknown',
+    status: 422,
+    title: 'That API version is not one this API speaks',
+    category: 'validation',
+    retryable: false,
+    description:
+      'A tenant can pin only one of the supported versions (`supportedVersions`, oldest first), in `YYYY-MM-DD` form. Nothing was changed. The changelog (docs/api-changelog.md) says what each version changed.',
+  },
+  {
     slug: 'api-key-inactive',
     status: 409,
     title: 'The API key is revoked or expired',

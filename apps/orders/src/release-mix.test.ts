@@ -32,13 +32,7 @@ const PREVIOUS_RELEASE = 'b935f4eb0f03ed4ebc04b727152e70d6b7279b57';
 type ReleaseName = 'previous' | 'new';
 type Json = Record<string, unknown>;
 
-/**
- * What each client sends and reads. At the API switch only the new-version row changes, to:
- *   { name: 'new-version', headers: { 'steadfast-version': '2026-12-01' }, docQuery: '?version=2026-12-01',
- *     body: (email) => ({ customer: { email, name: null } }), email: (o) => (o.customer as Json | null)?.email ?? null,
- *     releases: ['new'] }  // the previous release does not know that version: no client is sent there with it
- * and the old-version row gets its pinned version's header and docQuery.
- */
+/** What each client sends and reads, and which releases it may land on. */
 interface Client {
   name: string;
   headers: Record<string, string>;
@@ -50,20 +44,22 @@ interface Client {
 }
 const CLIENTS: Client[] = [
   {
+    // a client written before versions existed: no header; its tenant was never pinned (the first version)
     name: 'old-version',
     headers: {},
-    docQuery: '',
+    docQuery: '?version=2026-06-01',
     body: (email) => ({ customerEmail: email }),
     email: (o) => o.customerEmail,
     releases: ['previous', 'new'],
   },
   {
     name: 'new-version',
-    headers: {},
-    docQuery: '',
-    body: (email) => ({ customerEmail: email }),
-    email: (o) => o.customerEmail,
-    releases: ['previous', 'new'],
+    headers: { 'steadfast-version': '2026-12-01' },
+    docQuery: '?version=2026-12-01',
+    body: (email) => ({ customer: { email } }),
+    email: (o) => (o.customer as Json | null)?.email ?? null,
+    // the previous release does not know that version: no client is sent there with it
+    releases: ['new'],
   },
 ];
 

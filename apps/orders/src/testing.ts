@@ -79,8 +79,19 @@ export async function buildTestApp(
   const tenant = await makeTenant({ name: 'Tenant A' });
   const { operatorId } = await createOperator(db.pool, ids, { name: 'Test operator' });
   const operatorKey = (await createApiKey(db.pool, ids, { operatorId, name: 'test' })).apiKey;
-  const spec = (await server.inject({ method: 'GET', url: '/openapi.json' })).json();
-  const checker = await createContractChecker(spec);
+  // each answer is checked against the document of the API version that answered it
+  const checkers = new Map<string, ReturnType<typeof createContractChecker>>();
+  const checkerFor = (version: string | undefined) => {
+    const key = version ?? '';
+    let checker = checkers.get(key);
+    if (!checker) {
+      const url = version ? `/openapi.json?version=${encodeURIComponent(version)}` : '/openapi.json';
+      checker = server.inject({ method: 'GET', url }).then((r) => createContractChecker(r.json()));
+      checkers.set(key, checker);
+    }
+    return checker;
+  };
+  await checkerFor(undefined);
   const violations: string[] = [];
 
   const testApp: TestApp = {
@@ -102,6 +113,8 @@ export async function buildTestApp(
         headers['idempotency-key'] = idempotencyKey ?? randomUUID();
       }
       const response = await server.inject({ ...rest, headers });
+      const version = response.headers['steadfast-version'];
+      const checker = await checkerFor(typeof version === 'string' ? version : undefined);
       violations.push(
         ...checker.check({
           method: String(rest.method ?? 'GET'),

@@ -27,6 +27,8 @@ export interface CheckContext {
   report(result: Omit<CheckResult, 'evidence'> & { evidence?: Exchange[] }): void;
   nextSeed(): number;
   validSample(schema: Schema): unknown;
+  /** a sample with only the required members: for a body whose optional members broke a rule the schema cannot say (a date that must be in the future) */
+  requiredSample(schema: Schema): unknown;
   /** the document's response validator */
   openapi: OpenApiValidator;
   /** paths named by `Location` headers of the target's answers, in order */
@@ -69,6 +71,13 @@ export function createContext(
       options.onReport?.(result);
     },
     nextSeed: () => counter++,
+    requiredSample(schema) {
+      try {
+        return generateSync(schema as never, { seed: context.nextSeed(), optionalsProbability: 0 });
+      } catch {
+        return context.validSample(schema);
+      }
+    },
     validSample(schema) {
       try {
         return generateSync(schema as never, { seed: context.nextSeed() });

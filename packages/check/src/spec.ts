@@ -19,6 +19,8 @@ export interface Operation {
   /** the document asks for credentials here (its own `security`, or the document's) */
   secured: boolean;
   operationId?: string;
+  /** `x-replay-omits`: top-level answer members an idempotent replay may leave out or null by design (a secret shown once) */
+  replayOmits: string[];
   /** status → OpenAPI links of that response (operationId or operationRef, parameters) */
   links: Record<string, Record<string, { operationId?: string; operationRef?: string }>>;
   body: { contentType: string; schema: Schema; required: boolean } | undefined;
@@ -188,6 +190,9 @@ export function listOperations(doc: Record<string, unknown>): Operation[] {
           .map((p) => String(p.name).toLowerCase()),
         secured: isSecured(op, doc),
         operationId: typeof op.operationId === 'string' ? op.operationId : undefined,
+        replayOmits: Array.isArray(op['x-replay-omits'])
+          ? (op['x-replay-omits'] as unknown[]).filter((m): m is string => typeof m === 'string')
+          : [],
         links,
         body: bodyType
           ? {

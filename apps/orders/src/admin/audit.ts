@@ -51,7 +51,7 @@ export async function listAudit(
     detail: Record<string, unknown>;
   }>(
     `SELECT id::text, at, actor, via, action, target, detail FROM admin_audit
-      WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2`,
+      WHERE ($1::bigint IS NULL OR admin_audit.id < $1) ORDER BY admin_audit.id DESC LIMIT $2`,
     [options.beforeId ?? null, options.limit],
   );
   return rows.map((r) => ({ ...r, at: r.at.toISOString() }));

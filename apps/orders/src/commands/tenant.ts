@@ -2,6 +2,8 @@
 import { createTenant } from '@steadfast/toolkit/auth';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
 import { createLogger } from '@steadfast/toolkit/observability';
+import { pinNewTenant } from '../api-version-pins.ts';
+import { NEWEST_VERSION } from '../api-versions.ts';
 import type { Config } from '../config.ts';
 import { migrateApp } from '../migrations.ts';
 import { openDatabase } from '../runtime/database.ts';
@@ -20,6 +22,8 @@ export async function runTenantCreate(config: Config, args: TenantCreateArgs): P
       name: args.name,
       contactEmail: args.email,
     });
+    // a new tenant speaks the newest API version until it pins another (PUT /v1/api-version)
+    await pinNewTenant(db.pool, created.tenantId, NEWEST_VERSION);
     process.stdout.write(`${JSON.stringify({ tenantId: created.tenantId, apiKey: created.apiKey })}\n`);
     return 0;
   } finally {

@@ -70,3 +70,17 @@ export function withCustomerEmail(customer: Customer | null, email: string | nul
   const name = customer?.name ?? null;
   return email === null && name === null ? null : { email, name };
 }
+
+/**
+ * JSON merge patch (RFC 7396) of the customer: `null` removes it, a member set to null removes that
+ * member, an absent member is kept; a customer with nothing known is null.
+ */
+export function mergeCustomer(
+  current: Customer | null,
+  patch: { email?: string | null; name?: string | null } | null,
+): Customer | null {
+  if (patch === null) return null;
+  const email = patch.email === undefined ? (current?.email ?? null) : patch.email;
+  const name = patch.name === undefined ? (current?.name ?? null) : patch.name;
+  return email === null && name === null ? null : { email, name };
+}

@@ -6,7 +6,7 @@ import { formatEtag } from '@steadfast/toolkit/concurrency';
 import { IDEMPOTENCY_KEY_HEADER } from '@steadfast/toolkit/idempotency';
 import { problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance } from 'fastify';
-import { type Order, priceItems, withCustomerEmail } from '../domain/order.ts';
+import { mergeCustomer, type Order, priceItems } from '../domain/order.ts';
 import { insertOrderEffect } from '../store/orders-store.ts';
 import { type OrderRouteDeps, publicOrder, quoteOrProblem } from './deps.ts';
 import { CreateOrderBody, OrderSchema } from './schemas.ts';
@@ -51,7 +51,7 @@ export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps):
         currency: body.currency,
         items: priced.items,
         totalAmount: priced.totalAmount,
-        customer: withCustomerEmail(null, body.customerEmail ?? null),
+        customer: body.customer ? mergeCustomer(null, body.customer) : null,
         metadata: body.metadata ?? {},
         lastPaymentError: null,
         pricing: { asOf: quote.asOf, stale: quote.stale },

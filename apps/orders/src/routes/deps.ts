@@ -28,12 +28,12 @@ export interface OrderRouteDeps {
   registry: ProblemRegistry;
 }
 
-/** The public shape of an order: everything but the tenant id; the customer still as `customerEmail`. */
+/** The public shape of an order in the newest API version: no tenant id; the total with its currency. */
 export function publicOrder(
   order: Order,
-): Omit<Order, 'tenantId' | 'customer'> & { customerEmail: string | null } {
-  const { tenantId: _tenant, customer, ...body } = order;
-  return { ...body, customerEmail: customer?.email ?? null };
+): Omit<Order, 'tenantId' | 'totalAmount'> & { total: { amount: number; currency: string } } {
+  const { tenantId: _tenant, totalAmount, ...body } = order;
+  return { ...body, total: { amount: totalAmount, currency: order.currency } };
 }
 
 /** An order response with its ETag header. */

@@ -36,11 +36,22 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /webhooks/payments': 'receivePaymentWebhook',
 };
 
+/**
+ * Answers whose idempotent replay differs by design: a key's secret is shown once and never stored,
+ * so a replay answers `apiKey: null` and says why in `secretOmitted` (`x-replay-omits`, read by
+ * steadfast-check's replay checks).
+ */
+const REPLAY_OMITS: Record<string, string[]> = {
+  'POST /v1/api-keys': ['/apiKey', '/secretOmitted'],
+  'POST /v1/api-keys/{id}/rotate': ['/created/apiKey', '/created/secretOmitted'],
+};
+
 /** Sets each operation's id from the table (an id the route schema sets itself is kept). */
 export function withOperationIds<T extends OpenApiDocument>(document: T, table = OPERATION_IDS): T {
   for (const { key, operation } of operationsOf(document)) {
     const id = table[key];
     if (id !== undefined && operation.operationId === undefined) operation.operationId = id;
+    if (REPLAY_OMITS[key]) (operation as Record<string, unknown>)['x-replay-omits'] = REPLAY_OMITS[key];
   }
   return document;
 }

@@ -177,7 +177,8 @@ describe('the OpenAPI document, shaped for code generators', () => {
       required: false,
       description:
         'The API version (a date) to speak for this request; without it the tenant’s pinned version applies.',
-      schema: { type: 'string', format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', examples: ['2026-01-01'] },
+      // the document of a version asks for that version (/openapi.json: the newest)
+      schema: { type: 'string', enum: ['2026-12-01'], description: 'the version of this document' },
     });
   });
 

@@ -1,6 +1,6 @@
 /**
  * PATCH /v1/orders/{id}: JSON merge patch of a draft's items, currency,
- * customerEmail and metadata. If-Match is required (428 without, 412 stale);
+ * customer and metadata. If-Match is required (428 without, 412 stale);
  * the update is conditional on the version read, so concurrent PATCHes with
  * the same ETag cannot both win.
  */
@@ -14,7 +14,7 @@ import {
 } from '@steadfast/toolkit/concurrency';
 import { ProblemError, problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance } from 'fastify';
-import { mergeMetadata, type Order, priceItems, withCustomerEmail } from '../domain/order.ts';
+import { mergeCustomer, mergeMetadata, type Order, priceItems } from '../domain/order.ts';
 import type { CallContext } from '../domain/pricing.ts';
 import { findOrder, type OrderChanges, updateDraft } from '../store/orders-store.ts';
 import { type OrderRouteDeps, quoteOrProblem, sendOrder } from './deps.ts';
@@ -49,10 +49,7 @@ async function applyPatch(deps: OrderRouteDeps, order: Order, patch: PatchOrderB
     currency,
     items: priced.items,
     totalAmount: priced.totalAmount,
-    customer:
-      patch.customerEmail === undefined
-        ? order.customer
-        : withCustomerEmail(order.customer, patch.customerEmail),
+    customer: patch.customer === undefined ? order.customer : mergeCustomer(order.customer, patch.customer),
     metadata,
     pricing,
   };

@@ -36,11 +36,28 @@ const MetadataPatch = Type.Unsafe<Record<string, string | null>>({
   additionalProperties: { type: ['string', 'null'], maxLength: 500 },
 });
 
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const CustomerInput = Type.Object(
+  { email: Type.Optional(Email), name: Type.Optional(Name) },
+  { additionalProperties: false, title: 'CustomerInput' },
+);
+/** merge patch: a member set to null removes it; `customer: null` removes the customer */
+const CustomerPatch = Type.Union([
+  Type.Object(
+    {
+      email: Type.Optional(Type.Union([Email, Type.Null()])),
+      name: Type.Optional(Type.Union([Name, Type.Null()])),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+
 export const CreateOrderBody = Type.Object(
   {
     currency: Currency,
     items: ItemsInput,
-    customerEmail: Type.Optional(Email),
+    customer: Type.Optional(CustomerInput),
     metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },
@@ -51,7 +68,7 @@ export const PatchOrderBody = Type.Object(
   {
     currency: Type.Optional(Currency),
     items: Type.Optional(ItemsInput),
-    customerEmail: Type.Optional(Type.Union([Email, Type.Null()])),
+    customer: Type.Optional(CustomerPatch),
     metadata: Type.Optional(MetadataPatch),
   },
   { additionalProperties: false, minProperties: 1 },
@@ -84,8 +101,17 @@ export const OrderSchema = Type.Object(
         amount: Type.Integer({ description: 'unitAmount × quantity, minor units' }),
       }),
     ),
-    totalAmount: Type.Integer({ description: 'minor units' }),
-    customerEmail: Type.Union([Type.String(), Type.Null()]),
+    total: Type.Object(
+      { amount: Type.Integer({ description: 'minor units' }), currency: Type.String() },
+      { title: 'Money', description: 'the sum of the items' },
+    ),
+    customer: Type.Union([
+      Type.Object(
+        { email: Type.Union([Type.String(), Type.Null()]), name: Type.Union([Type.String(), Type.Null()]) },
+        { title: 'Customer' },
+      ),
+      Type.Null(),
+    ]),
     metadata: Type.Unsafe<Record<string, string>>({
       type: 'object',
       additionalProperties: { type: 'string' },

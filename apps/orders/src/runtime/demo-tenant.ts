@@ -8,6 +8,8 @@
 import { displayPrefix, generateApiKey, hashApiKey } from '@steadfast/toolkit/auth';
 import type { IdGenerator } from '@steadfast/toolkit/ids';
 import type { Pool } from '@steadfast/toolkit/postgres';
+import { pinNewTenant } from '../api-version-pins.ts';
+import { NEWEST_VERSION } from '../api-versions.ts';
 import type { Config } from '../config.ts';
 import { type HomeState, readHomeState, updateHomeState } from './home.ts';
 
@@ -57,6 +59,8 @@ export async function ensureDemoTenant(
      ON CONFLICT (id) DO NOTHING`,
     [DEMO_TENANT_ID],
   );
+  // pinned at creation to the newest API version (an existing demo tenant keeps its pin)
+  await pinNewTenant(pool, DEMO_TENANT_ID, NEWEST_VERSION);
   await addDemoKey(pool, ids, key, 'tenant_id', DEMO_TENANT_ID);
   return key;
 }

@@ -4,12 +4,14 @@
  * replay, fingerprint, tenant-scope, required, storm, reuse, lost-response
  * here; cross-route and failure-replay in idempotency-more.ts.
  */
+import { randomUUID } from 'node:crypto';
 import type { RequestSpec, Response } from '../client.ts';
 import { type CheckContext, reporterFor } from '../context.ts';
 import { type Meter, meterFor } from '../effects.ts';
 import { buildRequest, isAction, NotApplicable } from '../requests.ts';
 import type { Operation } from '../spec.ts';
 import { checkCrossRoute, checkFailureReplay, type FailureSeen } from './idempotency-more.ts';
+import { canonicalAnswer, sameAnswer } from './replay-omits.ts';
 
 const ALL = [
   'required',
@@ -73,8 +75,18 @@ async function checkOperation(
     for (const id of ids) report(id, 'skipped', error.message);
     return;
   }
-  const first = await ctx.client.send(probe);
+  let first = await ctx.client.send(probe);
   ctx.seen.push({ operation: op.id, response: first });
+  if (first.status === 400 && op.body) {
+    // optional members can break rules a schema cannot say: the same request with only the required ones
+    probe = {
+      ...probe,
+      headers: { ...probe.headers, 'idempotency-key': randomUUID() },
+      body: JSON.stringify(ctx.requiredSample(op.body.schema)),
+    };
+    first = await ctx.client.send(probe);
+    ctx.seen.push({ operation: op.id, response: first });
+  }
   if (first.status === 400 || first.status === 401 || first.status === 403) {
     // a refusal before any work (a key without access, a body the server's own rules reject) is not
     // an answer an API stores for the key: there is nothing to replay, and no other check applies.
@@ -89,7 +101,7 @@ async function checkOperation(
   }
   // replay: a retry after completion answers the same
   const again = await ctx.client.send(probe);
-  const replayOk = again.status === first.status && again.body === first.body;
+  const replayOk = again.status === first.status && sameAnswer(first.body, again.body, op.replayOmits);
   report(
     'replay',
     replayOk ? 'passed' : 'failed',
@@ -110,7 +122,7 @@ async function checkOperation(
   // fingerprint: reordered, reformatted JSON is the same request
   if (probe.body) {
     const same = await ctx.client.send({ ...probe, body: reordered(probe.body) });
-    const ok = same.status === first.status && same.body === first.body;
+    const ok = same.status === first.status && sameAnswer(first.body, same.body, op.replayOmits);
     report(
       'fingerprint',
       ok ? 'passed' : 'failed',
@@ -150,7 +162,10 @@ async function checkOperation(
     Array.from({ length: stormSize }, () => ctx.client.send(storm)),
   );
   const effects = stormMeter.effects(stormBefore, await stormMeter.take());
-  const okBodies = new Set(answers.filter((a) => a.status < 300).map((a) => a.body));
+  // the members a replay omits by design (x-replay-omits) do not make two answers different
+  const okBodies = new Set(
+    answers.filter((a) => a.status < 300).map((a) => canonicalAnswer(a.body, op.replayOmits)),
+  );
   const failed = answers.filter((a) => a.status === 409 || a.status === 429 || a.status >= 500);
   if (failed.length)
     failures.push({ op, request: storm, answer: failed[0], success: answers.find((a) => a.status < 300) });
@@ -213,8 +228,16 @@ async function checkReuse(
   }
   const reuseMeter = await meterFor(ctx, op, reused, hint);
   const before = await reuseMeter?.take();
-  const answer = await ctx.client.send(reused);
+  let answer = await ctx.client.send(reused);
   ctx.seen.push({ operation: op.id, response: answer });
+  if (answer.status === 400 && op.body) {
+    // the other body broke a rule its schema cannot say: another one with only the required members
+    const body = JSON.stringify(ctx.requiredSample(op.body.schema));
+    if (body !== storm.body) {
+      answer = await ctx.client.send({ ...reused, body });
+      ctx.seen.push({ operation: op.id, response: answer });
+    }
+  }
   const delta = reuseMeter ? reuseMeter.effects(before, await reuseMeter.take()) : 0;
   const ok = answer.status === 422 && delta === 0;
   report(

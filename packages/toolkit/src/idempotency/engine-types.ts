@@ -41,6 +41,12 @@ export interface EngineOptions {
   instanceId?: string;
   /** lease renewals and key releases happen off the request path: their failures go here */
   errors: BackgroundErrors;
+  /**
+   * the body stored for replays (and sent the first time), from the handler's result — default its
+   * body. E.g. the body rendered in the API version the client spoke, so a release that replays
+   * stored bytes as they are (an older one) answers in the client's shape too.
+   */
+  storedBody?: (request: FastifyRequest, result: HandlerResult) => unknown;
 }
 
 export interface RunOptions {

@@ -50,6 +50,8 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
   const { db, counter, errors } = options;
   const waitMs = options.waitMs ?? 1000;
   const maxStoredBytes = options.maxStoredBytes ?? 1024 * 1024;
+  const storedView = (request: FastifyRequest, result: HandlerResult): HandlerResult =>
+    options.storedBody ? { ...result, body: options.storedBody(request, result) } : result;
   const faults = options.faults ?? noFaults;
   const instanceId = options.instanceId ?? randomBytes(6).toString('hex');
 
@@ -151,7 +153,7 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
           if (!storable(error)) throw error;
           throw new BusinessOutcome(problemResult(request, error));
         }
-        const { stored, bytes } = toStored(result, maxStoredBytes);
+        const { stored, bytes } = toStored(storedView(request, result), maxStoredBytes);
         faults.hit(IDEMPOTENCY_FAULT_POINTS[0]);
         if (!(await completeKey(client, ctx.scope, owner, stored))) {
           counter.inc({ outcome: 'in_flight_conflict' });
@@ -170,7 +172,7 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
     } catch (error) {
       if (error instanceof BusinessOutcome) {
         // the handler's work is rolled back; its answer (a 404/409/422) is remembered
-        const { stored, bytes } = toStored(error.result, maxStoredBytes);
+        const { stored, bytes } = toStored(storedView(request, error.result), maxStoredBytes);
         try {
           await completeKey(db, ctx.scope, owner, stored);
         } catch (storeError) {
@@ -228,7 +230,7 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
 
     async insertOnce(request, reply, { result, effect, onExecuted }) {
       const ctx = request.idempotency;
-      const { stored, bytes } = toStored(result, maxStoredBytes);
+      const { stored, bytes } = toStored(storedView(request, result), maxStoredBytes);
       if (!ctx) {
         await db.query({
           name: `${effect.name}.plain`,
