@@ -332,6 +332,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     clients: partners?.clients ?? [],
     options: deps.console,
     authFailures,
+    versions: versioning.versions,
   });
   await registerApiReference(server);
 

@@ -9,6 +9,7 @@ import type { ApiKeyVerifier, AuthFailureThrottle } from '@steadfast/toolkit/aut
 import type { Clock, IdGenerator } from '@steadfast/toolkit/ids';
 import type { Pool } from '@steadfast/toolkit/postgres';
 import type { ProblemRegistry } from '@steadfast/toolkit/problems';
+import { type ApiVersions, readVersionUsage } from '@steadfast/toolkit/versioning';
 import type { FastifyInstance } from 'fastify';
 import { listAudit } from '../admin/audit.ts';
 import { createDeadLetterActions } from '../admin/dead-letter-actions.ts';
@@ -18,6 +19,7 @@ import { messagePage } from './layout.ts';
 import { auditBody } from './page-audit.ts';
 import { type DependencyRow, dependenciesBody } from './page-dependencies.ts';
 import { lineageBody, type TimelineView } from './page-lineage.ts';
+import { versionsBody, versionsOff } from './page-versions.ts';
 import { workBody } from './page-work.ts';
 import { createConsoleSessions, parseCookies, SESSION_COOKIE, sameToken, sessionCookie } from './sessions.ts';
 import { registerSignIn } from './sign-in-routes.ts';
@@ -35,6 +37,8 @@ export interface ConsoleDeps {
   dependencies: (now: number) => Promise<DependencyRow[]>;
   /** the lineage timeline of a request id, idempotency key, order id or operation id */
   timeline?: (query: string, now: number) => Promise<TimelineView>;
+  /** the API's dated versions: the "API versions" page (who still calls a deprecated one) */
+  versions?: ApiVersions;
   /** an open operation older than this is stuck (default 5 min) */
   stuckAfterMs?: number;
   sessionTtlMs?: number;
@@ -119,6 +123,11 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
       const query = ((request.query as Form).q ?? '').trim().slice(0, 200);
       const view = query && deps.timeline ? await deps.timeline(query, deps.clock.now()) : undefined;
       return renderPage(request, reply, 'lineage', 'Request lineage', lineageBody(query, view));
+    });
+    scope.get('/console/versions', ROUTE_OPTIONS, async (request, reply) => {
+      if (!deps.versions) return renderPage(request, reply, 'versions', 'API versions', versionsOff());
+      const usage = await readVersionUsage(deps.db, { versions: deps.versions });
+      return renderPage(request, reply, 'versions', 'API versions', versionsBody(deps.versions, usage));
     });
     scope.get('/console/audit', ROUTE_OPTIONS, async (request, reply) => {
       const before = (request.query as Form).before;

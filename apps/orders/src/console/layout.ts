@@ -6,6 +6,7 @@ export const NAV = [
   ['work', 'Work in flight'],
   ['dead-letters', 'Dead letters'],
   ['lineage', 'Request lineage'],
+  ['versions', 'API versions'],
   ['audit', 'Audit'],
 ] as const;
 

@@ -119,3 +119,21 @@ test('work in flight: an old open operation is stuck; inbox lag, failures and ig
   );
   assert.match(page.body, /take-payment<\/a><\/td><td class="num">2</);
 });
+
+test('API versions: the tenants still calling a deprecated version come first, highlighted', async () => {
+  await app.db.pool.query(
+    `INSERT INTO api_version_usage (partition, version, requests, first_seen_at, last_seen_at) VALUES
+       ('ten_new', '2026-12-01', 40, now(), now()), ('ten_old', '2026-06-01', 7, now(), now())`,
+  );
+  const page = await visitor.get('/console/versions');
+  assert.equal(page.statusCode, 200);
+  const order = [...page.body.matchAll(/<tr data-partition="([^"]+)" class="([^"]*)"/g)].map((m) => [
+    m[1],
+    m[2],
+  ]);
+  assert.deepEqual(order, [
+    ['ten_old', 'stuck'],
+    ['ten_new', ''],
+  ]);
+  assert.match(page.body, /2026-06-01 <span class="badge dead">deprecated<\/span>/);
+});

@@ -16,6 +16,7 @@ import type { BackgroundErrors } from '@steadfast/toolkit/observability';
 import type { Pool } from '@steadfast/toolkit/postgres';
 import type { ProblemRegistry } from '@steadfast/toolkit/problems';
 import type { DependencyClient } from '@steadfast/toolkit/resilience';
+import type { ApiVersions } from '@steadfast/toolkit/versioning';
 import type { FastifyInstance } from 'fastify';
 import { buildTimeline } from '../lineage/timeline.ts';
 import { createDependencyRows } from './dependency-rows.ts';
@@ -83,6 +84,7 @@ export async function registerOperationsConsole(
     clients: readonly DependencyClient[];
     options?: ConsoleOptions;
     authFailures?: AuthFailureThrottle;
+    versions?: ApiVersions;
   },
 ): Promise<void> {
   if (deps.options?.enabled === false) return;
@@ -93,6 +95,7 @@ export async function registerOperationsConsole(
     registry: deps.registry,
     verifier: deps.verifier,
     authFailures: deps.authFailures,
+    versions: deps.versions,
     dependencies: createDependencyRows({
       db: deps.db,
       clients: deps.clients,
