@@ -3,150 +3,65 @@
  * import; everything it touches (database, clock, ids, prices, logger) comes in.
  */
 import {
-  type ApiKeyVerifier,
   apiKeyAuth,
   createApiKeyVerifier,
   createAuthFailureThrottle,
   principalScope,
 } from '@steadfast/toolkit/auth';
-import { type FaultPoints, noFaults } from '@steadfast/toolkit/faults';
+import { noFaults } from '@steadfast/toolkit/faults';
 import {
   createIdempotencyEngine,
   createIdempotencyMetrics,
   idempotency,
-  idempotencyProblems,
 } from '@steadfast/toolkit/idempotency';
-import { type Clock, createIdGenerator, type IdGenerator, type RandomBytes } from '@steadfast/toolkit/ids';
-import { loadSheddingProblems } from '@steadfast/toolkit/load-shedding';
+import { createIdGenerator } from '@steadfast/toolkit/ids';
 import {
-  type BackgroundErrors,
   createBackgroundErrors,
   createHttpMetrics,
   createRequestIdGenerator,
-  type HttpMetrics,
-  type Logger,
   observability,
   registerHealthRoutes,
-  type Tracer,
 } from '@steadfast/toolkit/observability';
 import { createOperationWaiter } from '@steadfast/toolkit/operations';
-import { databaseErrorKind, isMigrated, type Migration, type Pool } from '@steadfast/toolkit/postgres';
+import { databaseErrorKind, isMigrated } from '@steadfast/toolkit/postgres';
 import {
-  coreProblems,
-  createProblemRegistry,
   installValidators,
   jsonBody,
   ProblemError,
-  type ProblemRegistry,
   problemServerOptions,
   problems,
   registerProblemPages,
 } from '@steadfast/toolkit/problems';
-import { rateLimitProblems } from '@steadfast/toolkit/rate-limits';
-import { dependencyProblems } from '@steadfast/toolkit/resilience';
-import { versioningProblems } from '@steadfast/toolkit/versioning';
 import {
   createWebhookMetrics,
   createWebhookVerifier,
   registerWebhookIntake,
-  type WebhookMetrics,
-  webhookProblems,
 } from '@steadfast/toolkit/webhooks';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import { type ConsoleOptions, createProcessHistory, registerOperationsConsole } from './console/wiring.ts';
-import { createLocalPriceList, type PriceSource } from './domain/pricing.ts';
+import { type App, type AppDeps, problemRegistry } from './app-deps.ts';
+import { createProcessHistory, registerOperationsConsole } from './console/wiring.ts';
+import { createLocalPriceList } from './domain/pricing.ts';
 import { createOrdersLineage, registerLineage } from './lineage/wiring.ts';
 import { registerWorkGauges } from './metrics.ts';
-import { createPartners, type Partners, type PartnerTuning, type PartnerUrls } from './partners/index.ts';
+import { createPartners } from './partners/index.ts';
 import { createRecommendationsAdapter } from './partners/recommendations.ts';
-import { orderProblems } from './problems.ts';
 import { registerApiReference } from './routes/api-reference.ts';
 import { registerApiVersionRoutes } from './routes/api-version.ts';
 import { registerOrderRoutes } from './routes/index.ts';
 import { registerOpenApi } from './routes/openapi.ts';
-import { HTTP_LIMIT_DEFAULTS, type HttpLimits, trustProxyOption } from './server-options.ts';
+import { HTTP_LIMIT_DEFAULTS, trustProxyOption } from './server-options.ts';
 import {
   createTrafficLoadShedding,
   createTrafficRateLimiter,
   overQuotaProbe,
   registerLoadShedding,
   registerRateLimits,
-  type TrafficOptions,
 } from './traffic.ts';
 import { registerOrdersVersioning } from './versioning-wiring.ts';
 
-export interface AppDeps {
-  db: Pool;
-  logger: Logger;
-  /** the migrations this build expects; /readyz is 503 until all are applied */
-  migrations: Migration[];
-  clock?: Clock;
-  random?: RandomBytes;
-  ids?: IdGenerator;
-  prices?: PriceSource;
-  metrics?: HttpMetrics;
-  verifier?: ApiKeyVerifier;
-  /** failed authentications per client address before 429 (no database lookup); absent: not throttled */
-  authFailures?: { max: number; windowS: number };
-  /** per-tenant rate limits and load shedding (traffic.ts); absent: neither */
-  traffic?: TrafficOptions;
-  /** Fastify's trustProxy: whose X-Forwarded-For names the client address (default: nobody's) */
-  trustProxy?: boolean | number | string;
-  bodyLimitBytes?: number;
-  /** how long an idle keep-alive connection stays open (Fastify's default: 72 s) */
-  keepAliveTimeoutMs?: number;
-  /** bounds that stop slow or greedy clients from holding the server (defaults: HTTP_LIMIT_DEFAULTS) */
-  httpLimits?: Partial<HttpLimits>;
-  idempotency?: {
-    /** false: Idempotency-Key is ignored (benchmark baseline only) */
-    enabled?: boolean;
-    retentionS?: number;
-    leaseS?: number;
-    waitMs?: number;
-  };
-  faults?: FaultPoints;
-  /** the real partners; without them prices come from the local list and nothing else is called */
-  partners?: { urls: PartnerUrls; tuning?: PartnerTuning };
-  /** Standard Webhooks secrets of the payments partner (several during a rotation) */
-  webhooks?: { secrets: string[]; toleranceS?: number };
-  /** tracing on (startTracing): request and partner-attempt spans */
-  tracer?: Tracer;
-  /** the operations console and the per-minute egress history this process writes (default on) */
-  console?: ConsoleOptions;
-  /** request lineage (default on; LINEAGE=off for benchmark baselines) */
-  lineage?: { enabled?: boolean };
-}
-
+export type { App, AppDeps } from './app-deps.ts';
+export { problemRegistry } from './app-deps.ts';
 export { HTTP_LIMIT_DEFAULTS, type HttpLimits } from './server-options.ts';
-
-export interface App {
-  server: FastifyInstance;
-  registry: ProblemRegistry;
-  metrics: HttpMetrics;
-  idempotencyMetrics: ReturnType<typeof createIdempotencyMetrics>;
-  partners: Partners | undefined;
-  ids: IdGenerator;
-  webhookMetrics: WebhookMetrics;
-  /** failures of work off the request path (logged and counted) */
-  errors: BackgroundErrors;
-  /** the per-minute egress history this process writes for the console; undefined when the console is off */
-  history: ReturnType<typeof createProcessHistory>;
-  /** the request-lineage recorder (attached to the partners' clients); undefined when off */
-  lineage: ReturnType<typeof createOrdersLineage> | undefined;
-}
-
-export function problemRegistry(): ProblemRegistry {
-  return createProblemRegistry(
-    coreProblems,
-    idempotencyProblems,
-    dependencyProblems,
-    webhookProblems,
-    rateLimitProblems,
-    loadSheddingProblems,
-    versioningProblems,
-    orderProblems,
-  );
-}
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? { now: () => Date.now() };
