@@ -4,7 +4,6 @@
  * replay, fingerprint, tenant-scope, required, storm, reuse, lost-response
  * here; cross-route and failure-replay in idempotency-more.ts.
  */
-import { randomUUID } from 'node:crypto';
 import type { RequestSpec, Response } from '../client.ts';
 import { type CheckContext, reporterFor } from '../context.ts';
 import { type Meter, meterFor } from '../effects.ts';
@@ -65,7 +64,15 @@ async function checkOperation(
   failures: FailureSeen[],
   stormSize: number,
 ): Promise<void> {
-  const fresh = async () => buildRequest(ctx, op, { freshResource: true });
+  // once a generated body is refused (400), every later one has only the required members: optional
+  // ones can break rules a schema cannot say (a date that must be in the future)
+  let requiredOnly = false;
+  const fresh = async () => {
+    const request = await buildRequest(ctx, op, { freshResource: true });
+    return requiredOnly && op.body
+      ? { ...request, body: JSON.stringify(ctx.requiredSample(op.body.schema)) }
+      : request;
+  };
   const ids = ALL.filter((id) => (id === 'cross-route' ? isAction(op) : id !== 'fingerprint' || op.body));
   let probe: RequestSpec;
   try {
@@ -78,12 +85,8 @@ async function checkOperation(
   let first = await ctx.client.send(probe);
   ctx.seen.push({ operation: op.id, response: first });
   if (first.status === 400 && op.body) {
-    // optional members can break rules a schema cannot say: the same request with only the required ones
-    probe = {
-      ...probe,
-      headers: { ...probe.headers, 'idempotency-key': randomUUID() },
-      body: JSON.stringify(ctx.requiredSample(op.body.schema)),
-    };
+    requiredOnly = true;
+    probe = await fresh();
     first = await ctx.client.send(probe);
     ctx.seen.push({ operation: op.id, response: first });
   }

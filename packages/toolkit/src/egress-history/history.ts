@@ -14,7 +14,7 @@
  */
 import { type Clock, systemClock } from '../ids/index.ts';
 import type { BackgroundErrors } from '../observability/index.ts';
-import type { Queryable } from '../postgres/index.ts';
+import { oneAtATime, type Queryable } from '../postgres/index.ts';
 import {
   type BreakerState,
   type Disposable,
@@ -123,7 +123,6 @@ export function createEgressHistory(options: EgressHistoryOptions): EgressHistor
   /** the newest minute that left memory: nothing may be added to it again */
   let closedThroughMs = Number.NEGATIVE_INFINITY;
   let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<boolean> | undefined;
 
   function cellOf(dependency: string): Cell {
     let minute = Math.floor(clock.now() / MINUTE_MS) * MINUTE_MS;
@@ -215,15 +214,9 @@ export function createEgressHistory(options: EgressHistoryOptions): EgressHistor
     return true;
   }
 
-  function flush(): Promise<boolean> {
-    // one flush at a time: a second one runs after the first, on what is in memory then
-    const next = (inFlight ?? Promise.resolve(true)).then(write);
-    inFlight = next;
-    next.finally(() => {
-      if (inFlight === next) inFlight = undefined;
-    });
-    return next;
-  }
+  // one flush at a time: a second one runs after the first, on what is in memory then
+  const flushes = oneAtATime(write);
+  const flush = (): Promise<boolean> => flushes.run();
 
   function attachEvent<T>(event: Event<T>, listener: (value: T) => void): Disposable {
     const subscription = event(listener);
@@ -265,7 +258,7 @@ export function createEgressHistory(options: EgressHistoryOptions): EgressHistor
     start() {
       if (timer) return;
       timer = setInterval(() => {
-        if (!inFlight) void flush();
+        if (!flushes.busy()) void flush();
       }, intervalMs);
       timer.unref();
     },

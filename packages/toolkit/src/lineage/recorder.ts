@@ -13,7 +13,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Clock } from '../ids/index.ts';
 import { type BackgroundErrors, type Logger, registerOnce } from '../observability/index.ts';
-import type { Queryable } from '../postgres/index.ts';
+import { oneAtATime, type Queryable } from '../postgres/index.ts';
 import type { Disposable, EgressAttempt } from '../resilience/index.ts';
 
 export type IdempotencyOutcome = 'executed' | 'replayed' | 'conflict';
@@ -161,7 +161,6 @@ export function createLineageRecorder(options: LineageRecorderOptions): LineageR
   let dropped = 0;
   let droppedSinceWarning = 0;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
   let soon = false;
   const attached = new Map<AttemptSource, Disposable>();
 
@@ -172,7 +171,7 @@ export function createLineageRecorder(options: LineageRecorderOptions): LineageR
   };
   const room = () => maxBuffered - requests.length - attempts.length;
   const flushSoon = () => {
-    if (soon || running) return;
+    if (soon || writes.busy()) return;
     soon = true;
     setImmediate(() => {
       soon = false;
@@ -217,14 +216,12 @@ export function createLineageRecorder(options: LineageRecorderOptions): LineageR
     if (!failed && (requests.length >= batchSize || attempts.length >= batchSize)) return writeOnce();
   }
 
-  function flush(): Promise<void> {
-    if (running) return running.then(() => flush());
-    if (requests.length === 0 && attempts.length === 0) return Promise.resolve();
-    running = writeOnce().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
+  // one write at a time: a flush asked for meanwhile runs after it, on what is buffered then
+  const writes = oneAtATime(async () => {
+    if (requests.length === 0 && attempts.length === 0) return;
+    await writeOnce();
+  });
+  const flush = (): Promise<void> => writes.run();
 
   const warnDropped = () => {
     if (droppedSinceWarning === 0) return;

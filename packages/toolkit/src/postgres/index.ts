@@ -19,6 +19,8 @@ export {
   readMigrations,
   schemaCheckHook,
 } from './migrate.ts';
+export type { OneAtATime } from './one-at-a-time.ts';
+export { oneAtATime } from './one-at-a-time.ts';
 export type { Pool, PoolClient, PoolOptions, Queryable } from './pool.ts';
 export { createPool, endPool, POOL_TIMEOUT_DEFAULTS, UNBOUNDED_STATEMENT } from './pool.ts';
 export type { TenantScope } from './tenant-scope.ts';

@@ -9,7 +9,7 @@
  */
 import { type Clock, systemClock } from '../ids/index.ts';
 import type { BackgroundErrors } from '../observability/index.ts';
-import { assertMigratedIfReachable, type Queryable } from '../postgres/index.ts';
+import { assertMigratedIfReachable, oneAtATime, type Queryable } from '../postgres/index.ts';
 import { versioningMigrations } from './migrations.ts';
 import type { ApiVersions } from './versions.ts';
 
@@ -60,7 +60,6 @@ export function createVersionUsage(options: VersionUsageOptions): VersionUsage {
   let entries = new Map<string, Entry>();
   let dropped = 0;
   let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<boolean> | undefined;
 
   function add(into: Map<string, Entry>, entry: Entry): boolean {
     const key = `${entry.partition}\u0000${entry.version}`;
@@ -104,14 +103,9 @@ export function createVersionUsage(options: VersionUsageOptions): VersionUsage {
     }
   }
 
-  function flush(): Promise<boolean> {
-    const next = (inFlight ?? Promise.resolve(true)).then(write);
-    inFlight = next;
-    next.finally(() => {
-      if (inFlight === next) inFlight = undefined;
-    });
-    return next;
-  }
+  // one flush at a time: a second one runs after the first, on what is in memory then
+  const flushes = oneAtATime(write);
+  const flush = (): Promise<boolean> => flushes.run();
 
   return {
     record(partition, version) {
@@ -123,7 +117,7 @@ export function createVersionUsage(options: VersionUsageOptions): VersionUsage {
       if (!(await assertMigratedIfReachable(db, versioningMigrations, 'versioningMigrations')))
         errors.report(COMPONENT, new Error('the database did not answer the migration check at start'));
       timer = setInterval(() => {
-        if (!inFlight) void flush();
+        if (!flushes.busy()) void flush();
       }, flushIntervalMs);
       timer.unref();
     },
