@@ -25,7 +25,8 @@ export function createVersionPins(options: {
   const { db, clock } = options;
   const ttlMs = options.ttlMs ?? 10_000;
   const maxTenants = options.maxTenants ?? 10_000;
-  const cache = new Map<string, { pin: VersionPin; until: number }>();
+  // the promise is cached, not only the value: a burst of a tenant's first requests asks once
+  const cache = new Map<string, { pin: Promise<VersionPin>; until: number }>();
 
   async function read(tenantId: string): Promise<VersionPin> {
     const { rows } = await db.query<{ version: string; pinned_at: Date }>(
@@ -36,9 +37,13 @@ export function createVersionPins(options: {
       ? { version: rows[0].version, pinned: true, pinnedAt: rows[0].pinned_at.toISOString() }
       : { version: FIRST_VERSION, pinned: false, pinnedAt: null };
   }
-  function remember(tenantId: string, pin: VersionPin) {
-    if (cache.size >= maxTenants) cache.delete(cache.keys().next().value as string);
+  function remember(tenantId: string, pin: Promise<VersionPin>) {
+    if (cache.size >= maxTenants && !cache.has(tenantId)) cache.delete(cache.keys().next().value as string);
     cache.set(tenantId, { pin, until: clock.now() + ttlMs });
+    // a failed read is not remembered: the next request asks again
+    pin.catch(() => {
+      if (cache.get(tenantId)?.pin === pin) cache.delete(tenantId);
+    });
   }
 
   return {
@@ -46,7 +51,7 @@ export function createVersionPins(options: {
     async pinOf(tenantId: string): Promise<VersionPin> {
       const hit = cache.get(tenantId);
       if (hit && hit.until > clock.now()) return hit.pin;
-      const pin = await read(tenantId);
+      const pin = read(tenantId);
       remember(tenantId, pin);
       return pin;
     },
@@ -59,7 +64,7 @@ export function createVersionPins(options: {
         [tenantId, version],
       );
       const pin = { version, pinned: true, pinnedAt: rows[0].pinned_at.toISOString() };
-      remember(tenantId, pin);
+      remember(tenantId, Promise.resolve(pin));
       return pin;
     },
   };
