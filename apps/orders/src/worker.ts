@@ -111,7 +111,7 @@ export function createOrdersWorker(options: OrdersWorkerOptions) {
     pool,
     log,
     errors,
-    metrics: createJobMetrics(options.registry, pool),
+    metrics: createJobMetrics(options.registry, pool, errors),
     tracer: options.tracer,
     tasks: [
       takePaymentTask({ ...paymentDeps, faults: options.faults ?? noFaults }),

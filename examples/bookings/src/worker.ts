@@ -35,7 +35,7 @@ export function createWorker({ db, log, payments, metrics, webhookMetrics }: Wor
     pool: db,
     log,
     errors,
-    metrics: createJobMetrics(metrics.registry, db),
+    metrics: createJobMetrics(metrics.registry, db, errors),
     tasks: [chargeBooking],
     newId: (prefix) => ids.next(prefix),
   });

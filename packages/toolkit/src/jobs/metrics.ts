@@ -3,7 +3,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { type BackgroundErrors, createQueryGauge, registerOnce } from '../observability/index.ts';
 import type { Queryable } from '../postgres/index.ts';
 
-export function createJobMetrics(registry: Registry, db: Queryable) {
+/** `errors`: where a failed read of the queue depth is reported when scraped (the gauge then shows nothing) */
+export function createJobMetrics(registry: Registry, db: Queryable, errors?: BackgroundErrors) {
   return {
     duration: registerOnce(
       registry,
@@ -55,7 +56,10 @@ export function createJobMetrics(registry: Registry, db: Queryable) {
                 `SELECT t.identifier AS task, count(*)::int AS n FROM graphile_worker._private_jobs j
                JOIN graphile_worker._private_tasks t ON t.id = j.task_id GROUP BY t.identifier`,
               )
-              .catch(() => ({ rows: [] as { task: string; n: number }[] }));
+              .catch((error: unknown) => {
+                errors?.report('metrics', error, { metric: 'steadfast_job_queue_depth' });
+                return { rows: [] as { task: string; n: number }[] };
+              });
             for (const row of rows) this.set({ task: row.task }, row.n);
           },
         }),
