@@ -10,7 +10,7 @@ import { principalScope } from '@steadfast/toolkit/auth';
 import type { Clock } from '@steadfast/toolkit/ids';
 import type { BackgroundErrors } from '@steadfast/toolkit/observability';
 import type { Pool } from '@steadfast/toolkit/postgres';
-import { apiVersioning, createVersionUsage } from '@steadfast/toolkit/versioning';
+import { apiVersioning, createVersionUsage, renderInVersion } from '@steadfast/toolkit/versioning';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createVersionPins } from './api-version-pins.ts';
@@ -20,10 +20,9 @@ export interface OrdersVersioning {
   versions: OrdersApiVersions;
   pins: ReturnType<typeof createVersionPins>;
   /**
-   * what the idempotency engine stores: the answer in the version the client spoke. Every version
-   * change accepts both shapes, so this release translating it again on the way out changes nothing,
-   * and a release that replays stored bytes as they are (one from before versions) still answers in
-   * the client's shape.
+   * what the idempotency engine stores: the answer in the version the client spoke, rendered once (the
+   * first answer is not translated again on the way out), so a release that replays stored bytes as
+   * they are (one from before versions) still answers in the client's shape.
    */
   storedBody: (request: FastifyRequest, result: { status: number; body: unknown }) => unknown;
 }
@@ -51,18 +50,6 @@ export async function registerOrdersVersioning(
   return {
     versions,
     pins,
-    storedBody: (request, result) =>
-      request.apiVersion === undefined || request.apiVersion === versions.newest
-        ? result.body
-        : versions.transformResponse(
-            request.apiVersion,
-            {
-              method: request.method,
-              route: request.routeOptions.url ?? '',
-              status: result.status,
-              problem: result.status >= 400,
-            },
-            result.body,
-          ),
+    storedBody: renderInVersion(versions),
   };
 }

@@ -44,7 +44,9 @@ export interface EngineOptions {
   /**
    * the body stored for replays (and sent the first time), from the handler's result — default its
    * body. E.g. the body rendered in the API version the client spoke, so a release that replays
-   * stored bytes as they are (an older one) answers in the client's shape too.
+   * stored bytes as they are (an older one) answers in the client's shape too. Every answer the
+   * engine sends (an `afterCommit` one too, and without a key) goes through it; replays send the
+   * stored bytes.
    */
   storedBody?: (request: FastifyRequest, result: HandlerResult) => unknown;
 }

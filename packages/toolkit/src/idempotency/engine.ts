@@ -166,8 +166,9 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
         return { result, bytes };
       });
       const shown = await afterCommit?.(done.result);
+      // what is shown this time goes through storedBody too: every answer the engine sends is rendered alike
       return shown
-        ? send(reply, shown, Buffer.from(JSON.stringify(shown.body)))
+        ? send(reply, shown, Buffer.from(JSON.stringify(storedView(request, shown).body)))
         : send(reply, done.result, done.bytes);
     } catch (error) {
       if (error instanceof BusinessOutcome) {
@@ -194,7 +195,7 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
       if (!ctx) {
         const result = await withTransaction(db, handler);
         const shown = (await runOptions.afterCommit?.(result)) ?? result;
-        return send(reply, shown, Buffer.from(JSON.stringify(shown.body)));
+        return send(reply, shown, Buffer.from(JSON.stringify(storedView(request, shown).body)));
       }
       const deadline = Date.now() + waitMs;
       const owner = `${instanceId}:${request.id}`;

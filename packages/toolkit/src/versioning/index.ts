@@ -14,7 +14,7 @@ export { createVersioningMetrics } from './metrics.ts';
 export { versioningMigrations } from './migrations.ts';
 export type { OpenApiDocument } from './openapi.ts';
 export type { ApiVersioningOptions } from './plugin.ts';
-export { apiVersioning } from './plugin.ts';
+export { apiVersioning, renderInVersion } from './plugin.ts';
 export { versioningProblems } from './problems.ts';
 export type {
   ReadVersionUsageOptions,

@@ -29,6 +29,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** the API version this request is answered in; undefined on routes the plugin does not include, or before it resolved */
     apiVersion: string | undefined;
+    /** the answer's body is already in `apiVersion`'s shape (renderInVersion): onSend sends it as it is */
+    apiVersionRendered: boolean;
   }
   interface FastifyContextConfig {
     /** this endpoint is deprecated (in every version): the deprecation fields, and 410 `endpoint-sunset` after `sunsetAt` */
@@ -79,6 +81,7 @@ async function apiVersioningPlugin(app: FastifyInstance, options: ApiVersioningO
   }
 
   app.decorateRequest('apiVersion', undefined);
+  app.decorateRequest('apiVersionRendered', false);
   // a malformed route deprecation fails at registration, not on its first request
   app.addHook('onRoute', (route) => {
     if (route.config?.deprecated)
@@ -148,7 +151,13 @@ async function apiVersioningPlugin(app: FastifyInstance, options: ApiVersioningO
     if (version === undefined) return done(null, payload);
     reply.header(versions.header, version);
     const route = request.routeOptions.url;
-    if (version === versions.newest || route === undefined || failed.has(request)) return done(null, payload);
+    if (
+      version === versions.newest ||
+      route === undefined ||
+      failed.has(request) ||
+      request.apiVersionRendered
+    )
+      return done(null, payload);
     if (!versions.touches(version, request.method, route)) return done(null, payload);
     const contentType = String(reply.getHeader('content-type') ?? '');
     if (!isJson(contentType) || payload === null || payload === undefined) return done(null, payload);
@@ -193,3 +202,22 @@ function setDeprecationHeaders(reply: FastifyReply, deprecations: readonly Depre
 }
 
 export const apiVersioning = fp(apiVersioningPlugin, { name: 'steadfast-api-versioning', fastify: '5.x' });
+
+/**
+ * A handler's answer rendered in the request's version, once: what an idempotency engine stores
+ * (its `storedBody`), so a release that replays stored bytes as they are answers in the client's shape.
+ * The request is marked, and onSend does not translate the same answer again.
+ */
+export function renderInVersion(versions: ApiVersions) {
+  return (request: FastifyRequest, result: { status: number; body: unknown }): unknown => {
+    const version = request.apiVersion;
+    const route = request.routeOptions.url;
+    if (version === undefined || version === versions.newest || route === undefined) return result.body;
+    request.apiVersionRendered = true;
+    return versions.transformResponse(
+      version,
+      { method: request.method, route, status: result.status, problem: result.status >= 400 },
+      result.body,
+    );
+  };
+}
