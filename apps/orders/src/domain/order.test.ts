@@ -1,7 +1,7 @@
 /** Pricing an order's items and merging its metadata, with the expected values written out. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { mergeMetadata, priceItems } from './order.ts';
+import { mergeCustomer, mergeMetadata, priceItems, withCustomerEmail } from './order.ts';
 
 describe('priceItems', () => {
   const quote = {
@@ -57,5 +57,57 @@ describe('mergeMetadata (RFC 7396 on flat strings)', () => {
     assert.deepEqual(mergeMetadata(current, { missing: null }), { a: '1' });
     assert.deepEqual(mergeMetadata(current, {}), { a: '1' });
     assert.deepEqual(current, { a: '1' });
+  });
+});
+
+describe('withCustomerEmail (a client that knows only customerEmail)', () => {
+  test('sets the email and keeps the name', () => {
+    assert.deepEqual(withCustomerEmail({ email: 'old@example.com', name: 'Ada' }, 'new@example.com'), {
+      email: 'new@example.com',
+      name: 'Ada',
+    });
+    assert.deepEqual(withCustomerEmail(null, 'a@example.com'), { email: 'a@example.com', name: null });
+  });
+
+  test('clearing the email keeps a known name; nothing known at all is null', () => {
+    assert.deepEqual(withCustomerEmail({ email: 'a@example.com', name: 'Ada' }, null), {
+      email: null,
+      name: 'Ada',
+    });
+    assert.equal(withCustomerEmail({ email: 'a@example.com', name: null }, null), null);
+    assert.equal(withCustomerEmail(null, null), null);
+  });
+});
+
+describe('mergeCustomer (RFC 7396)', () => {
+  const ada = { email: 'ada@example.com', name: 'Ada' };
+
+  test('null removes the customer', () => {
+    assert.equal(mergeCustomer(ada, null), null);
+    assert.equal(mergeCustomer(null, null), null);
+  });
+
+  test('an absent member is kept, a set one replaced, one set to null removed', () => {
+    assert.deepEqual(mergeCustomer(ada, {}), { email: 'ada@example.com', name: 'Ada' });
+    assert.deepEqual(mergeCustomer(ada, { name: 'Grace' }), { email: 'ada@example.com', name: 'Grace' });
+    assert.deepEqual(mergeCustomer(ada, { email: 'g@example.com' }), { email: 'g@example.com', name: 'Ada' });
+    assert.deepEqual(mergeCustomer(ada, { email: null }), { email: null, name: 'Ada' });
+    assert.deepEqual(mergeCustomer(ada, { name: null }), { email: 'ada@example.com', name: null });
+  });
+
+  test('from no customer: the members given, the rest null', () => {
+    assert.deepEqual(mergeCustomer(null, { email: 'a@example.com' }), { email: 'a@example.com', name: null });
+    assert.deepEqual(mergeCustomer(null, { name: 'Ada' }), { email: null, name: 'Ada' });
+    assert.deepEqual(mergeCustomer(null, { email: 'a@example.com', name: 'Ada' }), {
+      email: 'a@example.com',
+      name: 'Ada',
+    });
+    assert.equal(mergeCustomer(null, {}), null);
+  });
+
+  test('removing every known member leaves no customer', () => {
+    assert.equal(mergeCustomer(ada, { email: null, name: null }), null);
+    assert.equal(mergeCustomer({ email: null, name: 'Ada' }, { name: null }), null);
+    assert.equal(mergeCustomer({ email: 'a@example.com', name: null }, { email: null }), null);
   });
 });

@@ -8,6 +8,7 @@ import {
   ORDER_STATUSES,
   type OrderAction,
   type OrderStatus,
+  TRANSITIONS,
   transitionOf,
 } from './state-machine.ts';
 
@@ -72,4 +73,17 @@ describe('transitionOf', () => {
       assert.deepEqual(transitionOf(action as OrderAction), { from, to });
     });
   }
+});
+
+test('transitionOf refuses a table where an action leads to two statuses', () => {
+  // the guard against an edit of TRANSITIONS that breaks "one action, one target"
+  const canceled = TRANSITIONS.canceled;
+  TRANSITIONS.canceled = { reopen: 'submitted' };
+  try {
+    assert.throws(() => transitionOf('reopen'), { message: 'action reopen must lead to exactly one status' });
+    assert.deepEqual(transitionOf('submit'), { from: ['draft'], to: 'submitted' });
+  } finally {
+    TRANSITIONS.canceled = canceled;
+  }
+  assert.deepEqual(transitionOf('reopen'), { from: ['submitted', 'canceled'], to: 'draft' });
 });
