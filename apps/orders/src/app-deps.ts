@@ -1,7 +1,11 @@
 /** What buildApp (app.ts) takes and gives back, and the one problem registry of the app. */
 import type { ApiKeyVerifier } from '@steadfast/toolkit/auth';
 import type { FaultPoints } from '@steadfast/toolkit/faults';
-import { type createIdempotencyMetrics, idempotencyProblems } from '@steadfast/toolkit/idempotency';
+import {
+  type CoalesceOptions,
+  type createIdempotencyMetrics,
+  idempotencyProblems,
+} from '@steadfast/toolkit/idempotency';
 import type { Clock, IdGenerator, RandomBytes } from '@steadfast/toolkit/ids';
 import { loadSheddingProblems } from '@steadfast/toolkit/load-shedding';
 import type { BackgroundErrors, HttpMetrics, Logger, Tracer } from '@steadfast/toolkit/observability';
@@ -48,6 +52,8 @@ export interface AppDeps {
     retentionS?: number;
     leaseS?: number;
     waitMs?: number;
+    /** group commit of creates and key lookups (default on; false: one statement per request, for benchmarks) */
+    coalesce?: CoalesceOptions | false;
   };
   faults?: FaultPoints;
   /** the real partners; without them prices come from the local list and nothing else is called */

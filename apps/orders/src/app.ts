@@ -172,6 +172,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     errors,
     // replays answer in the client's version even from a release that sends stored bytes as they are
     storedBody: versioning.storedBody,
+    coalesce: deps.idempotency?.coalesce,
+    batches: idempotencyMetrics.batches,
   });
   await registerOpenApi(server, {
     registry,

@@ -1,4 +1,4 @@
-/** POST /v1/orders: price the items and insert a draft in one statement. */
+/** POST /v1/orders: replay a stored answer, else price the items and insert a draft in one statement. */
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { requireTenant } from '@steadfast/toolkit/auth';
@@ -7,7 +7,7 @@ import { IDEMPOTENCY_KEY_HEADER } from '@steadfast/toolkit/idempotency';
 import { problemResponses } from '@steadfast/toolkit/problems';
 import type { FastifyInstance } from 'fastify';
 import { mergeCustomer, type Order, priceItems } from '../domain/order.ts';
-import { insertOrderEffect } from '../store/orders-store.ts';
+import { orderRow } from '../store/orders-store.ts';
 import { type OrderRouteDeps, publicOrder, quoteOrProblem } from './deps.ts';
 import { CreateOrderBody, OrderSchema } from './schemas.ts';
 
@@ -30,51 +30,47 @@ export function registerCreateOrder(app: FastifyInstance, deps: OrderRouteDeps):
     async (request, reply) => {
       const { tenantId } = requireTenant(request);
       const body = request.body;
-      let quote: Awaited<ReturnType<typeof quoteOrProblem>>;
-      try {
-        quote = await quoteOrProblem(deps, body.items, body.currency, {
+      // docs:start insert-once
+      // a retry of a create that already succeeded is answered from the stored 201 first:
+      // the prices are fetched only for a key with no stored answer
+      return deps.idempotency.insertOnce(request, reply, async () => {
+        const quote = await quoteOrProblem(deps, body.items, body.currency, {
           requestId: String(request.id),
           traceparent: request.trace?.header,
         });
-      } catch (error) {
-        // pricing failed, but a retry of a create that already succeeded still gets its 201
-        const replayed = await deps.idempotency.replayIfCompleted(request, reply);
-        if (replayed) return replayed;
-        throw error;
-      }
-      const priced = priceItems(body.items, quote);
-      const now = new Date(deps.clock.now()).toISOString();
-      const order: Order = {
-        id: deps.ids.next('ord'),
-        tenantId,
-        status: 'draft',
-        currency: body.currency,
-        items: priced.items,
-        totalAmount: priced.totalAmount,
-        customer: body.customer ? mergeCustomer(null, body.customer) : null,
-        metadata: body.metadata ?? {},
-        lastPaymentError: null,
-        pricing: { asOf: quote.asOf, stale: quote.stale },
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-      };
-      // docs:start insert-once
-      return deps.idempotency.insertOnce(request, reply, {
-        result: {
-          status: 201,
-          body: publicOrder(order),
-          headers: { Location: `/v1/orders/${order.id}`, ETag: formatEtag(order.version) },
-        },
-        effect: insertOrderEffect(order),
-        onExecuted: () =>
-          deps.analytics.track({
-            type: 'order.created',
-            orderId: order.id,
-            tenantId,
-            totalAmount: order.totalAmount,
-            at: now,
-          }),
+        const priced = priceItems(body.items, quote);
+        const now = new Date(deps.clock.now()).toISOString();
+        const order: Order = {
+          id: deps.ids.next('ord'),
+          tenantId,
+          status: 'draft',
+          currency: body.currency,
+          items: priced.items,
+          totalAmount: priced.totalAmount,
+          customer: body.customer ? mergeCustomer(null, body.customer) : null,
+          metadata: body.metadata ?? {},
+          lastPaymentError: null,
+          pricing: { asOf: quote.asOf, stale: quote.stale },
+          version: 1,
+          createdAt: now,
+          updatedAt: now,
+        };
+        return {
+          result: {
+            status: 201,
+            body: publicOrder(order),
+            headers: { Location: `/v1/orders/${order.id}`, ETag: formatEtag(order.version) },
+          },
+          row: orderRow(order),
+          onExecuted: () =>
+            deps.analytics.track({
+              type: 'order.created',
+              orderId: order.id,
+              tenantId,
+              totalAmount: order.totalAmount,
+              at: now,
+            }),
+        };
       });
       // docs:end insert-once
     },

@@ -3,6 +3,7 @@
  * statements (one round trip, one commit); conditional updates carry the
  * expected status and version so concurrent writers cannot both win.
  */
+import type { RowEffect } from '@steadfast/toolkit/idempotency';
 import type { Queryable } from '@steadfast/toolkit/postgres';
 import type { Customer, Order, OrderItem } from '../domain/order.ts';
 import type { OrderStatus } from '../domain/state-machine.ts';
@@ -25,9 +26,6 @@ interface OrderRow {
 }
 
 /** the columns written; reads select CUSTOMER instead of customer_email */
-const INSERT_COLUMNS = `id, tenant_id, status, currency, items, total_amount, customer_email, customer, metadata,
-  last_payment_error, priced_at, pricing_stale, version, created_at, updated_at`;
-
 /**
  * An order's customer: the `customer` column, else (a row the previous release wrote and the
  * backfill has not reached yet) built from customer_email. Contract step: just `customer`.
@@ -60,17 +58,35 @@ function customerJson(customer: Customer | null): string | null {
   return customer === null ? null : JSON.stringify({ email: customer.email, name: customer.name });
 }
 
+/** the columns of a new order's row, with their SQL types */
+const ORDER_ROW_COLUMNS = [
+  ['id', 'text'],
+  ['tenant_id', 'text'],
+  ['status', 'text'],
+  ['currency', 'text'],
+  ['items', 'jsonb'],
+  ['total_amount', 'bigint'],
+  ['customer_email', 'text'],
+  ['customer', 'jsonb'],
+  ['metadata', 'jsonb'],
+  ['last_payment_error', 'jsonb'],
+  ['priced_at', 'timestamptz'],
+  ['pricing_stale', 'boolean'],
+  ['version', 'integer'],
+  ['created_at', 'timestamptz'],
+  ['updated_at', 'timestamptz'],
+] as const;
+
 /**
- * The INSERT of a new order, written `SELECT ... FROM claimed` so that the
- * idempotency engine runs it in the same statement as the key record: no key
- * claimed, no order.
+ * A new order as one row for the idempotency engine's `insertOnce`: it is
+ * written by the same statement as its key record (no key claimed, no
+ * order), and concurrent creates share one multi-row statement.
  */
-export function insertOrderEffect(order: Order): { name: string; text: string; values: unknown[] } {
+export function orderRow(order: Order): RowEffect {
   return {
     name: 'orders.insert',
-    text: `INSERT INTO orders (${INSERT_COLUMNS})
-      SELECT $1, $2, $3, $4, $5::jsonb, $6::bigint, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11::timestamptz,
-        $12::boolean, $13::integer, $14::timestamptz, $15::timestamptz FROM claimed`,
+    table: 'orders',
+    columns: ORDER_ROW_COLUMNS,
     values: [
       order.id,
       order.tenantId,

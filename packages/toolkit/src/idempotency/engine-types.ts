@@ -6,6 +6,7 @@ import type { BackgroundErrors } from '../observability/index.ts';
 import type { Pool, PoolClient } from '../postgres/index.ts';
 import type { ProblemRegistry } from '../problems/index.ts';
 import type { KeyScope } from './store.ts';
+import type { RowEffect } from './store-batch.ts';
 
 export interface IdempotencyContext {
   scope: KeyScope;
@@ -49,6 +50,38 @@ export interface EngineOptions {
    * stored bytes.
    */
   storedBody?: (request: FastifyRequest, result: HandlerResult) => unknown;
+  /**
+   * Group commit of `insertOnce` rows and of key lookups: concurrent requests share one statement
+   * (default on; `false`: one statement per request). See `createCoalescer` in /postgres.
+   */
+  coalesce?: CoalesceOptions | false;
+  /** coalesced statements and the rows they carried (`createIdempotencyMetrics().batches`) */
+  batches?: BatchCounters;
+}
+
+export interface BatchCounters {
+  statements: Counter<'statement'>;
+  rows: Counter<'statement'>;
+}
+
+export interface CoalesceOptions {
+  /** most requests in one statement (default 64) */
+  maxBatch?: number;
+  /** statements of one kind running at once (default 2); more requests wait for the next one */
+  maxInFlight?: number;
+  /** wait this long for a batch to fill (default 0: the next event-loop turn) */
+  lingerMs?: number;
+}
+
+/** What `insertOnce` writes: the answer, and the effect as a statement (`effect`) or as a row (`row`, coalesced). */
+export interface InsertOnceSpec {
+  result: HandlerResult;
+  /** one INSERT written `… FROM claimed`, so it runs only when the key was new */
+  effect?: { name: string; text: string; values: unknown[] };
+  /** the effect as one row of one table: concurrent requests' rows share one multi-row statement */
+  row?: RowEffect;
+  /** runs once when the effect was written by this request (not on replays) */
+  onExecuted?: () => void;
 }
 
 export interface RunOptions {
@@ -66,20 +99,21 @@ export interface IdempotencyEngine {
     handler: (tx: PoolClient) => Promise<HandlerResult>,
     options?: RunOptions,
   ): Promise<FastifyReply>;
+  /**
+   * Given a function, a stored answer of the key is replayed first (one lookup) and the function —
+   * which may call partners, e.g. for prices — runs only when there is none.
+   */
   insertOnce(
     request: FastifyRequest,
     reply: FastifyReply,
-    spec: {
-      result: HandlerResult;
-      effect: { name: string; text: string; values: unknown[] };
-      /** runs once when the effect was written by this request (not on replays) */
-      onExecuted?: () => void;
-    },
+    spec: InsertOnceSpec | (() => Promise<InsertOnceSpec>),
   ): Promise<FastifyReply>;
   /**
    * When preparing the effect failed (e.g. a dependency is down), a retry of a
    * request that already completed must still get its stored answer: replay it
-   * if there is one (422 if the key was used for another request), else undefined.
+   * if there is one (422 if the key was used for another request). True when the
+   * stored answer was sent (the handler then returns `reply`), else false. (Not the
+   * reply itself: a FastifyReply is thenable, so awaiting one waits for its send.)
    */
-  replayIfCompleted(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
+  replayIfCompleted(request: FastifyRequest, reply: FastifyReply): Promise<boolean>;
 }

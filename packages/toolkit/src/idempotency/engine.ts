@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { noFaults } from '../faults/index.ts';
-import { type PoolClient, withTransaction } from '../postgres/index.ts';
+import { createCoalescer, type PoolClient, withTransaction } from '../postgres/index.ts';
 import { buildProblem, isProblemError, PROBLEM_CONTENT_TYPE, ProblemError } from '../problems/index.ts';
 import {
   type EngineOptions,
@@ -22,18 +22,19 @@ import {
   type IdempotencyEngine,
   type RunOptions,
 } from './engine-types.ts';
+import { createInsertOnce } from './insert-once.ts';
 import { NEVER_STORED_CATEGORIES, replay, send, toStored } from './responses.ts';
 import {
   claimKey,
-  completedKeyCte,
-  completedKeyValues,
   completeKey,
   deleteExpiredKey,
   findKey,
+  type KeyScope,
   releaseKey,
   renewLease,
   takeOverKey,
 } from './store.ts';
+import { findKeys } from './store-batch.ts';
 
 /** A handler's business problem (404/409/422): rolled back, then stored as the key's answer. */
 class BusinessOutcome extends Error {
@@ -54,6 +55,16 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
     options.storedBody ? { ...result, body: options.storedBody(request, result) } : result;
   const faults = options.faults ?? noFaults;
   const instanceId = options.instanceId ?? randomBytes(6).toString('hex');
+  // concurrent lookups of keys share one SELECT (a replay is one round trip either way)
+  const lookups =
+    options.coalesce === false
+      ? { add: (scope: KeyScope) => findKey(db, scope) }
+      : createCoalescer({
+          ...options.coalesce,
+          run: (scopes: KeyScope[]) => findKeys(db, scopes),
+          runOne: (scope: KeyScope) => findKey(db, scope),
+          onBatchFailure: (error, size) => errors.report('idempotency-lookup-batch', error, { size }),
+        });
 
   function problemResult(request: FastifyRequest, error: ProblemError): HandlerResult {
     const body = buildProblem(options.registry, {
@@ -89,7 +100,7 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
     deadline: number,
     owner: string | undefined,
   ): Promise<FastifyReply | 'retry' | 'wait' | 'take-over'> {
-    const record = await findKey(db, ctx.scope);
+    const record = await lookups.add(ctx.scope);
     if (!record) return 'retry'; // released meanwhile
     if (record.expired) {
       await deleteExpiredKey(db, ctx.scope);
@@ -189,7 +200,39 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
     }
   }
 
+  const engine: Pick<IdempotencyEngine, 'replayIfCompleted'> = {
+    async replayIfCompleted(request, reply) {
+      const ctx = request.idempotency;
+      if (!ctx) return false;
+      const record = await lookups.add(ctx.scope);
+      if (!record || record.expired || record.state !== 'completed' || !record.response) return false;
+      if (!record.fingerprint.equals(ctx.fingerprint)) {
+        counter.inc({ outcome: 'fingerprint_mismatch' });
+        throw new ProblemError('idempotency-key-reused', {
+          detail: 'This Idempotency-Key was used with a different request; use a new key for a new request.',
+        });
+      }
+      counter.inc({ outcome: 'replayed' });
+      replay(reply, record.response);
+      return true;
+    },
+  };
+  const insertOnce = createInsertOnce({
+    db,
+    retentionS: options.retentionS,
+    maxStoredBytes,
+    coalesce: options.coalesce ?? {},
+    errors,
+    batches: options.batches,
+    storedView,
+    answerExisting: (ctx, reply, deadline) => answerExisting(ctx, reply, deadline, undefined),
+    replayIfCompleted: engine.replayIfCompleted,
+    counted: (outcome) => counter.inc({ outcome }),
+    waitMs,
+  });
+
   return {
+    ...engine,
     async run(request, reply, handler, runOptions = {}) {
       const ctx = request.idempotency;
       if (!ctx) {
@@ -214,52 +257,6 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
       }
     },
 
-    async replayIfCompleted(request, reply) {
-      const ctx = request.idempotency;
-      if (!ctx) return undefined;
-      const record = await findKey(db, ctx.scope);
-      if (!record || record.expired || record.state !== 'completed' || !record.response) return undefined;
-      if (!record.fingerprint.equals(ctx.fingerprint)) {
-        counter.inc({ outcome: 'fingerprint_mismatch' });
-        throw new ProblemError('idempotency-key-reused', {
-          detail: 'This Idempotency-Key was used with a different request; use a new key for a new request.',
-        });
-      }
-      counter.inc({ outcome: 'replayed' });
-      return replay(reply, record.response);
-    },
-
-    async insertOnce(request, reply, { result, effect, onExecuted }) {
-      const ctx = request.idempotency;
-      const { stored, bytes } = toStored(storedView(request, result), maxStoredBytes);
-      if (!ctx) {
-        await db.query({
-          name: `${effect.name}.plain`,
-          text: `WITH claimed AS (SELECT 1) ${effect.text}`,
-          values: effect.values,
-        });
-        onExecuted?.();
-        return send(reply, result, bytes);
-      }
-      const deadline = Date.now() + waitMs;
-      for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
-        const inserted = await db.query({
-          name: `${effect.name}.idempotent`,
-          text: `WITH ${completedKeyCte(effect.values.length)} ${effect.text}`,
-          values: [
-            ...effect.values,
-            ...completedKeyValues(ctx.scope, ctx.fingerprint, stored, options.retentionS),
-          ],
-        });
-        if (inserted.rowCount === 1) {
-          counter.inc({ outcome: 'executed' });
-          onExecuted?.();
-          return send(reply, result, bytes);
-        }
-        const answer = await answerExisting(ctx, reply, deadline, undefined);
-        if (answer === 'wait') await sleep(pause);
-        else if (answer !== 'retry' && answer !== 'take-over') return answer;
-      }
-    },
+    insertOnce: (request, reply, spec) => insertOnce(request, reply, spec),
   };
 }

@@ -1,10 +1,12 @@
 /** @steadfast/toolkit/idempotency: Idempotency-Key for Fastify routes on Postgres. */
 export { createIdempotencyEngine } from './engine.ts';
 export type {
+  CoalesceOptions,
   EngineOptions,
   HandlerResult,
   IdempotencyContext,
   IdempotencyEngine,
+  InsertOnceSpec,
   RunOptions,
 } from './engine-types.ts';
 export { IDEMPOTENCY_FAULT_POINTS } from './engine-types.ts';
@@ -18,3 +20,4 @@ export { idempotencyProblems } from './problems.ts';
 export { startKeyReaper } from './reaper.ts';
 export type { KeyScope, StoredResponse } from './store.ts';
 export { reapExpiredKeys } from './store.ts';
+export type { RowEffect } from './store-batch.ts';

@@ -15,6 +15,30 @@ export function createIdempotencyMetrics(registry: Registry) {
           registers: [registry],
         }),
     ),
+    batches: {
+      statements: registerOnce(
+        registry,
+        'steadfast_idempotency_batches_total',
+        () =>
+          new Counter({
+            name: 'steadfast_idempotency_batches_total',
+            help: 'Coalesced insertOnce statements sent (group commit), by statement; rows ÷ batches is the mean batch size',
+            labelNames: ['statement'] as const,
+            registers: [registry],
+          }),
+      ),
+      rows: registerOnce(
+        registry,
+        'steadfast_idempotency_batched_rows_total',
+        () =>
+          new Counter({
+            name: 'steadfast_idempotency_batched_rows_total',
+            help: 'Requests written through coalesced insertOnce statements, by statement',
+            labelNames: ['statement'] as const,
+            registers: [registry],
+          }),
+      ),
+    },
     reaped: registerOnce(
       registry,
       'steadfast_idempotency_reaped_total',

@@ -120,25 +120,18 @@ export function completedKeyValues(
   ];
 }
 
-export async function findKey(db: Queryable, scope: KeyScope): Promise<KeyRecord | undefined> {
-  const { rows } = await db.query<{
-    fingerprint: Buffer;
-    state: 'in_flight' | 'completed';
-    lease_expired: boolean;
-    expired: boolean;
-    response_status: number | null;
-    response_headers: Record<string, string> | null;
-    response_body: Buffer | null;
-  }>({
-    name: 'idempotency.find',
-    text: `SELECT fingerprint, state, coalesce(lease_expires_at <= now(), false) AS lease_expired,
-             expires_at <= now() AS expired, response_status, response_headers, response_body
-           FROM idempotency_keys
-           WHERE tenant_id = $1 AND method = $2 AND route = $3 AND key = $4`,
-    values: [scope.tenantId, scope.method, scope.route, scope.key],
-  });
-  const row = rows[0];
-  if (!row) return undefined;
+/** a key row as SELECTed by the lookups */
+export interface KeyRow {
+  fingerprint: Buffer;
+  state: 'in_flight' | 'completed';
+  lease_expired: boolean;
+  expired: boolean;
+  response_status: number | null;
+  response_headers: Record<string, string> | null;
+  response_body: Buffer | null;
+}
+
+export function keyRecordOf(row: KeyRow): KeyRecord {
   return {
     fingerprint: row.fingerprint,
     state: row.state,
@@ -149,6 +142,18 @@ export async function findKey(db: Queryable, scope: KeyScope): Promise<KeyRecord
         ? undefined
         : { status: row.response_status, headers: row.response_headers ?? {}, body: row.response_body },
   };
+}
+
+export async function findKey(db: Queryable, scope: KeyScope): Promise<KeyRecord | undefined> {
+  const { rows } = await db.query<KeyRow>({
+    name: 'idempotency.find',
+    text: `SELECT fingerprint, state, coalesce(lease_expires_at <= now(), false) AS lease_expired,
+             expires_at <= now() AS expired, response_status, response_headers, response_body
+           FROM idempotency_keys
+           WHERE tenant_id = $1 AND method = $2 AND route = $3 AND key = $4`,
+    values: [scope.tenantId, scope.method, scope.route, scope.key],
+  });
+  return rows[0] ? keyRecordOf(rows[0]) : undefined;
 }
 
 /** Store the response of a claim we still own; false when the claim was lost (taken over). */
@@ -200,8 +205,7 @@ export async function renewLease(
   );
 }
 
-/** Delete expired records in small batches (short statements, no long locks); returns how many. */
-/** Delete expired key records in small batches. */
+/** Delete expired key records in small batches (short statements, no long locks); returns how many. */
 export function reapExpiredKeys(db: Queryable, batchSize = 500, maxBatches = 100): Promise<number> {
   return deleteInBatches(db, {
     table: 'idempotency_keys',

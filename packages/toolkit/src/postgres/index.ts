@@ -1,7 +1,9 @@
-/** @steadfast/toolkit/postgres: pool, transactions, namespaced migrations, batched clean-up and a LISTEN that stays up. */
+/** @steadfast/toolkit/postgres: pool, transactions, group commit (createCoalescer), namespaced migrations, batched clean-up and a LISTEN that stays up. */
 
 export type { BatchedDelete, PeriodicCleanup } from './cleanup.ts';
 export { deleteInBatches, startPeriodicCleanup } from './cleanup.ts';
+export type { Coalescer, CoalescerOptions } from './coalescer.ts';
+export { createCoalescer } from './coalescer.ts';
 export { assertDirectConnection, DirectConnectionError, directPool } from './direct.ts';
 export type { DatabaseErrorKind } from './errors.ts';
 export { databaseErrorKind, isDatabaseUnavailable } from './errors.ts';

@@ -1,0 +1,161 @@
+/**
+ * `insertOnce`: the one-statement path. The key record (with the answer) and
+ * the effect are written by one statement; a conflicting key means
+ * "duplicate" and nothing is written. An effect given as a row (`row`) is
+ * coalesced: concurrent requests' rows go out as ONE multi-row statement —
+ * one round trip, one commit — with the same per-request outcome as alone:
+ * each key is claimed on its own, duplicates inside a batch answer as
+ * concurrent duplicates do (the first writes, the others replay or get 422),
+ * and a batch that fails is retried request by request, so one bad row
+ * cannot fail its neighbours.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BackgroundErrors } from '../observability/index.ts';
+import { type Coalescer, createCoalescer, type Queryable } from '../postgres/index.ts';
+import type {
+  BatchCounters,
+  CoalesceOptions,
+  HandlerResult,
+  IdempotencyContext,
+  InsertOnceSpec,
+} from './engine-types.ts';
+import { send, toStored } from './responses.ts';
+import { completedKeyCte, completedKeyValues } from './store.ts';
+import { checkRowShape, insertKeyedRows, type KeyedRow, rowEffectText } from './store-batch.ts';
+
+type Answer = FastifyReply | 'retry' | 'wait' | 'take-over';
+
+export interface InsertOnceDeps {
+  db: Queryable;
+  retentionS: number;
+  maxStoredBytes: number;
+  coalesce: CoalesceOptions | false;
+  errors: BackgroundErrors;
+  batches?: BatchCounters;
+  storedView(request: FastifyRequest, result: HandlerResult): HandlerResult;
+  answerExisting(ctx: IdempotencyContext, reply: FastifyReply, deadline: number): Promise<Answer>;
+  replayIfCompleted(request: FastifyRequest, reply: FastifyReply): Promise<boolean>;
+  counted(outcome: 'executed'): void;
+  waitMs: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const scopeId = (r: KeyedRow) =>
+  JSON.stringify([r.scope.tenantId, r.scope.method, r.scope.route, r.scope.key]);
+
+export function createInsertOnce(deps: InsertOnceDeps) {
+  const { db } = deps;
+  const texts = new Map<string, string>();
+  const writers = new Map<string, Coalescer<KeyedRow, boolean>>();
+
+  async function insertAlone(r: KeyedRow): Promise<boolean> {
+    const single = rowEffectText(r.row);
+    const { rowCount } = await db.query({
+      name: `${single.name}.idempotent`,
+      text: `WITH ${completedKeyCte(single.values.length)} ${single.text}`,
+      values: [...single.values, ...completedKeyValues(r.scope, r.fingerprint, r.stored, r.retentionS)],
+    });
+    return rowCount === 1;
+  }
+
+  function writerFor(row: KeyedRow['row']): Coalescer<KeyedRow, boolean> {
+    let writer = writers.get(row.name);
+    if (writer) return writer;
+    checkRowShape(row);
+    writer = createCoalescer<KeyedRow, boolean>({
+      ...(deps.coalesce || {}),
+      runOne: insertAlone,
+      async run(items) {
+        // a key twice in one batch: the first one is written, the others are its duplicates
+        const seen = new Set<string>();
+        const distinct: KeyedRow[] = [];
+        const duplicate = items.map((item) => {
+          const id = scopeId(item);
+          if (seen.has(id)) return true;
+          seen.add(id);
+          distinct.push(item);
+          return false;
+        });
+        const inserted = await insertKeyedRows(db, texts, distinct);
+        let next = 0;
+        return duplicate.map((dup) => (dup ? false : inserted[next++]));
+      },
+      onBatch: (size) => {
+        deps.batches?.statements.inc({ statement: row.name });
+        deps.batches?.rows.inc({ statement: row.name }, size);
+      },
+      onBatchFailure: (error, size) =>
+        deps.errors.report('idempotency-batch', error, { statement: row.name, size }),
+    });
+    writers.set(row.name, writer);
+    return writer;
+  }
+
+  /** the effect as one statement: the given one, or the row's single-request form */
+  function statementOf(spec: InsertOnceSpec): { name: string; text: string; values: unknown[] } {
+    const effect = spec.row ? rowEffectText(spec.row) : spec.effect;
+    if (!effect) throw new Error('insertOnce: give an effect (statement) or a row');
+    return effect;
+  }
+
+  return async function insertOnce(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    specOrPrepare: InsertOnceSpec | (() => Promise<InsertOnceSpec>),
+  ): Promise<FastifyReply> {
+    const ctx = request.idempotency;
+    let spec: InsertOnceSpec;
+    if (typeof specOrPrepare === 'function') {
+      // a stored answer is replayed before the effect is prepared: no partner is called for a retry
+      // (a boolean, not the reply: a FastifyReply is thenable, and awaiting it would wait for the send)
+      if (await deps.replayIfCompleted(request, reply)) return reply;
+      spec = await specOrPrepare();
+    } else spec = specOrPrepare;
+    const { result, onExecuted } = spec;
+    const { stored, bytes } = toStored(deps.storedView(request, result), deps.maxStoredBytes);
+    if (!ctx) {
+      const effect = statementOf(spec);
+      await db.query({
+        name: `${effect.name}.plain`,
+        text: `WITH claimed AS (SELECT 1) ${effect.text}`,
+        values: effect.values,
+      });
+      onExecuted?.();
+      return send(reply, result, bytes);
+    }
+    const deadline = Date.now() + deps.waitMs;
+    const keyed: KeyedRow | undefined = spec.row && {
+      scope: ctx.scope,
+      fingerprint: ctx.fingerprint,
+      stored,
+      retentionS: deps.retentionS,
+      row: spec.row,
+    };
+    const effect = keyed ? undefined : statementOf(spec);
+    for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+      let inserted: boolean;
+      if (keyed)
+        inserted = await (deps.coalesce === false ? insertAlone(keyed) : writerFor(keyed.row).add(keyed));
+      else {
+        const statement = effect as NonNullable<typeof effect>;
+        const { rowCount } = await db.query({
+          name: `${statement.name}.idempotent`,
+          text: `WITH ${completedKeyCte(statement.values.length)} ${statement.text}`,
+          values: [
+            ...statement.values,
+            ...completedKeyValues(ctx.scope, ctx.fingerprint, stored, deps.retentionS),
+          ],
+        });
+        inserted = rowCount === 1;
+      }
+      if (inserted) {
+        deps.counted('executed');
+        onExecuted?.();
+        return send(reply, result, bytes);
+      }
+      const answer = await deps.answerExisting(ctx, reply, deadline);
+      if (answer === 'wait') await sleep(pause);
+      else if (answer !== 'retry' && answer !== 'take-over') return answer;
+    }
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * SQL of the coalesced paths: many requests' key records and effects in ONE
+ * statement (one round trip, one commit), and many key lookups in one SELECT.
+ * Every column travels as one array parameter (`unnest`), so the statement
+ * text — and its prepared plan — is the same for any batch size.
+ */
+import type { Queryable } from '../postgres/index.ts';
+import { type KeyRecord, type KeyRow, type KeyScope, keyRecordOf, type StoredResponse } from './store.ts';
+
+/** An effect that is one row inserted into one table: batchable. */
+export interface RowEffect {
+  /** prefix of the prepared statements' names, e.g. 'notes.insert' */
+  name: string;
+  table: string;
+  /** the row's columns in order, each with its SQL type (e.g. ['items', 'jsonb']) */
+  columns: readonly (readonly [name: string, type: string])[];
+  values: readonly unknown[];
+}
+
+export interface KeyedRow {
+  scope: KeyScope;
+  fingerprint: Buffer;
+  stored: StoredResponse;
+  retentionS: number;
+  row: RowEffect;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const TYPE = /^[a-z][a-z0-9_ ]*(\(\d+(,\d+)?\))?$/;
+
+/** the columns' SQL, checked once: identifiers and types are spliced into statement text */
+export function checkRowShape(row: RowEffect): void {
+  if (!IDENTIFIER.test(row.table)) throw new Error(`row effect: bad table name ${JSON.stringify(row.table)}`);
+  for (const [name, type] of row.columns) {
+    if (!IDENTIFIER.test(name) || !TYPE.test(type))
+      throw new Error(`row effect ${row.name}: bad column ${JSON.stringify([name, type])}`);
+  }
+  if (row.values.length !== row.columns.length)
+    throw new Error(`row effect ${row.name}: ${row.values.length} values for ${row.columns.length} columns`);
+}
+
+/** the single-request form, for the one-statement path: `INSERT … SELECT $1::type, … FROM claimed` */
+export function rowEffectText(row: RowEffect): { name: string; text: string; values: unknown[] } {
+  const names = row.columns.map(([name]) => name).join(', ');
+  const params = row.columns.map(([, type], i) => `$${i + 1}::${type}`).join(', ');
+  return {
+    name: row.name,
+    text: `INSERT INTO ${row.table} (${names}) SELECT ${params} FROM claimed`,
+    values: [...row.values],
+  };
+}
+
+/** the key record's fields in each row of a batch, before the effect's columns */
+const KEY_FIELDS = [
+  'k_tenant',
+  'k_method',
+  'k_route',
+  'k_key',
+  'k_fingerprint',
+  'k_status',
+  'k_headers',
+  'k_body',
+  'k_retention',
+];
+
+/** a value as SQL reads it from the batch document: `row->>i` cast to the column's type */
+function field(i: number, type: string): string {
+  if (type === 'bytea') return `decode(r.row->>${i}, 'base64')`;
+  return type === 'text' ? `r.row->>${i}` : `(r.row->>${i})::${type}`;
+}
+
+function batchText(texts: Map<string, string>, shape: RowEffect): string {
+  const cached = texts.get(shape.name);
+  if (cached) return cached;
+  const keyTypes = ['text', 'text', 'text', 'text', 'bytea', 'integer', 'jsonb', 'bytea', 'integer'];
+  const fields = [
+    ...KEY_FIELDS.map((alias, i) => `${field(i, keyTypes[i])} AS ${alias}`),
+    ...shape.columns.map(([, type], i) => `${field(KEY_FIELDS.length + i, type)} AS c${i + 1}`),
+  ].join(', ');
+  const effectColumns = shape.columns.map(([name]) => name).join(', ');
+  const effectValues = shape.columns.map((_, i) => `c${i + 1}`).join(', ');
+  // one parameter, a JSON array of rows (each an array of values): the statement is the same for
+  // any batch size, and the client serialises it with one JSON.stringify
+  const text = `WITH input AS MATERIALIZED (
+      SELECT r.n, ${fields} FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(row, n)
+    ),
+    claimed AS (
+      INSERT INTO idempotency_keys (tenant_id, method, route, key, fingerprint, state, response_status,
+        response_headers, response_body, completed_at, expires_at)
+      SELECT k_tenant, k_method, k_route, k_key, k_fingerprint, 'completed', k_status, k_headers, k_body, now(),
+        now() + make_interval(secs => k_retention)
+      FROM input ORDER BY k_tenant, k_method, k_route, k_key
+      ON CONFLICT (tenant_id, method, route, key) DO NOTHING
+      RETURNING tenant_id, method, route, key
+    ),
+    won AS (
+      SELECT input.* FROM input JOIN claimed
+        ON claimed.tenant_id = k_tenant AND claimed.method = k_method AND claimed.route = k_route AND claimed.key = k_key
+    ),
+    effect AS (
+      INSERT INTO ${shape.table} (${effectColumns}) SELECT ${effectValues} FROM won ORDER BY n
+    )
+    SELECT n::integer AS n FROM won`;
+  texts.set(shape.name, text);
+  return text;
+}
+
+/**
+ * Insert many keyed rows in one statement. The scopes must be distinct.
+ * Returns, per row in order, whether its key was new (so its row was
+ * written) — false: the key existed already. `texts` caches each shape's
+ * statement text (one map per engine).
+ */
+export async function insertKeyedRows(
+  db: Queryable,
+  texts: Map<string, string>,
+  rows: readonly KeyedRow[],
+): Promise<boolean[]> {
+  const shape = rows[0].row;
+  const document = rows.map((r) => {
+    if (r.row.name !== shape.name) throw new Error('insertKeyedRows: one effect shape per batch');
+    return [
+      r.scope.tenantId,
+      r.scope.method,
+      r.scope.route,
+      r.scope.key,
+      r.fingerprint.toString('base64'),
+      r.stored.status,
+      JSON.stringify(r.stored.headers),
+      r.stored.body === null ? null : r.stored.body.toString('base64'),
+      r.retentionS,
+      ...r.row.values.map((v, i) =>
+        Buffer.isBuffer(v) ? v.toString('base64') : jsonValue(v, shape.columns[i][1]),
+      ),
+    ];
+  });
+  const { rows: won } = await db.query<{ n: number }>({
+    name: `${shape.name}.batch`,
+    text: batchText(texts, shape),
+    values: [JSON.stringify(document)],
+  });
+  const inserted = rows.map(() => false);
+  for (const { n } of won) inserted[n - 1] = true;
+  return inserted;
+}
+
+/** a value as it travels in the batch document: `->>` reads it as text, the cast gives it its type */
+function jsonValue(value: unknown, type: string): unknown {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object')
+    return type === 'jsonb' || type === 'json' ? JSON.stringify(value) : String(value);
+  return value;
+}
+
+/** Look many keys up in one SELECT; per scope in order, its record or undefined. */
+export async function findKeys(
+  db: Queryable,
+  scopes: readonly KeyScope[],
+): Promise<(KeyRecord | undefined)[]> {
+  const { rows } = await db.query<KeyRow & { n: number }>({
+    name: 'idempotency.find-many',
+    text: `SELECT q.n::integer AS n, fingerprint, state, coalesce(lease_expires_at <= now(), false) AS lease_expired,
+             expires_at <= now() AS expired, response_status, response_headers, response_body
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS q(tenant_id, method, route, key, n)
+           JOIN idempotency_keys USING (tenant_id, method, route, key)`,
+    values: [
+      scopes.map((s) => s.tenantId),
+      scopes.map((s) => s.method),
+      scopes.map((s) => s.route),
+      scopes.map((s) => s.key),
+    ],
+  });
+  const found: (KeyRecord | undefined)[] = scopes.map(() => undefined);
+  for (const row of rows) found[row.n - 1] = keyRecordOf(row);
+  return found;
+}

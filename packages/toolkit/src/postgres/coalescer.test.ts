@@ -1,0 +1,169 @@
+/** The coalescer alone (no database): what goes into a batch, in order, and how failures split. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createCoalescer } from './coalescer.ts';
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('createCoalescer', () => {
+  test('calls made in one tick travel in one batch, answered in order', async () => {
+    const batches: number[][] = [];
+    const c = createCoalescer<number, string>({
+      run: async (items) => {
+        batches.push(items);
+        return items.map((i) => `r${i}`);
+      },
+      runOne: async (i) => `one${i}`,
+    });
+    const answers = await Promise.all([1, 2, 3, 4].map((i) => c.add(i)));
+    assert.deepEqual(answers, ['r1', 'r2', 'r3', 'r4']);
+    assert.deepEqual(batches, [[1, 2, 3, 4]]);
+  });
+
+  test('a call alone goes through runOne, not run', async () => {
+    const seen: string[] = [];
+    const c = createCoalescer<number, string>({
+      run: async (items) => {
+        seen.push(`run:${items.join(',')}`);
+        return items.map(String);
+      },
+      runOne: async (i) => {
+        seen.push(`one:${i}`);
+        return 'alone';
+      },
+    });
+    assert.equal(await c.add(7), 'alone');
+    assert.deepEqual(seen, ['one:7']);
+  });
+
+  test('while maxInFlight batches run, new calls queue and leave together in the next one', async () => {
+    const gates: ReturnType<typeof deferred<void>>[] = [];
+    const batches: number[][] = [];
+    const c = createCoalescer<number, number>({
+      maxInFlight: 1,
+      run: async (items) => {
+        batches.push(items);
+        const g = deferred<void>();
+        gates.push(g);
+        await g.promise;
+        return items.map((i) => i * 10);
+      },
+      runOne: async (i) => {
+        batches.push([i]);
+        const g = deferred<void>();
+        gates.push(g);
+        await g.promise;
+        return i * 10;
+      },
+    });
+    const first = c.add(1);
+    await new Promise((r) => setImmediate(r));
+    const later = [2, 3, 4].map((i) => c.add(i));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(batches, [[1]], 'the queued calls wait for the batch in flight');
+    assert.equal(c.queued(), 3);
+    gates[0].resolve();
+    assert.equal(await first, 10);
+    while (gates.length < 2) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(batches, [[1], [2, 3, 4]]);
+    gates[1].resolve();
+    assert.deepEqual(await Promise.all(later), [20, 30, 40]);
+  });
+
+  test('maxBatch splits a burst; no batch is larger', async () => {
+    const sizes: number[] = [];
+    const c = createCoalescer<number, number>({
+      maxBatch: 3,
+      maxInFlight: 10,
+      run: async (items) => {
+        sizes.push(items.length);
+        return items;
+      },
+      runOne: async (i) => {
+        sizes.push(1);
+        return i;
+      },
+    });
+    const answers = await Promise.all([1, 2, 3, 4, 5, 6, 7].map((i) => c.add(i)));
+    assert.deepEqual(answers, [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(sizes, [3, 3, 1]);
+  });
+
+  test('an Error answered for one item fails that item only', async () => {
+    const c = createCoalescer<number, number>({
+      run: async (items) => items.map((i) => (i === 2 ? new Error('row 2 is bad') : i)),
+      runOne: async (i) => i,
+    });
+    const settled = await Promise.allSettled([1, 2, 3].map((i) => c.add(i)));
+    assert.deepEqual(
+      settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message)),
+      [1, 'row 2 is bad', 3],
+    );
+  });
+
+  test('a failed batch is retried item by item: the bad one fails alone, its neighbours succeed', async () => {
+    const failures: [string, number][] = [];
+    const alone: number[] = [];
+    const c = createCoalescer<number, string>({
+      run: async () => {
+        throw new Error('batch statement failed');
+      },
+      runOne: async (i) => {
+        alone.push(i);
+        if (i === 2) throw new Error('2 violates a constraint');
+        return `ok${i}`;
+      },
+      onBatchFailure: (error, size) => failures.push([(error as Error).message, size]),
+    });
+    const settled = await Promise.allSettled([1, 2, 3].map((i) => c.add(i)));
+    assert.deepEqual(
+      settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message)),
+      ['ok1', '2 violates a constraint', 'ok3'],
+    );
+    assert.deepEqual(alone.sort(), [1, 2, 3]);
+    assert.deepEqual(failures, [['batch statement failed', 3]]);
+  });
+
+  test('an answer of the wrong length fails the whole batch loudly', async () => {
+    const c = createCoalescer<number, number>({ run: async () => [1], runOne: async (i) => i });
+    const settled = await Promise.allSettled([1, 2].map((i) => c.add(i)));
+    assert.ok(settled.every((s) => s.status === 'rejected' && /answered 1 of 2/.test(String(s.reason))));
+  });
+
+  test('lingerMs holds a partial batch for more calls; a full one leaves at once', async () => {
+    const batches: number[][] = [];
+    const c = createCoalescer<number, number>({
+      lingerMs: 20,
+      maxBatch: 2,
+      run: async (items) => {
+        batches.push(items);
+        return items;
+      },
+      runOne: async (i) => {
+        batches.push([i]);
+        return i;
+      },
+    });
+    const first = c.add(1);
+    setTimeout(() => void c.add(2), 5);
+    await first;
+    assert.deepEqual(batches, [[1, 2]]);
+  });
+
+  test('bad options are refused at creation', () => {
+    const run = async (items: number[]) => items;
+    assert.throws(() => createCoalescer({ run, runOne: async (i: number) => i, maxBatch: 0 }), /maxBatch/);
+    assert.throws(
+      () => createCoalescer({ run, runOne: async (i: number) => i, maxInFlight: 0 }),
+      /maxInFlight/,
+    );
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * Group commit in the app: concurrent calls are gathered into batches, and
+ * each batch runs as ONE statement (one round trip, one commit) instead of
+ * one per call. A batch starts as soon as a slot is free — at the next turn
+ * of the event loop, so calls made in the same tick travel together — and
+ * while `maxInFlight` batches are running, new calls queue for the next one
+ * (up to `maxBatch` each). Under light load a call goes out at once, alone;
+ * under heavy load batches grow by themselves. No timer adds latency unless
+ * `lingerMs` asks for one.
+ *
+ * `run(items)` answers per item, in order: a value, or an Error for that
+ * item alone. When `run` itself throws (the batch statement failed), every
+ * item of that batch is handed to `runOne` separately, so one bad item
+ * cannot fail its neighbours — the batch was one statement, so nothing of it
+ * was written.
+ */
+
+export interface CoalescerOptions<T, R> {
+  /** one statement for the whole batch; answers per item, in order (an Error fails that item only) */
+  run: (items: T[]) => Promise<(R | Error)[]>;
+  /** one item alone: after a failed batch, each of its items goes through here */
+  runOne: (item: T) => Promise<R>;
+  /** most items in one batch (default 64) */
+  maxBatch?: number;
+  /** batches running at once (default 2); more calls queue for the next batch */
+  maxInFlight?: number;
+  /** wait this long for a batch to fill before sending a partial one (default 0: the next event-loop turn) */
+  lingerMs?: number;
+  /** each batch that failed as a whole and fell back to single items */
+  onBatchFailure?: (error: unknown, size: number) => void;
+  /** each batch sent, with its size (for metrics) */
+  onBatch?: (size: number) => void;
+}
+
+export interface Coalescer<T, R> {
+  add(item: T): Promise<R>;
+  /** calls waiting for a batch */
+  queued(): number;
+}
+
+interface Waiting<T, R> {
+  item: T;
+  resolve: (value: R) => void;
+  reject: (error: unknown) => void;
+}
+
+export function createCoalescer<T, R>(options: CoalescerOptions<T, R>): Coalescer<T, R> {
+  const maxBatch = options.maxBatch ?? 64;
+  const maxInFlight = options.maxInFlight ?? 2;
+  const lingerMs = options.lingerMs ?? 0;
+  if (!(maxBatch >= 1 && maxInFlight >= 1 && lingerMs >= 0))
+    throw new Error('createCoalescer: maxBatch and maxInFlight must be >= 1, lingerMs >= 0');
+  let queue: Waiting<T, R>[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+
+  async function settleAlone(waiting: Waiting<T, R>[]): Promise<void> {
+    await Promise.all(waiting.map((w) => options.runOne(w.item).then(w.resolve, w.reject)));
+  }
+
+  async function send(batch: Waiting<T, R>[]): Promise<void> {
+    options.onBatch?.(batch.length);
+    let answers: (R | Error)[];
+    try {
+      answers =
+        batch.length === 1
+          ? [await options.runOne(batch[0].item)]
+          : await options.run(batch.map((w) => w.item));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].reject(error);
+        return;
+      }
+      options.onBatchFailure?.(error, batch.length);
+      await settleAlone(batch);
+      return;
+    }
+    if (answers.length !== batch.length) {
+      const error = new Error(`coalescer: run answered ${answers.length} of ${batch.length} items`);
+      for (const w of batch) w.reject(error);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const answer = answers[i];
+      if (answer instanceof Error) w.reject(answer);
+      else w.resolve(answer);
+    });
+  }
+
+  function flush(): void {
+    scheduled = false;
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
+      inFlight++;
+      void send(batch).finally(() => {
+        inFlight--;
+        if (queue.length > 0) schedule();
+      });
+    }
+  }
+
+  function schedule(): void {
+    if (scheduled || inFlight >= maxInFlight) return;
+    scheduled = true;
+    if (lingerMs > 0 && queue.length < maxBatch) setTimeout(flush, lingerMs);
+    else setImmediate(flush);
+  }
+
+  return {
+    add(item) {
+      return new Promise<R>((resolve, reject) => {
+        queue.push({ item, resolve, reject });
+        if (queue.length >= maxBatch && inFlight < maxInFlight && scheduled && lingerMs > 0) flush();
+        else schedule();
+      });
+    },
+    queued: () => queue.length,
+  };
+}
