@@ -1,5 +1,7 @@
 /** The servers benchmarks compare: the full Orders API, and a bare Fastify route doing one INSERT. */
 import { randomUUID } from 'node:crypto';
+import { pinNewTenant } from '@steadfast/orders/api-version-pins';
+import { NEWEST_VERSION } from '@steadfast/orders/api-versions';
 import { buildApp } from '@steadfast/orders/app';
 import { trafficConfig } from '@steadfast/orders/config-traffic';
 import { appMigrations } from '@steadfast/orders/migrations';
@@ -44,10 +46,17 @@ export async function startOrdersApi(
     traffic?: BenchTraffic;
     /** request lineage (default on, as in production; false: the LINEAGE=off baseline) */
     lineage?: boolean;
+    /** Standard Webhooks secrets for /webhooks/payments */
+    webhooks?: { secrets: string[] };
+    /** group commit of creates (default: the app's default, on) */
+    coalesce?: false;
+    /** the bench tenant's pinned API version (default: the newest, as `steadfast tenant create` pins) */
+    apiVersion?: string;
   } = {},
 ) {
   const ids = createIdGenerator();
   const tenant = await createTenant(pool, ids, { name: 'bench' });
+  await pinNewTenant(pool, tenant.tenantId, options.apiVersion ?? NEWEST_VERSION);
   // production logging (one line per request at info), written to /dev/null
   const logger = createLogger({
     level: 'info',
@@ -58,10 +67,11 @@ export async function startOrdersApi(
     logger,
     ids,
     migrations: appMigrations(),
-    idempotency: { enabled: options.idempotency ?? true },
+    idempotency: { enabled: options.idempotency ?? true, coalesce: options.coalesce },
     partners: options.partners ? { urls: options.partners, tuning: options.tuning } : undefined,
     traffic: benchTraffic(options.traffic),
     lineage: { enabled: options.lineage ?? true },
+    webhooks: options.webhooks,
   });
   const url = await app.server.listen({ port: 0, host: '127.0.0.1' });
   return { url, apiKey: tenant.apiKey, app, close: () => app.server.close() };
@@ -91,6 +101,24 @@ export async function startBareInsert(pool: Pool) {
       [row.id, row.tenant_id, row.status, row.currency, JSON.stringify(row.items), row.total_amount, now],
     );
     return reply.code(201).send(row);
+  });
+  const url = await server.listen({ port: 0, host: '127.0.0.1' });
+  return { url, close: () => server.close() };
+}
+
+/** POST /simplest: the simplest possible insert route — one jsonb column, a bigserial key, 201 with the row. */
+export async function startSimplestInsert(pool: Pool) {
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS simplest_orders (id bigserial PRIMARY KEY, doc jsonb NOT NULL)',
+  );
+  const server = Fastify();
+  server.post('/simplest', async (request, reply) => {
+    const { rows } = await pool.query<{ id: string }>({
+      name: 'simplest.insert',
+      text: 'INSERT INTO simplest_orders (doc) VALUES ($1) RETURNING id',
+      values: [JSON.stringify(request.body)],
+    });
+    return reply.code(201).send({ id: rows[0].id, ...(request.body as object) });
   });
   const url = await server.listen({ port: 0, host: '127.0.0.1' });
   return { url, close: () => server.close() };
