@@ -238,6 +238,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       newId: () => ids.next('whk'),
       clock,
       metrics: webhookMetrics,
+      errors,
     });
   }
   await registerOperationsConsole(server, {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { FaultPoints } from '../faults/index.ts';
 import type { BackgroundErrors } from '../observability/index.ts';
-import type { Pool, PoolClient } from '../postgres/index.ts';
+import type { BatchingOptions, Pool, PoolClient } from '../postgres/index.ts';
 import type { ProblemRegistry } from '../problems/index.ts';
 import type { KeyScope } from './store.ts';
 import type { RowEffect } from './store-batch.ts';
@@ -64,14 +64,8 @@ export interface BatchCounters {
   rows: Counter<'statement'>;
 }
 
-export interface CoalesceOptions {
-  /** most requests in one statement (default 64) */
-  maxBatch?: number;
-  /** statements of one kind running at once (default 2); more requests wait for the next one */
-  maxInFlight?: number;
-  /** wait this long for a batch to fill (default 0: the next event-loop turn) */
-  lingerMs?: number;
-}
+/** how concurrent requests' statements are gathered (`BatchingOptions` of /postgres) */
+export type CoalesceOptions = BatchingOptions;
 
 /** What `insertOnce` writes: the answer, and the effect as a statement (`effect`) or as a row (`row`, coalesced). */
 export interface InsertOnceSpec {

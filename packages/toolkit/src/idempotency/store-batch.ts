@@ -1,10 +1,16 @@
 /**
  * SQL of the coalesced paths: many requests' key records and effects in ONE
  * statement (one round trip, one commit), and many key lookups in one SELECT.
- * Every column travels as one array parameter (`unnest`), so the statement
- * text — and its prepared plan — is the same for any batch size.
+ * The statement text — and its prepared plan — is the same for any batch size.
  */
-import type { Queryable } from '../postgres/index.ts';
+import {
+  isSqlIdentifier,
+  isSqlType,
+  type JsonRowColumn,
+  jsonRowsParam,
+  jsonRowsSource,
+  type Queryable,
+} from '../postgres/index.ts';
 import { type KeyRecord, type KeyRow, type KeyScope, keyRecordOf, type StoredResponse } from './store.ts';
 
 /** An effect that is one row inserted into one table: batchable. */
@@ -25,14 +31,11 @@ export interface KeyedRow {
   row: RowEffect;
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
-const TYPE = /^[a-z][a-z0-9_ ]*(\(\d+(,\d+)?\))?$/;
-
 /** the columns' SQL, checked once: identifiers and types are spliced into statement text */
 export function checkRowShape(row: RowEffect): void {
-  if (!IDENTIFIER.test(row.table)) throw new Error(`row effect: bad table name ${JSON.stringify(row.table)}`);
+  if (!isSqlIdentifier(row.table)) throw new Error(`row effect: bad table name ${JSON.stringify(row.table)}`);
   for (const [name, type] of row.columns) {
-    if (!IDENTIFIER.test(name) || !TYPE.test(type))
+    if (!isSqlIdentifier(name) || !isSqlType(type))
       throw new Error(`row effect ${row.name}: bad column ${JSON.stringify([name, type])}`);
   }
   if (row.values.length !== row.columns.length)
@@ -51,39 +54,28 @@ export function rowEffectText(row: RowEffect): { name: string; text: string; val
 }
 
 /** the key record's fields in each row of a batch, before the effect's columns */
-const KEY_FIELDS = [
-  'k_tenant',
-  'k_method',
-  'k_route',
-  'k_key',
-  'k_fingerprint',
-  'k_status',
-  'k_headers',
-  'k_body',
-  'k_retention',
+const KEY_COLUMNS: readonly JsonRowColumn[] = [
+  ['k_tenant', 'text'],
+  ['k_method', 'text'],
+  ['k_route', 'text'],
+  ['k_key', 'text'],
+  ['k_fingerprint', 'bytea'],
+  ['k_status', 'integer'],
+  ['k_headers', 'jsonb'],
+  ['k_body', 'bytea'],
+  ['k_retention', 'integer'],
 ];
-
-/** a value as SQL reads it from the batch document: `row->>i` cast to the column's type */
-function field(i: number, type: string): string {
-  if (type === 'bytea') return `decode(r.row->>${i}, 'base64')`;
-  return type === 'text' ? `r.row->>${i}` : `(r.row->>${i})::${type}`;
-}
 
 function batchText(texts: Map<string, string>, shape: RowEffect): string {
   const cached = texts.get(shape.name);
   if (cached) return cached;
-  const keyTypes = ['text', 'text', 'text', 'text', 'bytea', 'integer', 'jsonb', 'bytea', 'integer'];
-  const fields = [
-    ...KEY_FIELDS.map((alias, i) => `${field(i, keyTypes[i])} AS ${alias}`),
-    ...shape.columns.map(([, type], i) => `${field(KEY_FIELDS.length + i, type)} AS c${i + 1}`),
-  ].join(', ');
+  const source = jsonRowsSource([
+    ...KEY_COLUMNS,
+    ...shape.columns.map(([, type], i) => [`c${i + 1}`, type] as const),
+  ]);
   const effectColumns = shape.columns.map(([name]) => name).join(', ');
   const effectValues = shape.columns.map((_, i) => `c${i + 1}`).join(', ');
-  // one parameter, a JSON array of rows (each an array of values): the statement is the same for
-  // any batch size, and the client serialises it with one JSON.stringify
-  const text = `WITH input AS MATERIALIZED (
-      SELECT r.n, ${fields} FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(row, n)
-    ),
+  const text = `WITH input AS MATERIALIZED (${source}),
     claimed AS (
       INSERT INTO idempotency_keys (tenant_id, method, route, key, fingerprint, state, response_status,
         response_headers, response_body, completed_at, expires_at)
@@ -100,16 +92,16 @@ function batchText(texts: Map<string, string>, shape: RowEffect): string {
     effect AS (
       INSERT INTO ${shape.table} (${effectColumns}) SELECT ${effectValues} FROM won ORDER BY n
     )
-    SELECT n::integer AS n FROM won`;
+    SELECT n FROM won`;
   texts.set(shape.name, text);
   return text;
 }
 
 /**
- * Insert many keyed rows in one statement. The scopes must be distinct.
- * Returns, per row in order, whether its key was new (so its row was
- * written) — false: the key existed already. `texts` caches each shape's
- * statement text (one map per engine).
+ * Insert many keyed rows in one statement (the rows travel as one JSON
+ * parameter: `jsonRowsSource`). The scopes must be distinct. Returns, per row
+ * in order, whether its key was new (so its row was written) — false: the key
+ * existed already. `texts` caches each shape's statement text (one map per engine).
  */
 export async function insertKeyedRows(
   db: Queryable,
@@ -124,33 +116,22 @@ export async function insertKeyedRows(
       r.scope.method,
       r.scope.route,
       r.scope.key,
-      r.fingerprint.toString('base64'),
+      r.fingerprint,
       r.stored.status,
-      JSON.stringify(r.stored.headers),
-      r.stored.body === null ? null : r.stored.body.toString('base64'),
+      r.stored.headers,
+      r.stored.body,
       r.retentionS,
-      ...r.row.values.map((v, i) =>
-        Buffer.isBuffer(v) ? v.toString('base64') : jsonValue(v, shape.columns[i][1]),
-      ),
+      ...r.row.values,
     ];
   });
   const { rows: won } = await db.query<{ n: number }>({
     name: `${shape.name}.batch`,
     text: batchText(texts, shape),
-    values: [JSON.stringify(document)],
+    values: [jsonRowsParam(document)],
   });
   const inserted = rows.map(() => false);
   for (const { n } of won) inserted[n - 1] = true;
   return inserted;
-}
-
-/** a value as it travels in the batch document: `->>` reads it as text, the cast gives it its type */
-function jsonValue(value: unknown, type: string): unknown {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object')
-    return type === 'jsonb' || type === 'json' ? JSON.stringify(value) : String(value);
-  return value;
 }
 
 /** Look many keys up in one SELECT; per scope in order, its record or undefined. */

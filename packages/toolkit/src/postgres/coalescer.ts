@@ -15,17 +15,21 @@
  * was written.
  */
 
-export interface CoalescerOptions<T, R> {
-  /** one statement for the whole batch; answers per item, in order (an Error fails that item only) */
-  run: (items: T[]) => Promise<(R | Error)[]>;
-  /** one item alone: after a failed batch, each of its items goes through here */
-  runOne: (item: T) => Promise<R>;
+/** how batches form: shared by every coalesced statement's options */
+export interface BatchingOptions {
   /** most items in one batch (default 64) */
   maxBatch?: number;
   /** batches running at once (default 2); more calls queue for the next batch */
   maxInFlight?: number;
   /** wait this long for a batch to fill before sending a partial one (default 0: the next event-loop turn) */
   lingerMs?: number;
+}
+
+export interface CoalescerOptions<T, R> extends BatchingOptions {
+  /** one statement for the whole batch; answers per item, in order (an Error fails that item only) */
+  run: (items: T[]) => Promise<(R | Error)[]>;
+  /** one item alone: after a failed batch, each of its items goes through here */
+  runOne: (item: T) => Promise<R>;
   /** each batch that failed as a whole and fell back to single items */
   onBatchFailure?: (error: unknown, size: number) => void;
   /** each batch sent, with its size (for metrics) */

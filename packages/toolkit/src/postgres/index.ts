@@ -2,11 +2,13 @@
 
 export type { BatchedDelete, PeriodicCleanup } from './cleanup.ts';
 export { deleteInBatches, startPeriodicCleanup } from './cleanup.ts';
-export type { Coalescer, CoalescerOptions } from './coalescer.ts';
+export type { BatchingOptions, Coalescer, CoalescerOptions } from './coalescer.ts';
 export { createCoalescer } from './coalescer.ts';
 export { assertDirectConnection, DirectConnectionError, directPool } from './direct.ts';
 export type { DatabaseErrorKind } from './errors.ts';
 export { databaseErrorKind, isDatabaseUnavailable } from './errors.ts';
+export type { JsonRowColumn } from './json-rows.ts';
+export { isSqlIdentifier, isSqlType, jsonRowsParam, jsonRowsSource } from './json-rows.ts';
 export type { NotificationListener, NotificationListenerOptions } from './listener.ts';
 export { createNotificationListener } from './listener.ts';
 export type { MigrateOptions, Migration, MigrationSource } from './migrate.ts';
