@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { reclaimStrayClusters } from './clusters.ts';
 
 const [block, ...rest] = process.argv.slice(2);
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -26,4 +27,7 @@ const run = spawnSync(
     env: { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}` },
   },
 );
+// the last mutants' timeouts leave their clusters too (mutation/clusters.ts)
+const stopped = await reclaimStrayClusters({ log: (line) => console.error(line) });
+if (stopped > 0) console.error(`mutation: ${stopped} stray cluster(s) stopped after the run`);
 process.exit(run.status ?? 1);

@@ -10,9 +10,10 @@
  * the toolkit's own nested node_modules to the repository's.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import fs, { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { TARGETS } from './blocks.ts';
+import { ownTempDir, reclaimStrayClusters } from './clusters.ts';
 
 const block = process.argv[2];
 const target = TARGETS[block];
@@ -37,9 +38,18 @@ link(path.join(sandbox, 'node_modules/@steadfast/toolkit'), path.join(sandbox, '
 link(path.join(sandbox, 'packages/toolkit/node_modules'), path.join(repo, 'packages/toolkit/node_modules'));
 
 const args = ['--test', '--test-isolation=none'];
-if (target.postgres) args.push('--test-global-setup=apps/orders/src/test-setup.ts');
+const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '--conditions=steadfast-source' };
+let tempDir: string | undefined;
+if (target.postgres) {
+  args.push('--test-global-setup=apps/orders/src/test-setup.ts');
+  // clusters of earlier mutants that timed out (SIGKILL): see mutation/clusters.ts
+  await reclaimStrayClusters({ log: (line) => console.error(line) });
+  tempDir = ownTempDir(process.pid);
+  env.TMPDIR = tempDir;
+}
 const run = spawnSync(process.execPath, [...args, ...target.tests], {
   stdio: ['ignore', 'ignore', 'inherit'],
-  env: { ...process.env, NODE_OPTIONS: '--conditions=steadfast-source' },
+  env,
 });
+if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
 process.exit(run.status ?? 1);
