@@ -79,6 +79,17 @@ describe('createAdaptiveConcurrencyLimit', () => {
     assert.deepEqual(new Set(limits), new Set([20]));
   });
 
+  test('an app-limited server does not shrink its limit on slow answers either', () => {
+    const l = adaptive({ initialLimit: 40, minLimit: 5 });
+    windows(l, 5, 10, 4); // the baseline: 10 ms, 4 in flight (a tenth of the limit)
+    assert.equal(l.limiter.limit(), 40);
+    // slower answers at the same low concurrency: the work got slower, nothing queues
+    assert.deepEqual(windows(l, 10, 40, 4), [40, 40, 40, 40, 40, 40, 40, 40, 40, 40]);
+    // the same slowness with the limit in use (busy): now it is queueing, and the limit falls
+    const busy = windows(l, 5, 60);
+    assert.ok(busy[4] < 40, `falls once busy: ${busy.join(', ')}`);
+  });
+
   test('a lasting change of latency becomes the new baseline: the limit stops falling and recovers', () => {
     const l = adaptive({ initialLimit: 50, baselineWindows: 20 });
     windows(l, 5, 10);

@@ -168,8 +168,10 @@ export function createAdaptiveConcurrencyLimit(
     const gradient = recentMs <= 0 ? 1 : Math.max(0.5, Math.min(1, (tolerance * baselineMs) / recentMs));
     let next = estimate * gradient + queueSize(estimate);
     next = estimate * (1 - smoothing) + next * smoothing;
-    // an app-limited server (using less than half its limit) learns nothing about its capacity: no growth
-    if (next > estimate && !busy) return;
+    // an app-limited server (using less than half its limit) learns nothing about its capacity:
+    // neither growth nor shrinking (slow answers at low concurrency are the work's, not queueing —
+    // shrinking on them drove the limit to its floor under moderate load; Gradient2 does the same)
+    if (!busy) return;
     estimate = Math.max(minLimit, Math.min(maxLimit, next));
     current = Math.floor(estimate);
   };
