@@ -12,9 +12,13 @@ import { buildApp } from '@steadfast/orders/app';
 import { appMigrations } from '@steadfast/orders/migrations';
 import { createTenant } from '@steadfast/toolkit/auth';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
-import { createLogger, startTracing, type Tracer } from '@steadfast/toolkit/observability';
+import {
+  createLogDestination,
+  createLogger,
+  startTracing,
+  type Tracer,
+} from '@steadfast/toolkit/observability';
 import type { Pool } from '@steadfast/toolkit/postgres';
-import pino from 'pino';
 import { startBenchDatabase } from './lib/cluster.ts';
 import { combine, type LoadOptions, type LoadResult, load } from './lib/load.ts';
 import { report, round } from './lib/report.ts';
@@ -53,7 +57,7 @@ async function startApi(pool: Pool, partners: Awaited<ReturnType<typeof startPar
   const tenant = await createTenant(pool, ids, { name: 'bench' });
   const logger = createLogger({
     level: 'info',
-    destination: pino.destination({ dest: '/dev/null', sync: false }),
+    destination: createLogDestination({ dest: '/dev/null' }),
     traceIds: tracer !== undefined,
   });
   const app = await buildApp({

@@ -8,10 +8,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { buildApp } from '@steadfast/orders/app';
 import { appMigrations } from '@steadfast/orders/migrations';
-import { createBackgroundErrors, createLogger } from '@steadfast/toolkit/observability';
+import { createBackgroundErrors, createLogDestination, createLogger } from '@steadfast/toolkit/observability';
 import { createInboxProcessor, createWebhookMetrics } from '@steadfast/toolkit/webhooks';
 import Fastify from 'fastify';
-import pino from 'pino';
 import { Registry } from 'prom-client';
 import { startBenchDatabase } from './lib/cluster.ts';
 import { combine, type LoadResult, load } from './lib/load.ts';
@@ -24,10 +23,7 @@ export async function run(args: string[]): Promise<void> {
   const db = await startBenchDatabase({ poolMax: 20 });
   const app = await buildApp({
     db: db.pool,
-    logger: createLogger({
-      level: 'info',
-      destination: pino.destination({ dest: '/dev/null', sync: false }),
-    }),
+    logger: createLogger({ level: 'info', destination: createLogDestination({ dest: '/dev/null' }) }),
     migrations: appMigrations(),
     webhooks: { secrets: [SECRET] },
   });

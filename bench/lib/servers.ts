@@ -10,10 +10,9 @@ import type { TrafficOptions } from '@steadfast/orders/traffic';
 import { startSandbox } from '@steadfast/sandbox';
 import { createTenant } from '@steadfast/toolkit/auth';
 import { createIdGenerator } from '@steadfast/toolkit/ids';
-import { createLogger } from '@steadfast/toolkit/observability';
+import { createLogDestination, createLogger } from '@steadfast/toolkit/observability';
 import type { Pool } from '@steadfast/toolkit/postgres';
 import Fastify from 'fastify';
-import pino from 'pino';
 
 export const ORDER_BODY = JSON.stringify({ currency: 'EUR', items: [{ sku: 'SKU-1', quantity: 2 }] });
 
@@ -57,11 +56,8 @@ export async function startOrdersApi(
   const ids = createIdGenerator();
   const tenant = await createTenant(pool, ids, { name: 'bench' });
   await pinNewTenant(pool, tenant.tenantId, options.apiVersion ?? NEWEST_VERSION);
-  // production logging (one line per request at info), written to /dev/null
-  const logger = createLogger({
-    level: 'info',
-    destination: pino.destination({ dest: '/dev/null', sync: false }),
-  });
+  // production logging (one line per request at info, the default buffered destination), written to /dev/null
+  const logger = createLogger({ level: 'info', destination: createLogDestination({ dest: '/dev/null' }) });
   const app = await buildApp({
     db: pool,
     logger,
