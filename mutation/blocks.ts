@@ -12,6 +12,7 @@ export interface MutationTarget {
 
 export const TARGETS: Record<string, MutationTarget> = {
   resilience: { tests: ['packages/toolkit/src/resilience/*.test.ts'], postgres: false },
+  concurrency: { tests: ['packages/toolkit/src/concurrency/*.test.ts'], postgres: false },
   // pure functions: their own unit tests reach every line, no HTTP test needed
   'orders-domain': { tests: ['apps/orders/src/domain/*.test.ts'], postgres: false },
 };
