@@ -12,7 +12,9 @@
  * Heap used after a full GC (before and after the soak) tells a leak from V8
  * merely growing its heap; `--heap-snapshots` writes one at each of those points.
  * LOAD_SHEDDING=off (passed on to the service) separates shedding from other errors;
- * SOAK_SERVICE_NODE_FLAGS (e.g. "--max-old-space-size=128") gives the service V8 flags.
+ * The service gets the V8 flags of `npm start` (`--max-semi-space-size=4`: Node's default young
+ * generation on a large machine let RSS reach ~380 MB with 40 MB live); SOAK_SERVICE_NODE_FLAGS
+ * replaces them ("" for Node's defaults).
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -23,7 +25,7 @@ import { startBenchDatabase } from './lib/cluster.ts';
 import { report, round } from './lib/report.ts';
 import { addBenchTenant, startPartners } from './lib/servers.ts';
 import type { SoakLoadOptions } from './lib/soak-load-child.ts';
-import { runSoakLoad, startServiceProcess } from './lib/soak-processes.ts';
+import { runSoakLoad, startScriptNodeFlags, startServiceProcess } from './lib/soak-processes.ts';
 import { createSampler, type Sample } from './lib/soak-sampler.ts';
 import type { ServiceSample } from './lib/soak-service.ts';
 import { formatTables, mb, metricSum, slope, tableFigures } from './lib/soak-stats.ts';
@@ -105,6 +107,8 @@ export async function run(args: string[]): Promise<void> {
   let stopped = false;
   try {
     await waitFor('/readyz 200', async () => (await fetch(`${service.url}/readyz`)).status === 200, 30_000);
+    const flags = process.env.SOAK_SERVICE_NODE_FLAGS ?? startScriptNodeFlags();
+    console.log(`service node flags: ${flags || '(none: Node defaults)'}`);
     console.log(`service idle after start: ${memoryLine(await service.sample())}`);
     // capacity: a short closed-loop run of the same mix, after a warm-up of the same length
     const warm = await runSoakLoad(loadOptions({ durationS: 3 }));
@@ -191,6 +195,7 @@ export async function run(args: string[]): Promise<void> {
       name: 'soak',
       value: rssMax,
       baseline: baselineRss,
+      serviceNodeFlags: process.env.SOAK_SERVICE_NODE_FLAGS ?? startScriptNodeFlags(),
       ratio: round(rssMax / baselineRss),
       unit: 'MB RSS of the service (max vs after warm-up)',
       target: `RSS <= ${RSS_LIMIT_MB} MB and flat, 0 errors`,

@@ -1,5 +1,7 @@
 /** The soak's two child processes: the service (soak-service.ts, over IPC) and the load (soak-load-child.ts). */
+
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { SoakLoadOptions } from './soak-load-child.ts';
 import type { ServiceSample } from './soak-service.ts';
@@ -64,12 +66,24 @@ function answer<T>(child: ChildProcess, type: string, timeoutMs: number): Promis
   });
 }
 
+/** the V8 flags of the root package.json's `start` script (`node --max-semi-space-size=4 … cli.ts start`) */
+export function startScriptNodeFlags(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return pkg.scripts.start
+    .split(' ')
+    .filter((arg) => arg.startsWith('--max-'))
+    .join(' ');
+}
+
 export async function startServiceProcess(
   env: Record<string, string>,
   port: number,
 ): Promise<ServiceProcess> {
-  // SOAK_SERVICE_NODE_FLAGS: V8/Node flags for the service alone (e.g. a heap cap), to see what they change
-  const flags = process.env.SOAK_SERVICE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  // the service runs with the Node flags `npm start` gives it; SOAK_SERVICE_NODE_FLAGS replaces them
+  // (e.g. "" for Node's defaults, or a heap cap), to see what they change
+  const flags = (process.env.SOAK_SERVICE_NODE_FLAGS ?? startScriptNodeFlags()).split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...flags, '--expose-gc', SERVICE], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     // its request log at info goes to /dev/null, as in every bench; stderr is kept for a failure's message
