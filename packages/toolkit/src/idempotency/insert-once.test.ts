@@ -179,6 +179,10 @@ describe('insertOnce: group commit', () => {
       assert.equal(a.headers['idempotent-replayed'], undefined);
     });
     assert.deepEqual(await batches(), { count: 2, sum: 13 }, 'the blocker alone, then the twelve together');
+    const { rows: transactions } = await db.pool.query(
+      `SELECT count(DISTINCT xmin::text)::int AS n FROM labels WHERE id LIKE 'row-%'`,
+    );
+    assert.equal(transactions[0].n, 1, 'one statement, one transaction for the twelve');
     const { rows } = await db.pool.query(
       `SELECT k.key, convert_from(k.response_body, 'utf8')::jsonb AS body, l.label, l.doc, l.amount, l.at, l.flag, l.blob, l.note
        FROM idempotency_keys k JOIN labels l ON l.id = convert_from(k.response_body, 'utf8')::jsonb->>'id'

@@ -39,6 +39,9 @@ export interface InsertOnceDeps {
   waitMs: number;
 }
 
+/** a row effect's table and typed columns: what its statement text is built from */
+const shapeOf = (row: KeyedRow['row']) => `${row.table}(${row.columns.map((c) => c.join(' ')).join(', ')})`;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const scopeId = (r: KeyedRow) =>
   JSON.stringify([r.scope.tenantId, r.scope.method, r.scope.route, r.scope.key]);
@@ -46,7 +49,7 @@ const scopeId = (r: KeyedRow) =>
 export function createInsertOnce(deps: InsertOnceDeps) {
   const { db } = deps;
   const texts = new Map<string, string>();
-  const writers = new Map<string, Coalescer<KeyedRow, boolean>>();
+  const writers = new Map<string, { shape: string; writer: Coalescer<KeyedRow, boolean> }>();
 
   async function insertAlone(r: KeyedRow): Promise<boolean> {
     const single = rowEffectText(r.row);
@@ -59,10 +62,16 @@ export function createInsertOnce(deps: InsertOnceDeps) {
   }
 
   function writerFor(row: KeyedRow['row']): Coalescer<KeyedRow, boolean> {
-    let writer = writers.get(row.name);
-    if (writer) return writer;
+    const shape = shapeOf(row);
+    const known = writers.get(row.name);
+    if (known) {
+      // the statement (and its cached text) belongs to the name: another shape under it is a bug
+      if (known.shape !== shape)
+        throw new Error(`insertOnce: row effect ${row.name} was used with another shape`);
+      return known.writer;
+    }
     checkRowShape(row);
-    writer = createCoalescer<KeyedRow, boolean>({
+    const writer: Coalescer<KeyedRow, boolean> = createCoalescer<KeyedRow, boolean>({
       ...(deps.coalesce || {}),
       runOne: insertAlone,
       async run(items) {
@@ -87,7 +96,7 @@ export function createInsertOnce(deps: InsertOnceDeps) {
       onBatchFailure: (error, size) =>
         deps.errors.report('idempotency-batch', error, { statement: row.name, size }),
     });
-    writers.set(row.name, writer);
+    writers.set(row.name, { shape, writer });
     return writer;
   }
 
@@ -109,7 +118,14 @@ export function createInsertOnce(deps: InsertOnceDeps) {
       // a stored answer is replayed before the effect is prepared: no partner is called for a retry
       // (a boolean, not the reply: a FastifyReply is thenable, and awaiting it would wait for the send)
       if (await deps.replayIfCompleted(request, reply)) return reply;
-      spec = await specOrPrepare();
+      try {
+        spec = await specOrPrepare();
+      } catch (error) {
+        // preparing failed (a partner is down), but a first request with this key may have completed
+        // meanwhile: its retry still gets the stored answer
+        if (await deps.replayIfCompleted(request, reply)) return reply;
+        throw error;
+      }
     } else spec = specOrPrepare;
     const { result, onExecuted } = spec;
     const { stored, bytes } = toStored(deps.storedView(request, result), deps.maxStoredBytes);

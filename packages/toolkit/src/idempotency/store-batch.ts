@@ -44,6 +44,7 @@ export function checkRowShape(row: RowEffect): void {
 
 /** the single-request form, for the one-statement path: `INSERT … SELECT $1::type, … FROM claimed` */
 export function rowEffectText(row: RowEffect): { name: string; text: string; values: unknown[] } {
+  checkRowShape(row);
   const names = row.columns.map(([name]) => name).join(', ');
   const params = row.columns.map(([, type], i) => `$${i + 1}::${type}`).join(', ');
   return {
@@ -63,7 +64,7 @@ const KEY_COLUMNS: readonly JsonRowColumn[] = [
   ['k_status', 'integer'],
   ['k_headers', 'jsonb'],
   ['k_body', 'bytea'],
-  ['k_retention', 'integer'],
+  ['k_retention', 'float8'],
 ];
 
 function batchText(texts: Map<string, string>, shape: RowEffect): string {
@@ -111,6 +112,10 @@ export async function insertKeyedRows(
   const shape = rows[0].row;
   const document = rows.map((r) => {
     if (r.row.name !== shape.name) throw new Error('insertKeyedRows: one effect shape per batch');
+    if (r.row.values.length !== shape.columns.length)
+      throw new Error(
+        `row effect ${shape.name}: ${r.row.values.length} values for ${shape.columns.length} columns`,
+      );
     return [
       r.scope.tenantId,
       r.scope.method,

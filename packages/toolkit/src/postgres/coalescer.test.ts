@@ -138,11 +138,11 @@ describe('createCoalescer', () => {
     assert.ok(settled.every((s) => s.status === 'rejected' && /answered 1 of 2/.test(String(s.reason))));
   });
 
-  test('lingerMs holds a partial batch for more calls; a full one leaves at once', async () => {
+  test('lingerMs holds a partial batch for more calls', async () => {
     const batches: number[][] = [];
     const c = createCoalescer<number, number>({
       lingerMs: 20,
-      maxBatch: 2,
+      maxBatch: 3,
       run: async (items) => {
         batches.push(items);
         return items;
@@ -153,9 +153,61 @@ describe('createCoalescer', () => {
       },
     });
     const first = c.add(1);
-    setTimeout(() => void c.add(2), 5);
+    setTimeout(() => void c.add(2), 5); // a timer due before the linger's: it joins the batch
     await first;
     assert.deepEqual(batches, [[1, 2]]);
+  });
+
+  test('with lingerMs, a full batch leaves at once, not when the linger ends', async () => {
+    const batches: number[][] = [];
+    const c = createCoalescer<number, number>({
+      lingerMs: 60_000,
+      maxBatch: 2,
+      run: async (items) => {
+        batches.push(items);
+        return items;
+      },
+      runOne: async (i) => i,
+    });
+    const both = Promise.all([c.add(1), c.add(2)]);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(batches, [[1, 2]], 'sent before the next turn of the event loop');
+    assert.deepEqual(await both, [1, 2]);
+  });
+
+  test('a synchronous throw of runOne, or a throwing hook, fails only its callers: nobody is left waiting', async () => {
+    const c = createCoalescer<number, number>({
+      run: async () => {
+        throw new Error('batch failed');
+      },
+      runOne: (i) => {
+        if (i === 2) throw new Error('sync throw');
+        return Promise.resolve(i);
+      },
+      onBatch: () => {
+        throw new Error('a metric broke');
+      },
+      onBatchFailure: () => {
+        throw new Error('the error reporter broke');
+      },
+    });
+    const settled = await Promise.allSettled([1, 2, 3].map((i) => c.add(i)));
+    assert.deepEqual(
+      settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message)),
+      [1, 'sync throw', 3],
+    );
+    assert.deepEqual(await Promise.allSettled([c.add(4)]), [{ status: 'fulfilled', value: 4 }]);
+  });
+
+  test('a run that answers no array fails its batch, not the process', async () => {
+    const c = createCoalescer<number, number>({
+      run: async () => undefined as unknown as number[],
+      runOne: async (i) => i,
+    });
+    const settled = await Promise.allSettled([1, 2].map((i) => c.add(i)));
+    assert.ok(
+      settled.every((s) => s.status === 'rejected' && /answered undefined of 2/.test(String(s.reason))),
+    );
   });
 
   test('bad options are refused at creation', () => {

@@ -11,8 +11,11 @@
  * `run(items)` answers per item, in order: a value, or an Error for that
  * item alone. When `run` itself throws (the batch statement failed), every
  * item of that batch is handed to `runOne` separately, so one bad item
- * cannot fail its neighbours — the batch was one statement, so nothing of it
- * was written.
+ * cannot fail its neighbours. The batch was one statement, so it wrote
+ * nothing — unless its answer was lost after the commit, when it wrote
+ * everything: `runOne` must be idempotent (an INSERT … ON CONFLICT DO
+ * NOTHING that finds its own row), and an item may then learn that its row
+ * exists rather than that it wrote it.
  */
 
 /** how batches form: shared by every coalesced statement's options */
@@ -58,37 +61,56 @@ export function createCoalescer<T, R>(options: CoalescerOptions<T, R>): Coalesce
   let inFlight = 0;
   let scheduled = false;
 
+  /** `fn` called so that a synchronous throw becomes a rejection */
+  const attempt = <V>(fn: () => Promise<V> | V): Promise<V> => Promise.resolve().then(fn);
+  /** a hook's failure must not strand the batch's callers */
+  const hook = (fn: () => void) => {
+    try {
+      fn();
+    } catch {
+      // the hooks are reporting (metrics, errors): the batch's outcome does not depend on them
+    }
+  };
+
   async function settleAlone(waiting: Waiting<T, R>[]): Promise<void> {
-    await Promise.all(waiting.map((w) => options.runOne(w.item).then(w.resolve, w.reject)));
+    await Promise.all(waiting.map((w) => attempt(() => options.runOne(w.item)).then(w.resolve, w.reject)));
   }
 
-  async function send(batch: Waiting<T, R>[]): Promise<void> {
-    options.onBatch?.(batch.length);
+  async function answer(batch: Waiting<T, R>[]): Promise<void> {
+    hook(() => options.onBatch?.(batch.length));
+    if (batch.length === 1) {
+      await attempt(() => options.runOne(batch[0].item)).then(batch[0].resolve, batch[0].reject);
+      return;
+    }
     let answers: (R | Error)[];
     try {
-      answers =
-        batch.length === 1
-          ? [await options.runOne(batch[0].item)]
-          : await options.run(batch.map((w) => w.item));
+      answers = await attempt(() => options.run(batch.map((w) => w.item)));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0].reject(error);
-        return;
-      }
-      options.onBatchFailure?.(error, batch.length);
+      // the batch was one statement: it wrote nothing — or, when its answer was lost after the
+      // commit, everything, and each item's own retry must then find its row (runOne is idempotent)
+      hook(() => options.onBatchFailure?.(error, batch.length));
       await settleAlone(batch);
       return;
     }
-    if (answers.length !== batch.length) {
-      const error = new Error(`coalescer: run answered ${answers.length} of ${batch.length} items`);
+    if (!Array.isArray(answers) || answers.length !== batch.length) {
+      const error = new Error(`coalescer: run answered ${answers?.length} of ${batch.length} items`);
       for (const w of batch) w.reject(error);
       return;
     }
     batch.forEach((w, i) => {
-      const answer = answers[i];
-      if (answer instanceof Error) w.reject(answer);
-      else w.resolve(answer);
+      const value = answers[i];
+      if (value instanceof Error) w.reject(value);
+      else w.resolve(value);
     });
+  }
+
+  /** every caller of the batch is answered, whatever happens */
+  async function send(batch: Waiting<T, R>[]): Promise<void> {
+    try {
+      await answer(batch);
+    } catch (error) {
+      for (const w of batch) w.reject(error); // a promise settles once: the answered ones keep their answer
+    }
   }
 
   function flush(): void {

@@ -154,6 +154,10 @@ describe('webhook intake: group commit', () => {
       assert.deepEqual(JSON.parse(r.raw), r.payload, 'raw bytes and payload are the delivery’s own');
       assert.equal(r.payload.data.id, r.webhook_id);
     }
+    const { rows: transactions } = await db.pool.query(
+      `SELECT count(DISTINCT xmin::text)::int AS n FROM webhook_inbox WHERE webhook_id LIKE 'msg-%'`,
+    );
+    assert.equal(transactions[0].n, 1, 'the queued deliveries were written by one statement (one transaction)');
     const after = (await metrics.duplicated.get()).values.reduce((n, v) => n + v.value, 0);
     assert.equal(after - duplicated, 1, 'the second msg-a counted as a duplicate');
     assert.deepEqual(reported, [], 'the batch handled its duplicate itself');
