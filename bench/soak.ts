@@ -12,7 +12,7 @@
  * Heap used after a full GC (before and after the soak) tells a leak from V8
  * merely growing its heap; `--heap-snapshots` writes one at each of those points.
  * LOAD_SHEDDING=off (passed on to the service) separates shedding from other errors;
- * The service gets the V8 flags of `npm start` (`--max-semi-space-size=4`: Node's default young
+ * The service gets the V8 flags of `npm start` (`--max-semi-space-size=16`: Node's default young
  * generation on a large machine let RSS reach ~380 MB with 40 MB live); SOAK_SERVICE_NODE_FLAGS
  * replaces them ("" for Node's defaults).
  */

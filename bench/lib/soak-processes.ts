@@ -66,7 +66,7 @@ function answer<T>(child: ChildProcess, type: string, timeoutMs: number): Promis
   });
 }
 
-/** the V8 flags of the root package.json's `start` script (`node --max-semi-space-size=4 … cli.ts start`) */
+/** the V8 flags of the root package.json's `start` script (`node --max-semi-space-size=16 … cli.ts start`) */
 export function startScriptNodeFlags(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../../package.json'), 'utf8')) as {
     scripts: { start: string };
