@@ -4,11 +4,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
   createDependencyClient,
   createEgressMetrics,
+  EGRESS_KINDS,
   type EgressAttempt,
   egressKind,
   HttpStatusError,
+  MalformedResponseError,
   NetworkError,
   TimeoutError,
   UnknownOutcomeError,
@@ -162,4 +166,37 @@ test('egressKind looks through an unknown outcome to its cause', () => {
   );
   assert.equal(egressKind(new HttpStatusError(500)), '5xx');
   assert.equal(egressKind(undefined), 'success');
+});
+
+test('egressKind of every failure, written out', () => {
+  const table: [unknown, string][] = [
+    [new BrokenCircuitError('open'), 'rejected'],
+    [new BulkheadRejectedError('full'), 'rejected'],
+    [new HttpStatusError(429), '429'],
+    [new HttpStatusError(503), '5xx'],
+    [new HttpStatusError(499), '4xx'],
+    [new TimeoutError('slow'), 'timeout'],
+    [Object.assign(new Error('platform'), { name: 'TimeoutError' }), 'timeout'],
+    [new NetworkError('reset', true), 'network'],
+    [new MalformedResponseError('bad json'), 'malformed'],
+    [new Error('anything else'), 'network'],
+    [null, 'network'],
+  ];
+  assert.deepEqual(
+    table.map(([error]) => egressKind(error)),
+    table.map(([, kind]) => kind),
+  );
+});
+
+test('the kinds, in order', () => {
+  assert.deepEqual(EGRESS_KINDS, [
+    'success',
+    'timeout',
+    '5xx',
+    '429',
+    '4xx',
+    'network',
+    'malformed',
+    'rejected',
+  ]);
 });

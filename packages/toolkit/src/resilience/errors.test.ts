@@ -140,3 +140,41 @@ describe('toNetworkError', () => {
     assert.equal(toNetworkError(status), status);
   });
 });
+
+describe('the error classes and edge inputs', () => {
+  test('each class names itself; a bulkhead rejection is `full` unless told', () => {
+    assert.deepEqual(
+      [
+        new TimeoutError('t'),
+        new BrokenCircuitError('b'),
+        new BulkheadRejectedError('f'),
+        new HttpStatusError(500),
+        new MalformedResponseError('m'),
+        new NetworkError('n', false),
+        new UnknownOutcomeError('u'),
+      ].map((e) => e.name),
+      [
+        'TimeoutError',
+        'BrokenCircuitError',
+        'BulkheadRejectedError',
+        'HttpStatusError',
+        'MalformedResponseError',
+        'NetworkError',
+        'UnknownOutcomeError',
+      ],
+    );
+    assert.equal(new BulkheadRejectedError('f').reason, 'full');
+    assert.equal(new HttpStatusError(502).message, 'HTTP 502');
+  });
+
+  test('Retry-After: a date must start with a day name, even one Date.parse would read', () => {
+    const now = Date.UTC(2026, 0, 1);
+    assert.equal(parseRetryAfter('1 Jan 2030 00:00:00 GMT', now), undefined);
+    assert.equal(parseRetryAfter('J 2030-01-01', now), undefined);
+  });
+
+  test('toNetworkError passes null and undefined on as they are', () => {
+    assert.equal(toNetworkError(null), null);
+    assert.equal(toNetworkError(undefined), undefined);
+  });
+});
