@@ -15,9 +15,15 @@ import {
   idempotencyProblems,
 } from '@steadfast/toolkit/idempotency';
 import { createHttpMetrics } from '@steadfast/toolkit/observability';
-import { migrate, type PoolClient } from '@steadfast/toolkit/postgres';
+import { migrate } from '@steadfast/toolkit/postgres';
 import { coreProblems, createProblemRegistry, problems } from '@steadfast/toolkit/problems';
-import { createTestDatabase, eventually, type TestDatabase } from '@steadfast/toolkit/testing';
+import {
+  createTestDatabase,
+  eventually,
+  type HeldRowLock,
+  holdRowLock,
+  type TestDatabase,
+} from '@steadfast/toolkit/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { checkRowShape } from './store-batch.ts';
 
@@ -32,13 +38,10 @@ before(async () => {
 after(() => db?.close());
 
 const apps: FastifyInstance[] = [];
-let holder: PoolClient | undefined;
+let held: HeldRowLock | undefined;
 afterEach(async () => {
-  if (holder) {
-    await holder.query('ROLLBACK').catch(() => {});
-    holder.release();
-    holder = undefined;
-  }
+  await held?.release();
+  held = undefined;
   await Promise.all(apps.splice(0).map((a) => a.close()));
   await db.pool.query('TRUNCATE labels, idempotency_keys');
 });
@@ -139,26 +142,14 @@ const post = (app: FastifyInstance, key: string, body: Body) =>
 
 /** a first request whose row waits on a row lock the test holds: the only slot stays busy */
 async function block(app: FastifyInstance) {
-  holder = await db.pool.connect();
-  await holder.query('BEGIN');
-  await holder.query(
+  const lock = await holdRowLock(
+    db.pool,
     `INSERT INTO labels (id, label, doc, amount, at, flag) VALUES ('blocker', 'x', '{}', 0, now(), true)`,
   );
+  held = lock;
   const blocked = post(app, 'k-blocker', { id: 'blocker', label: 'blocker' });
-  await eventually(async () => {
-    const { rows } = await db.pool.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-    );
-    return rows[0].n === 1;
-  });
-  return {
-    blocked,
-    release: async () => {
-      await holder?.query('ROLLBACK');
-      holder?.release();
-      holder = undefined;
-    },
-  };
+  await lock.waiters(1);
+  return { blocked, release: lock.release };
 }
 
 describe('insertOnce: group commit', () => {

@@ -9,9 +9,15 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { createHttpMetrics } from '@steadfast/toolkit/observability';
-import { migrate, type PoolClient } from '@steadfast/toolkit/postgres';
+import { migrate } from '@steadfast/toolkit/postgres';
 import { coreProblems, createProblemRegistry, problems } from '@steadfast/toolkit/problems';
-import { createTestDatabase, eventually, type TestDatabase } from '@steadfast/toolkit/testing';
+import {
+  createTestDatabase,
+  eventually,
+  type HeldRowLock,
+  holdRowLock,
+  type TestDatabase,
+} from '@steadfast/toolkit/testing';
 import {
   createWebhookMetrics,
   createWebhookVerifier,
@@ -25,7 +31,7 @@ import { Webhook } from 'standardwebhooks';
 const secret = `whsec_${randomBytes(24).toString('base64')}`;
 let db: TestDatabase;
 let app: FastifyInstance;
-let holder: PoolClient | undefined;
+let held: HeldRowLock | undefined;
 const reported: string[] = [];
 const metrics = createWebhookMetrics(createHttpMetrics().registry);
 
@@ -55,11 +61,8 @@ before(async () => {
   await app.ready();
 });
 afterEach(async () => {
-  if (holder) {
-    await holder.query('ROLLBACK').catch(() => {});
-    holder.release();
-    holder = undefined;
-  }
+  await held?.release();
+  held = undefined;
   reported.length = 0;
   handled = 0;
   await db.pool.query('TRUNCATE webhook_inbox');
@@ -87,26 +90,14 @@ function deliver(id: string, type: string) {
 
 /** a delivery whose row waits on the test's uncommitted row with the same webhook-id */
 async function block() {
-  holder = await db.pool.connect();
-  await holder.query('BEGIN');
-  await holder.query(
+  const lock = await holdRowLock(
+    db.pool,
     `INSERT INTO webhook_inbox (id, source, webhook_id, raw_body, headers, status) VALUES ('held', 'billing', 'blocker', '', '{}', 'received')`,
   );
+  held = lock;
   const blocked = deliver('blocker', 'charge.succeeded');
-  await eventually(async () => {
-    const { rows } = await db.pool.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-    );
-    return rows[0].n === 1;
-  });
-  return {
-    blocked,
-    release: async () => {
-      await holder?.query('ROLLBACK');
-      holder?.release();
-      holder = undefined;
-    },
-  };
+  await lock.waiters(1);
+  return { blocked, release: lock.release };
 }
 
 /**
@@ -157,7 +148,11 @@ describe('webhook intake: group commit', () => {
     const { rows: transactions } = await db.pool.query(
       `SELECT count(DISTINCT xmin::text)::int AS n FROM webhook_inbox WHERE webhook_id LIKE 'msg-%'`,
     );
-    assert.equal(transactions[0].n, 1, 'the queued deliveries were written by one statement (one transaction)');
+    assert.equal(
+      transactions[0].n,
+      1,
+      'the queued deliveries were written by one statement (one transaction)',
+    );
     const after = (await metrics.duplicated.get()).values.reduce((n, v) => n + v.value, 0);
     assert.equal(after - duplicated, 1, 'the second msg-a counted as a duplicate');
     assert.deepEqual(reported, [], 'the batch handled its duplicate itself');
