@@ -49,7 +49,15 @@ const scopeId = (r: KeyedRow) =>
 export function createInsertOnce(deps: InsertOnceDeps) {
   const { db } = deps;
   const texts = new Map<string, string>();
-  const writers = new Map<string, { shape: string; writer: Coalescer<KeyedRow, boolean> }>();
+  const writers = new Map<
+    string,
+    {
+      shape: string;
+      columns: KeyedRow['row']['columns'];
+      table: string;
+      writer: Coalescer<KeyedRow, boolean>;
+    }
+  >();
 
   async function insertAlone(r: KeyedRow): Promise<boolean> {
     const single = rowEffectText(r.row);
@@ -62,8 +70,10 @@ export function createInsertOnce(deps: InsertOnceDeps) {
   }
 
   function writerFor(row: KeyedRow['row']): Coalescer<KeyedRow, boolean> {
-    const shape = shapeOf(row);
     const known = writers.get(row.name);
+    // the same columns array as last time (a constant, usually): the same shape, nothing to compare
+    if (known && known.columns === row.columns && known.table === row.table) return known.writer;
+    const shape = shapeOf(row);
     if (known) {
       // the statement (and its cached text) belongs to the name: another shape under it is a bug
       if (known.shape !== shape)
@@ -96,7 +106,7 @@ export function createInsertOnce(deps: InsertOnceDeps) {
       onBatchFailure: (error, size) =>
         deps.errors.report('idempotency-batch', error, { statement: row.name, size }),
     });
-    writers.set(row.name, { shape, writer });
+    writers.set(row.name, { shape, columns: row.columns, table: row.table, writer });
     return writer;
   }
 

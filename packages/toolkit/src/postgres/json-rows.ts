@@ -49,6 +49,7 @@ export function jsonRowsParam(rows: readonly (readonly unknown[])[]): string {
 }
 
 function jsonRowValue(value: unknown): string | null {
+  if (typeof value === 'string') return value; // what prepareValue gives a string, without the call
   const prepared = prepareValue(value);
   return Buffer.isBuffer(prepared) ? `\\x${prepared.toString('hex')}` : prepared;
 }
