@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createLocalPriceList } from '../domain/pricing.ts';
 import { buildTestApp, ORDER_BODY, type TestApp } from '../testing.ts';
 
 let app: TestApp;
@@ -161,5 +162,38 @@ describe('POST /v1/orders rejects bad input with a 400 problem and writes nothin
       payload: '{"currency":"EUR","items":[{"sku":"A","quantity":1}],"__proto__":{"x":1}}',
     });
     assert.equal(response.statusCode, 400);
+  });
+});
+
+describe('POST /v1/orders: a retry is answered before pricing', () => {
+  test('the replay and a misused key never reach the price source; a new key does', async () => {
+    const quoted: string[][] = [];
+    const local = createLocalPriceList({ now: () => Date.parse('2026-12-01T10:00:00Z') });
+    const counting = await buildTestApp({
+      prices: {
+        quote: (skus, currency, context) => {
+          quoted.push(skus);
+          return local.quote(skus, currency, context);
+        },
+      },
+    });
+    try {
+      const send = (key: string, body: typeof ORDER_BODY) =>
+        counting.inject({ method: 'POST', url: '/v1/orders', idempotencyKey: key, payload: body });
+      const first = await send('retry-me', ORDER_BODY);
+      assert.equal(first.statusCode, 201);
+      assert.equal(quoted.length, 1);
+      const replay = await send('retry-me', ORDER_BODY);
+      assert.equal(replay.statusCode, 201);
+      assert.equal(replay.headers['idempotent-replayed'], 'true');
+      assert.equal(replay.json().id, first.json().id);
+      const misuse = await send('retry-me', { ...ORDER_BODY, currency: 'USD' });
+      assert.equal(misuse.statusCode, 422);
+      assert.equal(quoted.length, 1, 'neither the replay nor the misuse asked for prices');
+      assert.equal((await send('another', ORDER_BODY)).statusCode, 201);
+      assert.equal(quoted.length, 2);
+    } finally {
+      await counting.close();
+    }
   });
 });
