@@ -56,8 +56,15 @@ export async function startOrdersApi(
   const ids = createIdGenerator();
   const tenant = await createTenant(pool, ids, { name: 'bench' });
   await pinNewTenant(pool, tenant.tenantId, options.apiVersion ?? NEWEST_VERSION);
-  // production logging (one line per request at info, the default buffered destination), written to /dev/null
-  const logger = createLogger({ level: 'info', destination: createLogDestination({ dest: '/dev/null' }) });
+  // production logging (one line per request at info, the default buffered destination), written to /dev/null;
+  // BENCH_LOG_BUFFER=0 writes each line at once (what chunking buys)
+  const logger = createLogger({
+    level: 'info',
+    destination: createLogDestination({
+      dest: '/dev/null',
+      bufferBytes: Number(process.env.BENCH_LOG_BUFFER ?? 4096),
+    }),
+  });
   const app = await buildApp({
     db: pool,
     logger,
