@@ -15,4 +15,13 @@ export const TARGETS: Record<string, MutationTarget> = {
   concurrency: { tests: ['packages/toolkit/src/concurrency/*.test.ts'], postgres: false },
   // pure functions: their own unit tests reach every line, no HTTP test needed
   'orders-domain': { tests: ['apps/orders/src/domain/*.test.ts'], postgres: false },
+  // group commit's two building blocks: the coalescer is pure, json-rows needs a database
+  'postgres-batching': {
+    tests: [
+      'packages/toolkit/src/postgres/coalescer.test.ts',
+      'packages/toolkit/src/postgres/json-rows.test.ts',
+    ],
+    postgres: true,
+  },
+  idempotency: { tests: ['packages/toolkit/src/idempotency/*.test.ts'], postgres: true },
 };

@@ -158,7 +158,9 @@ describe('createCoalescer', () => {
     assert.deepEqual(batches, [[1, 2]]);
   });
 
-  test('with lingerMs, a full batch leaves at once, not when the linger ends', async () => {
+  test('with lingerMs, a full batch leaves at once, not when the linger ends', async (t) => {
+    // the linger's timer stays pending after the early send: a fake one does not keep the run alive for a minute
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const batches: number[][] = [];
     const c = createCoalescer<number, number>({
       lingerMs: 60_000,
@@ -217,5 +219,158 @@ describe('createCoalescer', () => {
       () => createCoalescer({ run, runOne: async (i: number) => i, maxInFlight: 0 }),
       /maxInFlight/,
     );
+    assert.throws(() => createCoalescer({ run, runOne: async (i: number) => i, lingerMs: -1 }), /lingerMs/);
+  });
+
+  test('maxBatch 1 is allowed: every call goes alone through runOne', async () => {
+    const seen: string[] = [];
+    const c = createCoalescer<number, number>({
+      maxBatch: 1,
+      run: async (items) => {
+        seen.push(`run:${items.join(',')}`);
+        return items;
+      },
+      runOne: async (i) => {
+        seen.push(`one:${i}`);
+        return i;
+      },
+    });
+    assert.deepEqual(await Promise.all([1, 2, 3].map((i) => c.add(i))), [1, 2, 3]);
+    assert.deepEqual(seen, ['one:1', 'one:2', 'one:3']);
+  });
+
+  test('by default a batch holds up to 64 calls and two batches run at once', async () => {
+    const gates: ReturnType<typeof deferred<void>>[] = [];
+    const sizes: number[] = [];
+    const c = createCoalescer<number, number>({
+      run: async (items) => {
+        sizes.push(items.length);
+        const g = deferred<void>();
+        gates.push(g);
+        await g.promise;
+        return items;
+      },
+      runOne: async (i) => {
+        sizes.push(1);
+        const g = deferred<void>();
+        gates.push(g);
+        await g.promise;
+        return i;
+      },
+    });
+    const calls = Array.from({ length: 130 }, (_, i) => c.add(i));
+    while (gates.length < 2) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(sizes, [64, 64], 'two batches of 64 in flight');
+    assert.equal(c.queued(), 2, 'the rest waits for a free slot');
+    gates[0].resolve();
+    while (gates.length < 3) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(sizes, [64, 64, 2]);
+    for (const g of gates) g.resolve();
+    assert.equal((await Promise.all(calls)).length, 130);
+  });
+
+  test('onBatch hears each batch with its size', async () => {
+    const sizes: number[] = [];
+    const c = createCoalescer<number, number>({
+      maxBatch: 2,
+      run: async (items) => items,
+      runOne: async (i) => i,
+      onBatch: (size) => sizes.push(size),
+    });
+    await Promise.all([1, 2, 3].map((i) => c.add(i)));
+    assert.deepEqual(sizes, [2, 1]);
+  });
+
+  test('without lingerMs, a full batch still leaves at the next turn, not inside add()', async () => {
+    const sizes: number[] = [];
+    const c = createCoalescer<number, number>({
+      maxBatch: 2,
+      run: async (items) => items,
+      runOne: async (i) => i,
+      onBatch: (size) => sizes.push(size),
+    });
+    const both = Promise.all([c.add(1), c.add(2)]);
+    assert.deepEqual(sizes, [], 'nothing sent synchronously');
+    assert.deepEqual(await both, [1, 2]);
+    assert.deepEqual(sizes, [2]);
+  });
+
+  test('with lingerMs, calls of one tick that do not fill a batch wait for the linger', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const batches: number[][] = [];
+    const c = createCoalescer<number, number>({
+      lingerMs: 20,
+      maxBatch: 3,
+      run: async (items) => {
+        batches.push(items);
+        return items;
+      },
+      runOne: async (i) => i,
+    });
+    const both = Promise.all([c.add(1), c.add(2)]);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(batches, [], 'a partial batch lingers');
+    assert.equal(c.queued(), 2);
+    t.mock.timers.tick(20);
+    assert.deepEqual(await both, [1, 2]);
+    assert.deepEqual(batches, [[1, 2]]);
+  });
+
+  test('with lingerMs, a full batch leaves at once and the call after it lingers for the next', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const batches: number[][] = [];
+    const c = createCoalescer<number, number>({
+      lingerMs: 1000,
+      maxBatch: 2,
+      run: async (items) => {
+        batches.push(items);
+        return items;
+      },
+      runOne: async (i) => {
+        batches.push([i]);
+        return i;
+      },
+    });
+    const calls = [1, 2, 3].map((i) => c.add(i));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(batches, [[1, 2]]);
+    assert.equal(c.queued(), 1, 'the third call waits for the linger');
+    t.mock.timers.tick(1000);
+    assert.deepEqual(await Promise.all(calls), [1, 2, 3]);
+    assert.deepEqual(batches, [[1, 2], [3]]);
+  });
+
+  test('with lingerMs, a full batch queued behind the one in flight leaves when the slot frees, without lingering', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const gates: ReturnType<typeof deferred<void>>[] = [];
+    const batches: number[][] = [];
+    const c = createCoalescer<number, number>({
+      lingerMs: 1000,
+      maxBatch: 2,
+      maxInFlight: 1,
+      run: async (items) => {
+        batches.push(items);
+        const g = deferred<void>();
+        gates.push(g);
+        await g.promise;
+        return items;
+      },
+      runOne: async (i) => i,
+    });
+    const first = Promise.all([c.add(1), c.add(2)]);
+    while (gates.length < 1) await new Promise((r) => setImmediate(r));
+    const second = Promise.all([c.add(3), c.add(4)]);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(batches, [[1, 2]], 'the slot is taken');
+    gates[0].resolve();
+    assert.deepEqual(await first, [1, 2]);
+    while (gates.length < 2) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(batches, [
+      [1, 2],
+      [3, 4],
+    ]);
+    gates[1].resolve();
+    assert.deepEqual(await second, [3, 4]);
   });
 });

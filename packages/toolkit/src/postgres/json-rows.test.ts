@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
-import { type JsonRowColumn, jsonRowsParam, jsonRowsSource } from './json-rows.ts';
+import { isSqlType, type JsonRowColumn, jsonRowsParam, jsonRowsSource } from './json-rows.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -80,7 +80,34 @@ test('every value written through a JSON batch equals the value written as a par
   assert.equal(alone[0].a_list, '{a,"b \\"c\\""}');
 });
 
-test('a column name or type that is not plain SQL is refused', () => {
-  assert.throws(() => jsonRowsSource([['x; DROP TABLE t', 'text']]), /bad column/);
+test('a column name or type that is not plain SQL is refused, and the error names it', () => {
+  assert.throws(
+    () => jsonRowsSource([['x; DROP TABLE t', 'text']]),
+    (error: Error) => error.message === 'json rows: bad column ["x; DROP TABLE t","text"]',
+  );
   assert.throws(() => jsonRowsSource([['x', 'text) --']]), /bad column/);
+  // the whole type must be plain: a harmless-looking tail does not let the rest in
+  assert.equal(isSqlType('x); DROP TABLE t; --text'), false);
+  assert.equal(isSqlType('numeric(10'), false);
+  assert.equal(isSqlType('numeric(a,b)'), false);
+});
+
+test('types with a size or precision pass', () => {
+  assert.equal(isSqlType('varchar(255)'), true);
+  assert.equal(isSqlType('numeric(12,10)'), true);
+  assert.equal(isSqlType('numeric(10,2)[]'), true);
+  assert.equal(isSqlType('double precision'), true);
+});
+
+test('the statement text: text columns are read as they are, the others cast', () => {
+  assert.equal(
+    jsonRowsSource(
+      [
+        ['a', 'text'],
+        ['b', 'integer'],
+      ],
+      2,
+    ),
+    'SELECT r.n::integer AS n, r.row->>0 AS a, (r.row->>1)::integer AS b FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(row, n)',
+  );
 });
