@@ -175,7 +175,11 @@ test('two web processes on one database share a tenant quota within 1.1 x', asyn
   };
   // refusals are held (up to half their Retry-After): 8 sequential clients per instance keep
   // knocking often enough that the quota, not the clients' pace, decides how many get in
-  await Promise.all(Array.from({ length: 8 }, () => urls).flat().map(hammer));
+  await Promise.all(
+    Array.from({ length: 8 }, () => urls)
+      .flat()
+      .map(hammer),
+  );
   assert.ok(refused > 0, 'the quota was never reached: the test proves nothing');
   // 3 s touch at most 4 windows (the first partly); the sliding window carries part of each into the next
   const bound = 1.1 * limit * 4;
