@@ -46,12 +46,13 @@ afterEach(async () => {
   await db.pool.query('TRUNCATE labels, idempotency_keys');
 });
 
-type Body = { id: string; label: string; note?: string | null };
+type Body = { id: string; label: string; note?: string | null; short?: boolean };
 
 async function instance(coalesce: { maxInFlight: number } | false = { maxInFlight: 1 }) {
   const metrics = createHttpMetrics();
   const registry = createProblemRegistry(coreProblems, idempotencyProblems);
   const reported: string[] = [];
+  const details: unknown[] = [];
   const app = Fastify();
   await app.register(problems, { registry });
   // duplicates in this process do not wait for each other: they may meet in one batch
@@ -64,12 +65,75 @@ async function instance(coalesce: { maxInFlight: number } | false = { maxInFligh
     retentionS: 86_400,
     leaseS: 30,
     waitMs: 100,
-    errors: { report: (component) => reported.push(component) },
+    errors: {
+      report: (component, _error, detail) => {
+        reported.push(component);
+        details.push(detail);
+      },
+    },
     coalesce,
     batches: idempotencyMetrics.batches,
   });
   let entered = 0;
   let prepared = 0;
+  // a prepare that fails once a first request with the same key completed meanwhile (a partner down on the retry)
+  let flakyPrepares = 0;
+  app.post<{ Body: Body }>('/flaky', { config: { idempotency: true } }, (request, reply) =>
+    engine.insertOnce(request, reply, async () => {
+      flakyPrepares++;
+      const { id, label } = request.body;
+      if (flakyPrepares === 1) {
+        // the same request again completes while this one prepares, then this one's partner fails
+        const twin = await app.inject({
+          method: 'POST',
+          url: '/flaky',
+          headers: { 'idempotency-key': request.headers['idempotency-key'] as string },
+          payload: request.body,
+        });
+        assert.equal(twin.statusCode, 201);
+        throw new Error('the partner is down');
+      }
+      return {
+        result: { status: 201, body: { id, label, attempt: flakyPrepares } },
+        row: {
+          name: 'labels.flaky',
+          table: 'labels',
+          columns: [
+            ['id', 'text'],
+            ['label', 'text'],
+            ['doc', 'jsonb'],
+            ['amount', 'bigint'],
+            ['at', 'timestamptz'],
+            ['flag', 'boolean'],
+          ],
+          values: [id, label, '{}', 1, '2026-12-01T10:00:00Z', false],
+        },
+      };
+    }),
+  );
+  // no idempotency on this route: the effect runs as a plain statement, no key is written
+  app.post<{ Body: Body }>('/plain', (request, reply) =>
+    engine.insertOnce(request, reply, {
+      result: { status: 201, body: { id: request.body.id } },
+      row: {
+        name: 'labels.plain',
+        table: 'labels',
+        columns: [
+          ['id', 'text'],
+          ['label', 'text'],
+          ['doc', 'jsonb'],
+          ['amount', 'bigint'],
+          ['at', 'timestamptz'],
+          ['flag', 'boolean'],
+        ],
+        values: [request.body.id, request.body.label, '{"plain":true}', 7, '2026-12-01T10:00:00Z', true],
+      },
+    }),
+  );
+  // neither a statement nor a row: a programming error, answered 500
+  app.post('/nothing', { config: { idempotency: true } }, (request, reply) =>
+    engine.insertOnce(request, reply, { result: { status: 201, body: {} } }),
+  );
   // the function form: a stored answer is replayed before prepare runs (prepare stands for a partner call)
   app.post<{ Body: Body }>('/prepared', { config: { idempotency: true } }, (request, reply) =>
     engine.insertOnce(request, reply, async () => {
@@ -120,7 +184,7 @@ async function instance(coalesce: { maxInFlight: number } | false = { maxInFligh
           label.length % 2 === 0,
           Buffer.from([0, 255, 1, label.length]),
           note ?? null,
-        ],
+        ].slice(0, request.body.short ? 7 : 8), // short: one value missing (a caller's bug)
       },
     });
   });
@@ -134,7 +198,20 @@ async function instance(coalesce: { maxInFlight: number } | false = { maxInFligh
       sum: await total(idempotencyMetrics.batches.rows),
     };
   };
-  return { app, reported, batches, entered: () => entered, prepared: () => prepared };
+  const outcomes = async () =>
+    Object.fromEntries(
+      (await idempotencyMetrics.requests.get()).values.map((v) => [String(v.labels.outcome), v.value]),
+    );
+  return {
+    app,
+    reported,
+    details,
+    batches,
+    outcomes,
+    entered: () => entered,
+    prepared: () => prepared,
+    flakyPrepares: () => flakyPrepares,
+  };
 }
 
 const post = (app: FastifyInstance, key: string, body: Body) =>
@@ -198,7 +275,7 @@ describe('insertOnce: group commit', () => {
   });
 
   test('one bad row fails the batch statement: the batch is retried row by row, and only the bad one fails', async () => {
-    const { app, batches, entered, reported } = await instance();
+    const { app, batches, entered, reported, details } = await instance();
     const blocker = await block(app);
     const labels = ['a', 'b', 'bad', 'c', 'd'];
     const sent = labels.map((label, i) => post(app, `f-${i}`, { id: `f-${i}`, label }));
@@ -211,6 +288,7 @@ describe('insertOnce: group commit', () => {
       [201, 201, 500, 201, 201],
     );
     assert.deepEqual(reported, ['idempotency-batch'], 'the failed batch is reported');
+    assert.deepEqual(details, [{ statement: 'labels.insert', size: 5 }]);
     assert.equal((await batches()).count, 2);
     const { rows } = await db.pool.query(`SELECT id FROM labels WHERE id LIKE 'f-%' ORDER BY id`);
     assert.deepEqual(
@@ -308,6 +386,89 @@ describe('insertOnce: group commit', () => {
       [201, 201, 201],
     );
     assert.equal((await batches()).count, 0, 'no coalesced statement was sent');
+  });
+
+  test('a request whose row lacks a value fails alone, even inside a batch; its neighbours are written', async () => {
+    const { app, entered, reported } = await instance();
+    const blocker = await block(app);
+    const sent = [
+      post(app, 's-0', { id: 's-0', label: 'x', note: 'kept' }),
+      post(app, 's-1', { id: 's-1', label: 'y', note: 'lost', short: true }),
+      post(app, 's-2', { id: 's-2', label: 'z', note: 'kept' }),
+    ];
+    await eventually(() => entered() === 4);
+    await blocker.release();
+    await blocker.blocked;
+    assert.deepEqual(
+      (await Promise.all(sent)).map((a) => a.statusCode),
+      [201, 500, 201],
+    );
+    assert.deepEqual(reported, ['idempotency-batch']);
+    const { rows } = await db.pool.query(`SELECT id, note FROM labels WHERE id LIKE 's-%' ORDER BY id`);
+    assert.deepEqual(rows, [
+      { id: 's-0', note: 'kept' },
+      { id: 's-2', note: 'kept' },
+    ]);
+  });
+
+  test('the outcomes are counted: executed once, then replayed', async () => {
+    const { app, outcomes } = await instance(false);
+    assert.equal((await post(app, 'c-1', { id: 'c-1', label: 'one' })).statusCode, 201);
+    assert.equal((await post(app, 'c-1', { id: 'c-1', label: 'one' })).statusCode, 201);
+    assert.equal((await post(app, 'c-1', { id: 'c-1', label: 'two' })).statusCode, 422);
+    assert.deepEqual(await outcomes(), { executed: 1, replayed: 1, fingerprint_mismatch: 1 });
+  });
+
+  test('a prepare that fails after the same request completed meanwhile answers the stored response', async () => {
+    const { app, flakyPrepares } = await instance();
+    const first = await app.inject({
+      method: 'POST',
+      url: '/flaky',
+      headers: { 'idempotency-key': 'fl-1' },
+      payload: { id: 'fl-1', label: 'one' },
+    });
+    assert.equal(first.statusCode, 201);
+    assert.equal(first.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(first.json(), { id: 'fl-1', label: 'one', attempt: 2 });
+    assert.equal(flakyPrepares(), 2);
+    const { rows } = await db.pool.query(`SELECT id FROM labels WHERE id = 'fl-1'`);
+    assert.equal(rows.length, 1);
+  });
+
+  test('neither a statement nor a row is a programming error: 500, and no key is kept', async () => {
+    const { app } = await instance();
+    const nothing = await app.inject({
+      method: 'POST',
+      url: '/nothing',
+      headers: { 'idempotency-key': 'n-1' },
+      payload: {},
+    });
+    assert.equal(nothing.statusCode, 500);
+    const { rows } = await db.pool.query(`SELECT key FROM idempotency_keys WHERE key = 'n-1'`);
+    assert.deepEqual(rows, []);
+  });
+
+  test('without idempotency on the route, the row is written by a plain statement and no key is kept', async () => {
+    const { app } = await instance();
+    const answers = await Promise.all(
+      ['pl-1', 'pl-2'].map((id) => app.inject({ method: 'POST', url: '/plain', payload: { id, label: id } })),
+    );
+    assert.deepEqual(
+      answers.map((a) => [a.statusCode, a.json()]),
+      [
+        [201, { id: 'pl-1' }],
+        [201, { id: 'pl-2' }],
+      ],
+    );
+    const { rows } = await db.pool.query(
+      `SELECT id, label, doc, amount FROM labels WHERE id LIKE 'pl-%' ORDER BY id`,
+    );
+    assert.deepEqual(rows, [
+      { id: 'pl-1', label: 'pl-1', doc: { plain: true }, amount: '7' },
+      { id: 'pl-2', label: 'pl-2', doc: { plain: true }, amount: '7' },
+    ]);
+    const { rows: keys } = await db.pool.query('SELECT count(*)::int AS n FROM idempotency_keys');
+    assert.equal(keys[0].n, 0);
   });
 
   test('a row shape with a name that is not an identifier is refused before any SQL is built', () => {
