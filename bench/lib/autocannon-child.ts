@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Webhook } from 'standardwebhooks';
+import { signedChargeDelivery } from './signed-delivery.ts';
 
 const options = JSON.parse(process.argv[2]) as {
   url: string;
@@ -33,22 +34,9 @@ const result = await autocannon({
       setupRequest: (request) => {
         if (options.uniqueKey) request.headers = { ...request.headers, 'idempotency-key': randomUUID() };
         if (options.webhookSecret) {
-          const id = `msg_${randomUUID()}`;
-          const at = new Date();
-          const body = JSON.stringify({
-            id: `evt_${randomUUID()}`,
-            type: 'charge.succeeded',
-            createdAt: at.toISOString(),
-            data: { charge: { id: 'ch_bench', status: 'succeeded', amount: 1000 } },
-          });
-          request.body = body;
-          request.headers = {
-            ...request.headers,
-            'content-type': 'application/json',
-            'webhook-id': id,
-            'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-            'webhook-signature': webhook.sign(id, at, body),
-          };
+          const delivery = signedChargeDelivery(webhook, { id: 'ch_bench', amount: 1000 });
+          request.body = delivery.body;
+          request.headers = { ...request.headers, ...delivery.headers };
         }
         return request;
       },

@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { Pool } from 'undici';
+import { signedChargeDelivery } from './signed-delivery.ts';
 
 export interface SoakLoadOptions {
   origin: string;
@@ -146,25 +147,8 @@ async function chargeToAnnounce(): Promise<{ id: string; reference?: string }> {
 
 async function webhook() {
   const charge = await chargeToAnnounce();
-  const id = `msg_${randomUUID()}`;
-  const at = new Date();
-  const body = JSON.stringify({
-    id: `evt_${randomUUID()}`,
-    type: 'charge.succeeded',
-    createdAt: at.toISOString(),
-    data: { charge: { ...charge, status: 'succeeded' } },
-  });
-  await send('webhook', {
-    path: '/webhooks/payments',
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': signer.sign(id, at, body),
-    },
-    body,
-  });
+  const delivery = signedChargeDelivery(signer, charge);
+  await send('webhook', { path: '/webhooks/payments', method: 'POST', ...delivery });
 }
 
 const RUN: Record<Op, () => Promise<unknown>> = { create, read, pay, webhook };

@@ -29,9 +29,11 @@ import {
   completeKey,
   deleteExpiredKey,
   findKey,
+  type KeyRecord,
   type KeyScope,
   releaseKey,
   renewLease,
+  type StoredResponse,
   takeOverKey,
 } from './store.ts';
 import { findKeys } from './store-batch.ts';
@@ -89,6 +91,20 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
     return !!type && type.status < 500 && !NEVER_STORED_CATEGORIES.has(type.category);
   }
 
+  /** the key was used with another payload: 422, whatever the state of its first request */
+  function assertSameRequest(ctx: IdempotencyContext, record: KeyRecord): void {
+    if (record.fingerprint.equals(ctx.fingerprint)) return;
+    counter.inc({ outcome: 'fingerprint_mismatch' });
+    throw new ProblemError('idempotency-key-reused', {
+      detail: 'This Idempotency-Key was used with a different request; use a new key for a new request.',
+    });
+  }
+
+  function replayStored(reply: FastifyReply, response: StoredResponse): FastifyReply {
+    counter.inc({ outcome: 'replayed' });
+    return replay(reply, response);
+  }
+
   /**
    * A key that exists: replay, 422 on another payload, wait for an in-flight
    * first request (then 409), or — when it expired or its owner died — give
@@ -106,16 +122,8 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
       await deleteExpiredKey(db, ctx.scope);
       return 'retry';
     }
-    if (!record.fingerprint.equals(ctx.fingerprint)) {
-      counter.inc({ outcome: 'fingerprint_mismatch' });
-      throw new ProblemError('idempotency-key-reused', {
-        detail: 'This Idempotency-Key was used with a different request; use a new key for a new request.',
-      });
-    }
-    if (record.state === 'completed' && record.response) {
-      counter.inc({ outcome: 'replayed' });
-      return replay(reply, record.response);
-    }
+    assertSameRequest(ctx, record);
+    if (record.state === 'completed' && record.response) return replayStored(reply, record.response);
     if (record.state === 'in_flight' && record.leaseExpired && owner) {
       // the owner died (or stalled past its lease): run it ourselves
       if (await takeOverKey(db, ctx.scope, ctx.fingerprint, owner, options.leaseS)) return 'take-over';
@@ -206,14 +214,8 @@ export function createIdempotencyEngine(options: EngineOptions): IdempotencyEngi
       if (!ctx) return false;
       const record = await lookups.add(ctx.scope);
       if (!record || record.expired || record.state !== 'completed' || !record.response) return false;
-      if (!record.fingerprint.equals(ctx.fingerprint)) {
-        counter.inc({ outcome: 'fingerprint_mismatch' });
-        throw new ProblemError('idempotency-key-reused', {
-          detail: 'This Idempotency-Key was used with a different request; use a new key for a new request.',
-        });
-      }
-      counter.inc({ outcome: 'replayed' });
-      replay(reply, record.response);
+      assertSameRequest(ctx, record);
+      replayStored(reply, record.response);
       return true;
     },
   };

@@ -21,9 +21,10 @@ import type {
 } from './engine-types.ts';
 import { send, toStored } from './responses.ts';
 import { completedKeyCte, completedKeyValues } from './store.ts';
-import { checkRowShape, insertKeyedRows, type KeyedRow, rowEffectText } from './store-batch.ts';
+import { batchText, checkRowShape, insertKeyedRows, type KeyedRow, rowEffectText } from './store-batch.ts';
 
 type Answer = FastifyReply | 'retry' | 'wait' | 'take-over';
+type Statement = { name: string; text: string; values: unknown[] };
 
 export interface InsertOnceDeps {
   db: Queryable;
@@ -48,7 +49,6 @@ const scopeId = (r: KeyedRow) =>
 
 export function createInsertOnce(deps: InsertOnceDeps) {
   const { db } = deps;
-  const texts = new Map<string, string>();
   const writers = new Map<
     string,
     {
@@ -59,15 +59,21 @@ export function createInsertOnce(deps: InsertOnceDeps) {
     }
   >();
 
-  async function insertAlone(r: KeyedRow): Promise<boolean> {
-    const single = rowEffectText(r.row);
+  /** the key record and the effect in one statement, for one request: true when the key was new */
+  async function insertWithKey(
+    effect: Statement,
+    ctx: IdempotencyContext,
+    stored: KeyedRow['stored'],
+  ): Promise<boolean> {
     const { rowCount } = await db.query({
-      name: `${single.name}.idempotent`,
-      text: `WITH ${completedKeyCte(single.values.length)} ${single.text}`,
-      values: [...single.values, ...completedKeyValues(r.scope, r.fingerprint, r.stored, r.retentionS)],
+      name: `${effect.name}.idempotent`,
+      text: `WITH ${completedKeyCte(effect.values.length)} ${effect.text}`,
+      values: [...effect.values, ...completedKeyValues(ctx.scope, ctx.fingerprint, stored, deps.retentionS)],
     });
     return rowCount === 1;
   }
+
+  const insertAlone = (r: KeyedRow) => insertWithKey(rowEffectText(r.row), r, r.stored);
 
   function writerFor(row: KeyedRow['row']): Coalescer<KeyedRow, boolean> {
     const known = writers.get(row.name);
@@ -81,24 +87,13 @@ export function createInsertOnce(deps: InsertOnceDeps) {
       return known.writer;
     }
     checkRowShape(row);
+    const text = batchText(row);
     const writer: Coalescer<KeyedRow, boolean> = createCoalescer<KeyedRow, boolean>({
       ...(deps.coalesce || {}),
       runOne: insertAlone,
-      async run(items) {
-        // a key twice in one batch: the first one is written, the others are its duplicates
-        const seen = new Set<string>();
-        const distinct: KeyedRow[] = [];
-        const duplicate = items.map((item) => {
-          const id = scopeId(item);
-          if (seen.has(id)) return true;
-          seen.add(id);
-          distinct.push(item);
-          return false;
-        });
-        const inserted = await insertKeyedRows(db, texts, distinct);
-        let next = 0;
-        return duplicate.map((dup) => (dup ? false : inserted[next++]));
-      },
+      run: (items) => insertKeyedRows(db, text, items),
+      // a key twice in one batch: the first one is written, the others are its duplicates
+      distinct: { keyOf: scopeId, duplicate: false },
       onBatch: (size) => {
         deps.batches?.statements.inc({ statement: row.name });
         deps.batches?.rows.inc({ statement: row.name }, size);
@@ -111,7 +106,7 @@ export function createInsertOnce(deps: InsertOnceDeps) {
   }
 
   /** the effect as one statement: the given one, or the row's single-request form */
-  function statementOf(spec: InsertOnceSpec): { name: string; text: string; values: unknown[] } {
+  function statementOf(spec: InsertOnceSpec): Statement {
     const effect = spec.row ? rowEffectText(spec.row) : spec.effect;
     if (!effect) throw new Error('insertOnce: give an effect (statement) or a row');
     return effect;
@@ -159,21 +154,9 @@ export function createInsertOnce(deps: InsertOnceDeps) {
     };
     const effect = keyed ? undefined : statementOf(spec);
     for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
-      let inserted: boolean;
-      if (keyed)
-        inserted = await (deps.coalesce === false ? insertAlone(keyed) : writerFor(keyed.row).add(keyed));
-      else {
-        const statement = effect as NonNullable<typeof effect>;
-        const { rowCount } = await db.query({
-          name: `${statement.name}.idempotent`,
-          text: `WITH ${completedKeyCte(statement.values.length)} ${statement.text}`,
-          values: [
-            ...statement.values,
-            ...completedKeyValues(ctx.scope, ctx.fingerprint, stored, deps.retentionS),
-          ],
-        });
-        inserted = rowCount === 1;
-      }
+      const inserted = keyed
+        ? await (deps.coalesce === false ? insertAlone(keyed) : writerFor(keyed.row).add(keyed))
+        : await insertWithKey(effect as Statement, ctx, stored);
       if (inserted) {
         deps.counted('executed');
         onExecuted?.();

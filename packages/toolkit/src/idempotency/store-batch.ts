@@ -67,16 +67,15 @@ const KEY_COLUMNS: readonly JsonRowColumn[] = [
   ['k_retention', 'float8'],
 ];
 
-function batchText(texts: Map<string, string>, shape: RowEffect): string {
-  const cached = texts.get(shape.name);
-  if (cached) return cached;
+/** the batch statement of one row shape (built once per shape by its writer) */
+export function batchText(shape: RowEffect): string {
   const source = jsonRowsSource([
     ...KEY_COLUMNS,
     ...shape.columns.map(([, type], i) => [`c${i + 1}`, type] as const),
   ]);
   const effectColumns = shape.columns.map(([name]) => name).join(', ');
   const effectValues = shape.columns.map((_, i) => `c${i + 1}`).join(', ');
-  const text = `WITH input AS MATERIALIZED (${source}),
+  return `WITH input AS MATERIALIZED (${source}),
     claimed AS (
       INSERT INTO idempotency_keys (tenant_id, method, route, key, fingerprint, state, response_status,
         response_headers, response_body, completed_at, expires_at)
@@ -94,19 +93,17 @@ function batchText(texts: Map<string, string>, shape: RowEffect): string {
       INSERT INTO ${shape.table} (${effectColumns}) SELECT ${effectValues} FROM won ORDER BY n
     )
     SELECT n FROM won`;
-  texts.set(shape.name, text);
-  return text;
 }
 
 /**
  * Insert many keyed rows in one statement (the rows travel as one JSON
  * parameter: `jsonRowsSource`). The scopes must be distinct. Returns, per row
  * in order, whether its key was new (so its row was written) — false: the key
- * existed already. `texts` caches each shape's statement text (one map per engine).
+ * existed already. `text` is the shape's `batchText`.
  */
 export async function insertKeyedRows(
   db: Queryable,
-  texts: Map<string, string>,
+  text: string,
   rows: readonly KeyedRow[],
 ): Promise<boolean[]> {
   const shape = rows[0].row;
@@ -131,13 +128,20 @@ export async function insertKeyedRows(
   });
   const { rows: won } = await db.query<{ n: number }>({
     name: `${shape.name}.batch`,
-    text: batchText(texts, shape),
+    text,
     values: [jsonRowsParam(document)],
   });
   const inserted = rows.map(() => false);
   for (const { n } of won) inserted[n - 1] = true;
   return inserted;
 }
+
+const LOOKUP_SOURCE = jsonRowsSource([
+  ['tenant_id', 'text'],
+  ['method', 'text'],
+  ['route', 'text'],
+  ['key', 'text'],
+]);
 
 /** Look many keys up in one SELECT; per scope in order, its record or undefined. */
 export async function findKeys(
@@ -146,16 +150,10 @@ export async function findKeys(
 ): Promise<(KeyRecord | undefined)[]> {
   const { rows } = await db.query<KeyRow & { n: number }>({
     name: 'idempotency.find-many',
-    text: `SELECT q.n::integer AS n, fingerprint, state, coalesce(lease_expires_at <= now(), false) AS lease_expired,
+    text: `SELECT q.n, fingerprint, state, coalesce(lease_expires_at <= now(), false) AS lease_expired,
              expires_at <= now() AS expired, response_status, response_headers, response_body
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS q(tenant_id, method, route, key, n)
-           JOIN idempotency_keys USING (tenant_id, method, route, key)`,
-    values: [
-      scopes.map((s) => s.tenantId),
-      scopes.map((s) => s.method),
-      scopes.map((s) => s.route),
-      scopes.map((s) => s.key),
-    ],
+           FROM (${LOOKUP_SOURCE}) q JOIN idempotency_keys USING (tenant_id, method, route, key)`,
+    values: [jsonRowsParam(scopes.map((s) => [s.tenantId, s.method, s.route, s.key]))],
   });
   const found: (KeyRecord | undefined)[] = scopes.map(() => undefined);
   for (const row of rows) found[row.n - 1] = keyRecordOf(row);

@@ -212,6 +212,38 @@ describe('createCoalescer', () => {
     );
   });
 
+  test('distinct: a key twice in one batch is sent once, the later ones answered as duplicates', async () => {
+    const sent: string[][] = [];
+    const c = createCoalescer<string, string>({
+      run: async (items) => {
+        sent.push(items);
+        return items.map((i) => `wrote ${i}`);
+      },
+      runOne: async (i) => `alone ${i}`,
+      distinct: { keyOf: (i) => i.split(':')[0], duplicate: 'duplicate' },
+    });
+    const answers = await Promise.all(['a:1', 'b:1', 'a:2', 'c:1', 'b:2'].map((i) => c.add(i)));
+    assert.deepEqual(sent, [['a:1', 'b:1', 'c:1']]);
+    assert.deepEqual(answers, ['wrote a:1', 'wrote b:1', 'duplicate', 'wrote c:1', 'duplicate']);
+  });
+
+  test('distinct: after a failed batch every item goes alone, duplicates too', async () => {
+    const alone: string[] = [];
+    const c = createCoalescer<string, string>({
+      run: async () => {
+        throw new Error('batch failed');
+      },
+      runOne: async (i) => {
+        alone.push(i);
+        return `alone ${i}`;
+      },
+      distinct: { keyOf: (i) => i.split(':')[0], duplicate: 'duplicate' },
+    });
+    const answers = await Promise.all(['a:1', 'a:2'].map((i) => c.add(i)));
+    assert.deepEqual(answers, ['alone a:1', 'alone a:2']);
+    assert.deepEqual(alone.sort(), ['a:1', 'a:2']);
+  });
+
   test('bad options are refused at creation', () => {
     const run = async (items: number[]) => items;
     assert.throws(() => createCoalescer({ run, runOne: async (i: number) => i, maxBatch: 0 }), /maxBatch/);

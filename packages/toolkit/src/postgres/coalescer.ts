@@ -37,6 +37,12 @@ export interface CoalescerOptions<T, R> extends BatchingOptions {
   onBatchFailure?: (error: unknown, size: number) => void;
   /** each batch sent, with its size (for metrics) */
   onBatch?: (size: number) => void;
+  /**
+   * Items of one batch with the same key (e.g. an idempotency key sent twice at once): only the
+   * first goes to `run`, the others are answered `duplicate` — what a statement that met the
+   * first's row would answer them. After a failed batch every item goes to `runOne`, duplicates too.
+   */
+  distinct?: { keyOf: (item: T) => string; duplicate: R };
 }
 
 export interface Coalescer<T, R> {
@@ -82,9 +88,11 @@ export function createCoalescer<T, R>(options: CoalescerOptions<T, R>): Coalesce
       await attempt(() => options.runOne(batch[0].item)).then(batch[0].resolve, batch[0].reject);
       return;
     }
+    // which item of `run` answers each caller: its own, or (a duplicate) none
+    const { items, sentAs } = distinctItems(batch);
     let answers: (R | Error)[];
     try {
-      answers = await attempt(() => options.run(batch.map((w) => w.item)));
+      answers = await attempt(() => options.run(items));
     } catch (error) {
       // the batch was one statement: it wrote nothing — or, when its answer was lost after the
       // commit, everything, and each item's own retry must then find its row (runOne is idempotent)
@@ -92,16 +100,32 @@ export function createCoalescer<T, R>(options: CoalescerOptions<T, R>): Coalesce
       await settleAlone(batch);
       return;
     }
-    if (!Array.isArray(answers) || answers.length !== batch.length) {
-      const error = new Error(`coalescer: run answered ${answers?.length} of ${batch.length} items`);
+    if (!Array.isArray(answers) || answers.length !== items.length) {
+      const error = new Error(`coalescer: run answered ${answers?.length} of ${items.length} items`);
       for (const w of batch) w.reject(error);
       return;
     }
     batch.forEach((w, i) => {
-      const value = answers[i];
+      const at = sentAs[i];
+      const value = at === undefined ? (options.distinct as { duplicate: R }).duplicate : answers[at];
       if (value instanceof Error) w.reject(value);
       else w.resolve(value);
     });
+  }
+
+  function distinctItems(batch: Waiting<T, R>[]): { items: T[]; sentAs: (number | undefined)[] } {
+    const all = batch.map((w) => w.item);
+    if (!options.distinct) return { items: all, sentAs: all.map((_, i) => i) };
+    const { keyOf } = options.distinct;
+    const seen = new Set<string>();
+    const items: T[] = [];
+    const sentAs = all.map((item) => {
+      const key = keyOf(item);
+      if (seen.has(key)) return undefined;
+      seen.add(key);
+      return items.push(item) - 1;
+    });
+    return { items, sentAs };
   }
 
   /** every caller of the batch is answered, whatever happens */

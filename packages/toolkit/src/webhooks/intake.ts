@@ -93,19 +93,16 @@ function createInboxWriter(db: Queryable, options: IntakeOptions) {
     ...options.coalesce,
     runOne: insertOne,
     async run(rows) {
-      const first = new Map<string, number>();
-      rows.forEach((row, i) => {
-        if (!first.has(`${row[1]} ${row[2]}`)) first.set(`${row[1]} ${row[2]}`, i);
-      });
-      const distinct = rows.filter((row, i) => first.get(`${row[1]} ${row[2]}`) === i);
       const { rows: stored } = await db.query<{ webhook_id: string }>({
         name: 'webhooks.intake-batch',
         text: BATCH_INSERT,
-        values: [jsonRowsParam(distinct)],
+        values: [jsonRowsParam(rows)],
       });
       const isNew = new Set(stored.map((r) => r.webhook_id));
-      return rows.map((row, i) => first.get(`${row[1]} ${row[2]}`) === i && isNew.has(row[2]));
+      return rows.map((row) => isNew.has(row[2]));
     },
+    // a delivery twice in one batch: the first is stored, the other is its duplicate
+    distinct: { keyOf: (row) => `${row[1]} ${row[2]}`, duplicate: false },
     onBatchFailure: (error, size) => options.errors?.report('webhook-intake-batch', error, { size }),
   });
   return (row: InboxRow) => writer.add(row);
