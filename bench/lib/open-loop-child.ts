@@ -6,7 +6,9 @@
  * Prints per-status counts and latency percentiles as JSON.
  */
 import { randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { Pool } from 'undici';
+import { signedChargeDelivery } from './signed-delivery.ts';
 
 interface Options {
   origin: string;
@@ -18,12 +20,15 @@ interface Options {
   durationS: number;
   connections: number;
   uniqueKey: boolean;
+  /** sign a fresh Standard Webhooks delivery per request with this secret (it is the body) */
+  webhookSecret?: string;
   /** requests still waiting beyond this are not sent (counted as `dropped`) */
   maxOutstanding: number;
 }
 
 const options = JSON.parse(process.argv[2]) as Options;
 const pool = new Pool(options.origin, { connections: options.connections, pipelining: 1 });
+const signer = options.webhookSecret ? new Webhook(options.webhookSecret) : undefined;
 const byStatus = new Map<number, number[]>();
 let errors = 0;
 let dropped = 0;
@@ -38,15 +43,16 @@ function record(status: number, ms: number) {
 async function one(scheduledAt: number) {
   outstanding++;
   try {
-    const headers = options.uniqueKey
+    let headers = options.uniqueKey
       ? { ...options.headers, 'idempotency-key': randomUUID() }
       : options.headers;
-    const response = await pool.request({
-      path: options.path,
-      method: options.method,
-      headers,
-      body: options.body,
-    });
+    let body = options.body;
+    if (signer) {
+      const delivery = signedChargeDelivery(signer, { id: 'ch_bench', amount: 1000 });
+      headers = { ...headers, ...delivery.headers };
+      body = delivery.body;
+    }
+    const response = await pool.request({ path: options.path, method: options.method, headers, body });
     await response.body.dump();
     record(response.statusCode, performance.now() - scheduledAt);
   } catch {

@@ -11,6 +11,8 @@ export interface OpenLoopOptions {
   durationS: number;
   connections?: number;
   uniqueIdempotencyKey?: boolean;
+  /** sign a fresh Standard Webhooks delivery per request with this secret (it replaces `body`) */
+  webhookSecret?: string;
   maxOutstanding?: number;
 }
 
@@ -43,6 +45,7 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
     durationS: options.durationS,
     connections: options.connections ?? 256,
     uniqueKey: options.uniqueIdempotencyKey ?? false,
+    webhookSecret: options.webhookSecret,
     maxOutstanding: options.maxOutstanding ?? 4096,
   };
   return runJsonChild<OpenLoopResult>(CHILD, args, 'open-loop load');
