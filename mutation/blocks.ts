@@ -24,4 +24,8 @@ export const TARGETS: Record<string, MutationTarget> = {
     postgres: true,
   },
   idempotency: { tests: ['packages/toolkit/src/idempotency/*.test.ts'], postgres: true },
+  ids: { tests: ['packages/toolkit/src/ids/*.test.ts'], postgres: false },
+  faults: { tests: ['packages/toolkit/src/faults/*.test.ts'], postgres: false },
+  'load-shedding': { tests: ['packages/toolkit/src/load-shedding/*.test.ts'], postgres: false },
+  problems: { tests: ['packages/toolkit/src/problems/*.test.ts'], postgres: false },
 };
