@@ -193,12 +193,26 @@ describe('createCoalescer', () => {
         throw new Error('the error reporter broke');
       },
     });
-    const settled = await Promise.allSettled([1, 2, 3].map((i) => c.add(i)));
-    assert.deepEqual(
-      settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message)),
-      [1, 'sync throw', 3],
-    );
-    assert.deepEqual(await Promise.allSettled([c.add(4)]), [{ status: 'fulfilled', value: 4 }]);
+    // a broken hook is not swallowed: it becomes a process warning
+    const warnings: string[] = [];
+    const onWarning = (w: Error & { code?: string }) => warnings.push(`${w.code}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const settled = await Promise.allSettled([1, 2, 3].map((i) => c.add(i)));
+      assert.deepEqual(
+        settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message)),
+        [1, 'sync throw', 3],
+      );
+      assert.deepEqual(await Promise.allSettled([c.add(4)]), [{ status: 'fulfilled', value: 4 }]);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings, [
+      'STEADFAST_COALESCER_HOOK: a coalescer hook failed: a metric broke',
+      'STEADFAST_COALESCER_HOOK: a coalescer hook failed: the error reporter broke',
+      'STEADFAST_COALESCER_HOOK: a coalescer hook failed: a metric broke',
+    ]);
   });
 
   test('a run that answers no array fails its batch, not the process', async () => {

@@ -33,7 +33,7 @@ export interface CoalescerOptions<T, R> extends BatchingOptions {
   run: (items: T[]) => Promise<(R | Error)[]>;
   /** one item alone: after a failed batch, each of its items goes through here */
   runOne: (item: T) => Promise<R>;
-  /** each batch that failed as a whole and fell back to single items */
+  /** each batch that failed as a whole and fell back to single items (a hook that throws becomes a process warning) */
   onBatchFailure?: (error: unknown, size: number) => void;
   /** each batch sent, with its size (for metrics) */
   onBatch?: (size: number) => void;
@@ -73,8 +73,16 @@ export function createCoalescer<T, R>(options: CoalescerOptions<T, R>): Coalesce
   const hook = (fn: () => void) => {
     try {
       fn();
-    } catch {
-      // the hooks are reporting (metrics, errors): the batch's outcome does not depend on them
+    } catch (error) {
+      // the hooks are the reporting (metrics, errors), so a failing one cannot report through itself: it
+      // becomes a process warning (stderr, `process.on('warning')`); the batch's outcome does not depend on it
+      process.emitWarning(
+        `a coalescer hook failed: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          code: 'STEADFAST_COALESCER_HOOK',
+          detail: error instanceof Error ? error.stack : undefined,
+        },
+      );
     }
   };
 
