@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { CLI_PATH, childEnv, exitOf, makeHome, startCli } from '@steadfast/orders/spawn-cli';
 import { freePort } from '@steadfast/toolkit/testing';
-import { report, round } from './lib/report.ts';
+import { median, report, round } from './lib/report.ts';
 
 async function timeToReady(env: Record<string, string>, port: number): Promise<number> {
   const started = performance.now();
@@ -49,7 +49,6 @@ export async function run(): Promise<void> {
     for (let i = 0; i < 5; i++) samples.push(await timeToReady(env, port));
     const baselines: number[] = [];
     for (let i = 0; i < 5; i++) baselines.push(await bareNode());
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const value = median(samples);
     const baseline = median(baselines);
     console.log(

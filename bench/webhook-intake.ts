@@ -18,10 +18,10 @@ import { createBackgroundErrors, createLogDestination, createLogger } from '@ste
 import { createInboxProcessor, createWebhookMetrics } from '@steadfast/toolkit/webhooks';
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
-import { type AckArm, measureAckLatency, median } from './lib/ack-latency.ts';
+import { type AckArm, measureAckLatency } from './lib/ack-latency.ts';
 import { startBenchDatabase } from './lib/cluster.ts';
 import { combine, type LoadResult, load } from './lib/load.ts';
-import { report, round } from './lib/report.ts';
+import { median, report, round } from './lib/report.ts';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 

@@ -7,6 +7,7 @@
  * arrives. Each arm's p99 is the median of its rounds: one stall of the
  * machine in one round does not decide the figure, and the arms take turns.
  */
+import { eventually } from '@steadfast/toolkit/testing';
 import type { Pool } from 'pg';
 import { openLoop } from './open-loop.ts';
 
@@ -74,12 +75,6 @@ export async function measureAckLatency(options: AckLatencyOptions): Promise<Ack
   return { ...arms, lagMs: { p50: Math.round(rows[0].p50), p99: Math.round(rows[0].p99) } };
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function arm(): AckArm {
   return { p50Ms: [], p99Ms: [], non2xx: 0 };
 }
@@ -93,10 +88,13 @@ async function settleInbox(db: Pool): Promise<void> {
 }
 
 async function drained(db: Pool): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM webhook_inbox WHERE status = 'received'`);
-    if (rows[0].n === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the inbox processor did not drain within 10 s of the load');
+  await eventually(
+    async () =>
+      (await db.query(`SELECT 1 FROM webhook_inbox WHERE status = 'received' LIMIT 1`)).rowCount === 0,
+    {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      message: 'the inbox processor did not drain within 10 s of the load',
+    },
+  );
 }
