@@ -184,9 +184,15 @@ test('two web processes on one database share a tenant quota within 1.1 x', asyn
   // 3 s touch at most 4 windows (the first partly); the sliding window carries part of each into the next
   const bound = 1.1 * limit * 4;
   assert.ok(admitted <= bound, `admitted ${admitted} > ${bound} across two instances`);
-  // the floor only guards against a quota far below its limit: a loaded 2-core full suite admitted
-  // 76-79 (the shared counts lag behind), alone 119-123
-  assert.ok(admitted >= limit * 1.5, `admitted only ${admitted}: the quota is far below its limit`);
+  // the floor only guards against a quota far below its limit. What gets in depends on how often
+  // the instances sync (each spends a granted share between syncs), so it falls with load: alone
+  // 119-123, a loaded 2-core full suite 76-79, and once in CI 52 (with no sync at all for a whole
+  // window each instance fails open with an even share). One window's worth over about four
+  // windows leaves room below the slowest run seen and still catches a quota stuck far too low
+  assert.ok(
+    admitted >= limit,
+    `admitted only ${admitted} (${refused} refused): the quota is far below its limit`,
+  );
   const { rows } = await first.db.pool.query(
     'SELECT count(DISTINCT instance)::int AS n FROM rate_limit_counts WHERE partition = $1',
     [first.tenant.tenantId],
