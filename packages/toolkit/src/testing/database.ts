@@ -5,7 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createPool, type Pool } from '../postgres/index.ts';
-import { ADMIN_URL_ENV, PGBOUNCER_URL_ENV, TEMPLATE_DATABASE } from './global-setup.ts';
+import {
+  ADMIN_URL_ENV,
+  PGBOUNCER_URL_ENV,
+  TEMPLATE_DATABASE,
+  TEMPLATE_ENV,
+  withDatabase,
+} from './global-setup.ts';
 
 export interface TestDatabase {
   name: string;
@@ -23,12 +29,6 @@ export function adminUrl(): string {
   return url;
 }
 
-function withDatabase(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
-
 /** `template: 'template0'` gives an empty, unmigrated database. */
 export async function createTestDatabase(
   options: {
@@ -41,7 +41,9 @@ export async function createTestDatabase(
   const name = `t_${randomBytes(6).toString('hex')}`;
   const admin = createPool({ connectionString: adminUrl(), max: 1 });
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${options.template ?? TEMPLATE_DATABASE}`);
+    await admin.query(
+      `CREATE DATABASE ${name} TEMPLATE ${options.template ?? process.env[TEMPLATE_ENV] ?? TEMPLATE_DATABASE}`,
+    );
   } finally {
     await admin.end();
   }
