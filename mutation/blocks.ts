@@ -28,4 +28,21 @@ export const TARGETS: Record<string, MutationTarget> = {
   faults: { tests: ['packages/toolkit/src/faults/*.test.ts'], postgres: false },
   'load-shedding': { tests: ['packages/toolkit/src/load-shedding/*.test.ts'], postgres: false },
   problems: { tests: ['packages/toolkit/src/problems/*.test.ts'], postgres: false },
+  // the rest of the toolkit's blocks: each judged by its own tests, on Postgres
+  ...Object.fromEntries(
+    [
+      'observability',
+      'versioning',
+      'rate-limits',
+      'auth',
+      'webhooks',
+      'outbox',
+      'operations',
+      'jobs',
+      'lineage',
+      'egress-history',
+      'postgres',
+      'testing',
+    ].map((block) => [block, { tests: [`packages/toolkit/src/${block}/*.test.ts`], postgres: true }]),
+  ),
 };
