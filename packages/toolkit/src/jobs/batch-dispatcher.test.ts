@@ -79,3 +79,94 @@ test('a row that cannot be read is reported; the rest of its batch is still comp
   ]);
   assert.deepEqual(errors.seen, [{ component: 'test-queue', message: 'unreadable row' }]);
 });
+
+/** a dispatcher whose handler fails with `error`; what exhausted() received */
+function failingOn(
+  error: Error,
+  options: { isBackPressure?: (e: unknown) => boolean; db?: typeof db.pool } = {},
+) {
+  const errors = recording();
+  const exhausted: [string, string][] = [];
+  const dispatcher = createBatchDispatcher({
+    db: options.db ?? db.pool,
+    errors,
+    name: 'test-queue',
+    table: 'outbox',
+    claimable: `status = 'pending'`,
+    columns: 'id, attempts',
+    errorColumn: 'last_error',
+    toItem: (row) => ({ id: row.id as string, attempts: row.attempts as number }),
+    handle: async () => {
+      throw error;
+    },
+    complete: async () => assert.fail('nothing succeeds'),
+    exhausted: async (_q, item, e) => void exhausted.push([item.id, (e as Error).message]),
+    maxAttempts: 2,
+    baseDelayMs: 60_000,
+    random: () => 1, // the whole backoff: 60 s after the first attempt
+    isBackPressure: options.isBackPressure,
+    backPressureDelayMs: 30_000,
+    leaseMs: 5_000,
+  });
+  return { dispatcher, errors, exhausted };
+}
+
+const state = async (id: string) =>
+  (
+    await db.pool.query(
+      `SELECT attempts, last_error, round(extract(epoch FROM next_attempt_at - now()))::int AS in_s FROM outbox WHERE id = $1`,
+      [id],
+    )
+  ).rows[0];
+
+test('a failure waits out its backoff with the error kept; the last attempt goes to exhausted()', async () => {
+  await db.pool.query('TRUNCATE outbox');
+  await db.pool.query(`INSERT INTO outbox (id, tenant_id, type, payload) VALUES ('evt_f', 't', 'x', '{}')`);
+  const { dispatcher, errors, exhausted } = failingOn(new Error('partner said 500'));
+  assert.equal(await dispatcher.runOnce(), 1);
+  const after1 = await state('evt_f');
+  assert.equal(after1.attempts, 1);
+  assert.equal(after1.last_error, 'partner said 500');
+  assert.ok(after1.in_s >= 55 && after1.in_s <= 60, `next attempt in ${after1.in_s} s`);
+  assert.equal(await dispatcher.runOnce(), 0, 'not due yet');
+  await db.pool.query(`UPDATE outbox SET next_attempt_at = now() WHERE id = 'evt_f'`);
+  assert.equal(await dispatcher.runOnce(), 1);
+  assert.deepEqual(exhausted, [['evt_f', 'partner said 500']]);
+  assert.deepEqual(errors.seen, []);
+});
+
+test('back-pressure (the partner was never reached) gives the attempt back and waits the back-pressure delay', async () => {
+  await db.pool.query('TRUNCATE outbox');
+  await db.pool.query(`INSERT INTO outbox (id, tenant_id, type, payload) VALUES ('evt_bp', 't', 'x', '{}')`);
+  const { dispatcher, exhausted } = failingOn(new Error('breaker open'), {
+    isBackPressure: (e) => (e as Error).message === 'breaker open',
+  });
+  for (let i = 0; i < 3; i++) {
+    assert.equal(await dispatcher.runOnce(), 1);
+    const now = await state('evt_bp');
+    assert.deepEqual([now.attempts, now.last_error], [0, 'breaker open']);
+    assert.ok(now.in_s >= 25 && now.in_s <= 30, `next attempt in ${now.in_s} s`);
+    await db.pool.query(`UPDATE outbox SET next_attempt_at = now() WHERE id = 'evt_bp'`);
+  }
+  assert.deepEqual(exhausted, [], 'back-pressure never uses the attempts up');
+});
+
+test('a failure that cannot be recorded is reported; the lease brings the row back', async () => {
+  await db.pool.query('TRUNCATE outbox');
+  await db.pool.query(
+    `INSERT INTO outbox (id, tenant_id, type, payload) VALUES ('evt_lost', 't', 'x', '{}')`,
+  );
+  // the claim works, recording the failure does not
+  const flaky = {
+    query: (text: string, values: unknown[]) =>
+      text.startsWith('UPDATE outbox SET next_attempt_at')
+        ? Promise.reject(new Error('connection lost'))
+        : db.pool.query(text, values),
+  };
+  const { dispatcher, errors } = failingOn(new Error('partner said 500'), { db: flaky as never });
+  assert.equal(await dispatcher.runOnce(), 1);
+  assert.deepEqual(errors.seen, [{ component: 'test-queue', message: 'connection lost' }]);
+  const lease = await state('evt_lost');
+  assert.equal(lease.attempts, 1);
+  assert.ok(lease.in_s >= 3 && lease.in_s <= 5, `leased for ${lease.in_s} s`);
+});
