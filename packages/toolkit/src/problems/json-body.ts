@@ -26,7 +26,7 @@ async function jsonBodyPlugin(app: FastifyInstance, options: JsonBodyOptions) {
     ['application/json', 'application/merge-patch+json'],
     { parseAs: 'string' },
     (request, body, done) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
+      const text = String(body); // parseAs: 'string' hands a string
       if (text.trim() === '') return done(null, undefined);
       parse(request, text, (error, value) => {
         if (error) {
