@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createFakeClock } from '../testing/index.ts';
-import { formatRateLimit, formatRateLimitPolicy } from './headers.ts';
+import { formatRateLimit, formatRateLimitPolicy, rateLimitHeaders } from './headers.ts';
 import { createRateLimiter } from './limiter.ts';
 import type { RateLimitStore, RateLimitStoreClient } from './store.ts';
 
@@ -131,6 +131,26 @@ describe('rate limiter (one process)', () => {
     // the limiter keeps answering and a fresh partition still gets its whole quota
     assert.equal(takeN(limiter, 5, 'fresh'), 2);
   });
+
+  test('full of active cells: the oldest tenth is forgotten (those partitions start afresh), the rest keep their counts', () => {
+    const { limiter } = limiterAt(2, 1, { maxCells: 100 });
+    for (let i = 0; i < 100; i++) assert.equal(takeN(limiter, 3, `active-${i}`), 2);
+    assert.equal(takeN(limiter, 3, 'newcomer'), 2); // the 101st cell: 100 - 90 = 10 forgotten
+    // checked before the re-added ones fill the table again (which would forget the next tenth)
+    for (const i of [20, 50, 99]) assert.equal(takeN(limiter, 3, `active-${i}`), 0, `active-${i} kept`);
+    assert.equal(takeN(limiter, 3, 'newcomer'), 0, 'the newcomer kept');
+    for (let i = 0; i < 10; i++) assert.equal(takeN(limiter, 3, `active-${i}`), 2, `active-${i} forgotten`);
+  });
+
+  test('an override that changes the window starts the partition afresh; one that keeps it keeps the count', () => {
+    let override: { limit: number; windowS: number } | undefined;
+    const { limiter } = limiterAt(5, 1, { overridesOf: () => (override ? { writes: override } : undefined) });
+    assert.equal(takeN(limiter, 10), 5);
+    override = { limit: 6, windowS: 1 };
+    assert.equal(takeN(limiter, 10), 1, 'same window, one more allowed: the 5 spent still count');
+    override = { limit: 6, windowS: 2 };
+    assert.equal(takeN(limiter, 10), 6, 'another window: a fresh count');
+  });
 });
 
 describe('RateLimit header fields (draft-ietf-httpapi-ratelimit-headers)', () => {
@@ -143,6 +163,25 @@ describe('RateLimit header fields (draft-ietf-httpapi-ratelimit-headers)', () =>
     assert.equal(
       formatRateLimit({ className: 'long-polls', remaining: -3, resetS: 2.7 }),
       '"long-polls";r=0;t=2',
+    );
+    assert.equal(formatRateLimitPolicy({ className: 'x', limit: 7.9, windowS: -1 }), '"x";q=7;w=0');
+  });
+
+  test('a name with a quote or a backslash is escaped as an sf-string', () => {
+    assert.equal(
+      formatRateLimitPolicy({ className: 'a"b\\c', limit: 1, windowS: 1 }),
+      '"a\\"b\\\\c";q=1;w=1',
+    );
+    assert.equal(formatRateLimit({ className: '\\', remaining: 1, resetS: 1 }), '"\\\\";r=1;t=1');
+  });
+
+  test('rateLimitHeaders gives both fields under their names', () => {
+    assert.deepEqual(
+      rateLimitHeaders({ className: 'reads', limit: 10, windowS: 60, remaining: 4, resetS: 12 }),
+      {
+        'RateLimit-Policy': '"reads";q=10;w=60',
+        RateLimit: '"reads";r=4;t=12',
+      },
     );
   });
 });
