@@ -12,6 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import fs, { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { TARGETS } from './blocks.ts';
 import { ownTempDir, reclaimStrayClusters } from './clusters.ts';
 
@@ -42,6 +43,10 @@ const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '--conditions=ste
 let tempDir: string | undefined;
 if (target.postgres) {
   args.push('--test-global-setup=apps/orders/src/test-setup.ts');
+  // the run's one cluster (mutation/run.ts): an earlier mutant killed at its timeout left its
+  // template and test databases there; at concurrency 1 nothing else uses them now
+  const serverUrl = process.env.STEADFAST_TEST_SERVER_URL;
+  if (serverUrl) await dropLeftDatabases(serverUrl);
   // clusters of earlier mutants that timed out (SIGKILL): see mutation/clusters.ts
   await reclaimStrayClusters({ log: (line) => console.error(line) });
   tempDir = ownTempDir(process.pid);
@@ -53,3 +58,17 @@ const run = spawnSync(process.execPath, [...args, ...target.tests], {
 });
 if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
 process.exit(run.status ?? 1);
+
+/** Every database but the server's own; plain pg, not the toolkit's pool, which may be the mutant. */
+async function dropLeftDatabases(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')`,
+    );
+    for (const { datname } of rows) await client.query(`DROP DATABASE "${datname}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}

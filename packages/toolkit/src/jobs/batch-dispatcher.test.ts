@@ -111,23 +111,34 @@ function failingOn(
   return { dispatcher, errors, exhausted };
 }
 
-const state = async (id: string) =>
-  (
-    await db.pool.query(
-      `SELECT attempts, last_error, round(extract(epoch FROM next_attempt_at - now()))::int AS in_s FROM outbox WHERE id = $1`,
-      [id],
-    )
-  ).rows[0];
+// as text: a JS Date would cut the microseconds, and t1 could fall before the statement's now()
+const clockNow = async () => (await db.pool.query('SELECT clock_timestamp()::text AS t')).rows[0].t as string;
+
+/** runs the dispatcher once; the row's attempts, error and whether next_attempt_at is `delayS` after the statement */
+async function runAndRead(dispatcher: { runOnce(): Promise<number> }, id: string, delayS: number) {
+  // the statement's now() lies between t0 and t1, whatever the machine's load
+  const t0 = await clockNow();
+  const claimed = await dispatcher.runOnce();
+  const t1 = await clockNow();
+  const { rows } = await db.pool.query(
+    `SELECT attempts, last_error,
+       next_attempt_at BETWEEN $2::timestamptz + make_interval(secs => $4) AND $3::timestamptz + make_interval(secs => $4) AS on_time
+     FROM outbox WHERE id = $1`,
+    [id, t0, t1, delayS],
+  );
+  return { claimed, ...rows[0] };
+}
 
 test('a failure waits out its backoff with the error kept; the last attempt goes to exhausted()', async () => {
   await db.pool.query('TRUNCATE outbox');
   await db.pool.query(`INSERT INTO outbox (id, tenant_id, type, payload) VALUES ('evt_f', 't', 'x', '{}')`);
   const { dispatcher, errors, exhausted } = failingOn(new Error('partner said 500'));
-  assert.equal(await dispatcher.runOnce(), 1);
-  const after1 = await state('evt_f');
-  assert.equal(after1.attempts, 1);
-  assert.equal(after1.last_error, 'partner said 500');
-  assert.ok(after1.in_s >= 55 && after1.in_s <= 60, `next attempt in ${after1.in_s} s`);
+  assert.deepEqual(await runAndRead(dispatcher, 'evt_f', 60), {
+    claimed: 1,
+    attempts: 1,
+    last_error: 'partner said 500',
+    on_time: true, // the whole 60 s backoff (random 1)
+  });
   assert.equal(await dispatcher.runOnce(), 0, 'not due yet');
   await db.pool.query(`UPDATE outbox SET next_attempt_at = now() WHERE id = 'evt_f'`);
   assert.equal(await dispatcher.runOnce(), 1);
@@ -142,10 +153,12 @@ test('back-pressure (the partner was never reached) gives the attempt back and w
     isBackPressure: (e) => (e as Error).message === 'breaker open',
   });
   for (let i = 0; i < 3; i++) {
-    assert.equal(await dispatcher.runOnce(), 1);
-    const now = await state('evt_bp');
-    assert.deepEqual([now.attempts, now.last_error], [0, 'breaker open']);
-    assert.ok(now.in_s >= 25 && now.in_s <= 30, `next attempt in ${now.in_s} s`);
+    assert.deepEqual(await runAndRead(dispatcher, 'evt_bp', 30), {
+      claimed: 1,
+      attempts: 0,
+      last_error: 'breaker open',
+      on_time: true, // the 30 s back-pressure delay
+    });
     await db.pool.query(`UPDATE outbox SET next_attempt_at = now() WHERE id = 'evt_bp'`);
   }
   assert.deepEqual(exhausted, [], 'back-pressure never uses the attempts up');
@@ -164,9 +177,11 @@ test('a failure that cannot be recorded is reported; the lease brings the row ba
         : db.pool.query(text, values),
   };
   const { dispatcher, errors } = failingOn(new Error('partner said 500'), { db: flaky as never });
-  assert.equal(await dispatcher.runOnce(), 1);
+  assert.deepEqual(await runAndRead(dispatcher, 'evt_lost', 5), {
+    claimed: 1,
+    attempts: 1,
+    last_error: null,
+    on_time: true, // the claim's 5 s lease, untouched
+  });
   assert.deepEqual(errors.seen, [{ component: 'test-queue', message: 'connection lost' }]);
-  const lease = await state('evt_lost');
-  assert.equal(lease.attempts, 1);
-  assert.ok(lease.in_s >= 3 && lease.in_s <= 5, `leased for ${lease.in_s} s`);
 });

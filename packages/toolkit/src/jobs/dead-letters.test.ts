@@ -113,8 +113,8 @@ describe('dead-letter gauges', () => {
     await closeDeadLetter(db.pool, 'dl_4', 'discarded');
     await db.pool.query(
       `INSERT INTO worker_heartbeats (worker_id, process_id, last_seen_at) VALUES
-         ('w1', 'p1', now()), ('w2', 'p1', now()), ('w3', 'p2', now() - interval '20 seconds'),
-         ('w4', 'p3', now() - interval '5 minutes')`,
+         ('w1', 'p1', now()), ('w2', 'p1', now()), ('w3', 'p2', now() - interval '20 minutes'),
+         ('w4', 'p3', now() - interval '2 hours')`,
     );
     const read = async (registry: Registry, name: string) => {
       const metric = registry.getSingleMetric(name);
@@ -136,7 +136,8 @@ describe('dead-letter gauges', () => {
       ['charge', 2],
       ['reap', 1],
     ]);
-    assert.deepEqual(await read(byDefault, 'steadfast_workers_alive'), [['', 2]], 'p1 and p2 within 30 s');
-    assert.deepEqual(await read(gauges(10), 'steadfast_workers_alive'), [['', 1]]);
+    assert.deepEqual(await read(byDefault, 'steadfast_workers_alive'), [['', 1]], 'within 30 s: p1 only');
+    assert.deepEqual(await read(gauges(3600), 'steadfast_workers_alive'), [['', 2]], 'within an hour: p1 and p2');
+    assert.deepEqual(await read(gauges(86_400), 'steadfast_workers_alive'), [['', 3]]);
   });
 });

@@ -105,14 +105,16 @@ describe('inSpan', () => {
   test('parentContext: the remote span of a valid traceparent, unsampled flags kept; else the active context', () => {
     const remote = trace.getSpanContext(parentContext(`00-${TRACE}-${PARENT}-00`));
     assert.deepEqual(remote, { traceId: TRACE, spanId: PARENT, traceFlags: 0, isRemote: true });
-    assert.equal(parentContext(undefined), parentContext(null));
+    assert.equal(parentContext(undefined), ROOT_CONTEXT, 'outside any span: the root context');
+    assert.equal(parentContext(null), ROOT_CONTEXT);
     assert.equal(trace.getSpanContext(parentContext('00-zz-yy-01')), undefined);
   });
 });
 
 describe('the async context manager', () => {
-  test('before enable(): with() just calls; after: the context follows awaits; disable() forgets', async () => {
+  test('before enable(): with() just calls; after: the context follows awaits; disable() forgets', async (t) => {
     const manager = createAsyncContextManager();
+    t.after(() => manager.disable());
     const key = Symbol('k');
     const ctx = ROOT_CONTEXT.setValue(key, 'v');
     assert.equal(
@@ -139,8 +141,9 @@ describe('the async context manager', () => {
     );
   });
 
-  test('bind: a function runs in the bound context with its this and arguments; anything else is returned as is', () => {
+  test('bind: a function runs in the bound context with its this and arguments; anything else is returned as is', (t) => {
     const manager = createAsyncContextManager().enable();
+    t.after(() => manager.disable());
     const key = Symbol('k');
     const ctx = ROOT_CONTEXT.setValue(key, 'bound');
     const target = {

@@ -93,7 +93,7 @@ describe('startPeriodicCleanup', () => {
     }
   });
 
-  test('runs on its interval; a failing run is reported under its name; stop() ends the runs', async () => {
+  test('runs on its interval; a failing run is reported under its name; stop() ends the runs', async (t) => {
     let runs = 0;
     const reported: [string, string][] = [];
     const cleanup = startPeriodicCleanup({
@@ -105,11 +105,22 @@ describe('startPeriodicCleanup', () => {
       errors: { report: (name, error) => reported.push([name, (error as Error).message]) },
       intervalMs: 5,
     });
+    t.after(() => cleanup.stop());
     await eventually(() => reported.length >= 2);
     cleanup.stop();
     assert.deepEqual(reported[0], ['idempotency-keys', 'database down']);
     const stoppedAt = runs;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // a witness on the same interval, started after the stop: timers of one interval fire in order,
+    // so once it has run twice the stopped one would have run again too
+    let witnessRuns = 0;
+    const witness = startPeriodicCleanup({
+      name: 'witness',
+      run: async () => ++witnessRuns,
+      errors: { report: () => {} },
+      intervalMs: 5,
+    });
+    t.after(() => witness.stop());
+    await eventually(() => witnessRuns >= 2);
     assert.equal(runs, stoppedAt, 'no run after stop()');
   });
 });

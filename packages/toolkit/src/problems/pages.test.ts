@@ -69,7 +69,7 @@ describe('problem pages', () => {
         '<tr><td><a href="/problems/not-found">not-found</a></td><td>404</td><td>not-found</td><td>no</td><td>Not found</td></tr>',
       ),
     );
-    assert.equal(index.body.match(/<tr><td>/g)?.length, registry.all().length);
+    assert.equal(index.body.match(/<tr><td>/g)?.length, 18, 'the 17 core types and tricky');
   });
 
   test('an unknown slug is a 404 not-found problem that names it', async () => {

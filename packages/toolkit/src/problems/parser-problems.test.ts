@@ -142,10 +142,11 @@ describe('clientErrorHandler', () => {
     logged.length = 0;
     handle('HPE_INVALID_METHOD', fake.socket);
     assert.deepEqual(fake.calls, ['end', 'destroy']);
-    assert.equal(
-      fake.written(),
-      rawProblemResponse(registry, clientError('HPE_INVALID_METHOD'), 'req_fixed'),
-    );
+    const written = fake.written();
+    assert.ok(written.startsWith('HTTP/1.1 400 Bad Request\r\n'), written);
+    assert.ok(written.includes('\r\nX-Request-Id: req_fixed\r\nConnection: close\r\n\r\n'));
+    assert.ok(written.includes('"detail":"The request method is not a valid HTTP method."'));
+    assert.ok(written.includes('"requestId":"req_fixed"'));
     assert.deepEqual(logged, [
       [{ requestId: 'req_fixed', code: 'HPE_INVALID_METHOD' }, 'client error before routing'],
     ]);
@@ -179,18 +180,19 @@ describe('clientErrorHandler', () => {
 });
 
 describe('frameworkErrors', () => {
-  const CASES: [code: string, status: number, slug: string, detail: string][] = [
+  const CASES: [code: string, status: number, slug: string, detail: string, level: string][] = [
     [
       'FST_ERR_BAD_URL',
       400,
       'bad-request',
       'The path is not a valid URL: it has malformed percent-encoding.',
+      'info',
     ],
-    ['FST_ERR_MAX_PARAM_LENGTH', 414, 'uri-too-long', 'A path segment is longer than the limit.'],
-    ['FST_ERR_ASYNC_CONSTRAINT', 500, 'internal-error', 'An unexpected error occurred.'],
-    ['FST_ERR_SOMETHING_NEW', 400, 'bad-request', 'The request could not be routed.'],
+    ['FST_ERR_MAX_PARAM_LENGTH', 414, 'uri-too-long', 'A path segment is longer than the limit.', 'info'],
+    ['FST_ERR_ASYNC_CONSTRAINT', 500, 'internal-error', 'An unexpected error occurred.', 'error'],
+    ['FST_ERR_SOMETHING_NEW', 400, 'bad-request', 'The request could not be routed.', 'info'],
   ];
-  for (const [code, status, slug, detail] of CASES) {
+  for (const [code, status, slug, detail, level] of CASES) {
     test(`${code} → ${status} ${slug}, logged at the level it deserves`, async (t) => {
       const levels: string[] = [];
       const options = problemServerOptions({ registry });
@@ -205,7 +207,7 @@ describe('frameworkErrors', () => {
       assert.equal(response.statusCode, status);
       assert.equal(response.json().type, `/problems/${slug}`);
       assert.equal(response.json().detail, detail);
-      assert.deepEqual(levels, [slug === 'internal-error' ? 'error' : 'info']);
+      assert.deepEqual(levels, [level]);
     });
   }
 });
