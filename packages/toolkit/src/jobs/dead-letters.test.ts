@@ -137,7 +137,11 @@ describe('dead-letter gauges', () => {
       ['reap', 1],
     ]);
     assert.deepEqual(await read(byDefault, 'steadfast_workers_alive'), [['', 1]], 'within 30 s: p1 only');
-    assert.deepEqual(await read(gauges(3600), 'steadfast_workers_alive'), [['', 2]], 'within an hour: p1 and p2');
+    assert.deepEqual(
+      await read(gauges(3600), 'steadfast_workers_alive'),
+      [['', 2]],
+      'within an hour: p1 and p2',
+    );
     assert.deepEqual(await read(gauges(86_400), 'steadfast_workers_alive'), [['', 3]]);
   });
 });

@@ -99,6 +99,8 @@ test('on a running server: a failing migration fails the run and leaves no templ
   const run = childRun('CREATE TABLE broken (', idle);
   assert.notEqual(run.status, 0, 'the run must fail when its template cannot be migrated');
   // other files' test databases come and go meanwhile (files run in parallel): look at templates only
-  const left = (await databases()).filter((name) => !before.has(name) && name.startsWith('steadfast_template_'));
+  const left = (await databases()).filter(
+    (name) => !before.has(name) && name.startsWith('steadfast_template_'),
+  );
   assert.deepEqual(left, [], 'no template is left on the shared server');
 });

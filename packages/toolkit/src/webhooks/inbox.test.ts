@@ -191,7 +191,10 @@ describe('the backlog gauges', () => {
     assert.deepEqual(await read('steadfast_webhook_inbox_failed'), { billing: 1 });
     const lag = await read('steadfast_webhook_inbox_lag_seconds');
     // lower bounds from the rows' ages; upper bounds that tell the rows apart, not the machine's speed
-    assert.ok(lag.billing >= 120 && lag.billing < 999, `billing lag ${lag.billing}: the oldest waiting, not b_p`);
+    assert.ok(
+      lag.billing >= 120 && lag.billing < 999,
+      `billing lag ${lag.billing}: the oldest waiting, not b_p`,
+    );
     assert.ok(lag.crm >= 5 && lag.crm < 120, `crm lag ${lag.crm}`);
     await db.pool.query(`UPDATE webhook_inbox SET status = 'processed' WHERE status = 'received'`);
     assert.deepEqual(await read('steadfast_webhook_inbox_pending'), {});
