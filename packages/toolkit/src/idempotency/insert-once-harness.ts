@@ -33,6 +33,9 @@ const LABEL_COLUMNS: [string, string][] = [
   ['flag', 'boolean'],
 ];
 
+/** the /labels route's: every column, one array (the same array each time, as a constant would be) */
+const EVERY_LABEL_COLUMN: [string, string][] = [...LABEL_COLUMNS, ['blob', 'bytea'], ['note', 'text']];
+
 /** Call once at the top of a test file: registers the file's database hooks. */
 export function createInsertOnceHarness() {
   let db: TestDatabase;
@@ -150,16 +153,7 @@ export function createInsertOnceHarness() {
         row: {
           name: 'labels.insert',
           table: 'labels',
-          columns: [
-            ['id', 'text'],
-            ['label', 'text'],
-            ['doc', 'jsonb'],
-            ['amount', 'bigint'],
-            ['at', 'timestamptz'],
-            ['flag', 'boolean'],
-            ['blob', 'bytea'],
-            ['note', 'text'],
-          ],
+          columns: EVERY_LABEL_COLUMN,
           values: [
             id,
             label,

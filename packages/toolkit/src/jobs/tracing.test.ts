@@ -6,33 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { Registry } from 'prom-client';
 import { createIdGenerator } from '../ids/index.ts';
-import {
-  createBackgroundErrors,
-  createLogger,
-  inSpan,
-  SpanKind,
-  startTracing,
-  type Tracing,
-} from '../observability/index.ts';
+import { createBackgroundErrors, createLogger, inSpan, SpanKind } from '../observability/index.ts';
 import { createTestDatabase, eventually, type TestDatabase } from '../testing/index.ts';
+import { createTracingHarness } from '../testing/tracing-harness.ts';
 import { enqueueJob } from './enqueue.ts';
 import { createJobMetrics } from './metrics.ts';
 import { createJobRunner } from './runner.ts';
 import type { TaskContext } from './task.ts';
 
-const exporter = new InMemorySpanExporter();
-let tracing: Tracing;
+const { exporter, tracer } = createTracingHarness('jobs-test');
 let db: TestDatabase;
 before(async () => {
-  tracing = await startTracing({ serviceName: 'jobs-test', exporter, simple: true });
   db = await createTestDatabase();
 });
 after(async () => {
   await db.close();
-  await tracing.shutdown();
 });
 
 test('every run of a job is a child of the span that enqueued it; the payload the task sees is its own', async () => {
@@ -56,11 +46,11 @@ test('every run of a job is a child of the span that enqueued it; the payload th
     newId: (p) => ids.next(p),
     defaultMaxAttempts: 3,
     defaultMaxDelayMs: 5,
-    tracer: tracing.tracer,
+    tracer: tracer(),
   });
   await runner.start();
   try {
-    const request = await inSpan(tracing.tracer, 'POST /things', { kind: SpanKind.SERVER }, async (span) => {
+    const request = await inSpan(tracer(), 'POST /things', { kind: SpanKind.SERVER }, async (span) => {
       await enqueueJob(db.pool, 'flaky', { n: 1 });
       return span;
     });
@@ -90,7 +80,7 @@ test('every run of a job is a child of the span that enqueued it; the payload th
 
 test('outside any span, or with traceparent: null, a job carries no trace context', async () => {
   await enqueueJob(db.pool, 'nobody-runs-this', { a: 1 }, { key: 'a' });
-  await inSpan(tracing.tracer, 'schedule', {}, () =>
+  await inSpan(tracer(), 'schedule', {}, () =>
     enqueueJob(db.pool, 'nobody-runs-this', { b: 1 }, { key: 'b', traceparent: null }),
   );
   const { rows } = await db.pool.query(

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { createTracingHarness } from '../testing/tracing-harness.ts';
 import { createAsyncContextManager } from './context-manager.ts';
 import {
   activeTraceparent,
@@ -16,14 +16,9 @@ import {
   SpanKind,
   traceLogFields,
 } from './tracing.ts';
-import { startTracing, type Tracing } from './tracing-sdk.ts';
 
-const exporter = new InMemorySpanExporter();
-let tracing: Tracing;
-before(async () => {
-  tracing = await startTracing({ serviceName: 'spans-test', exporter, simple: true });
-});
-after(() => tracing.shutdown());
+const { exporter, tracer } = createTracingHarness('spans-test');
+before(async () => {});
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
@@ -35,7 +30,7 @@ const finished = (name: string) => {
 
 describe('inSpan', () => {
   test('INTERNAL by default, with its attributes, active while the work runs, ended after', async () => {
-    const inside = await inSpan(tracing.tracer, 'plain', { attributes: { a: 1 } }, async (span) => {
+    const inside = await inSpan(tracer(), 'plain', { attributes: { a: 1 } }, async (span) => {
       assert.ok(span);
       assert.equal(trace.getActiveSpan(), span);
       const fields = traceLogFields();
@@ -54,7 +49,7 @@ describe('inSpan', () => {
 
   test('a stored traceparent is the parent; without one the active span is; a bad one starts a new trace', async () => {
     await inSpan(
-      tracing.tracer,
+      tracer(),
       'stored',
       { kind: SpanKind.CONSUMER, parent: `00-${TRACE}-${PARENT}-01` },
       async () => {},
@@ -64,18 +59,16 @@ describe('inSpan', () => {
     assert.equal(stored.spanContext().traceId, TRACE);
     assert.equal(stored.parentSpanContext?.spanId, PARENT);
     assert.equal(stored.spanContext().traceFlags, 1);
-    await inSpan(tracing.tracer, 'outer', {}, () =>
-      inSpan(tracing.tracer, 'inner', { parent: null }, async () => {}),
-    );
+    await inSpan(tracer(), 'outer', {}, () => inSpan(tracer(), 'inner', { parent: null }, async () => {}));
     assert.equal(finished('inner').parentSpanContext?.spanId, finished('outer').spanContext().spanId);
-    await inSpan(tracing.tracer, 'bad-parent', { parent: 'not-a-traceparent' }, async () => {});
+    await inSpan(tracer(), 'bad-parent', { parent: 'not-a-traceparent' }, async () => {});
     assert.equal(finished('bad-parent').parentSpanContext, undefined);
   });
 
   test('a thrown Error marks the span failed with its message and an exception event, and is rethrown', async () => {
     const boom = new Error('partner said 500');
     await assert.rejects(
-      inSpan(tracing.tracer, 'failing', {}, async () => {
+      inSpan(tracer(), 'failing', {}, async () => {
         throw boom;
       }),
       (error) => error === boom,
@@ -85,7 +78,7 @@ describe('inSpan', () => {
     assert.equal(span.events[0].name, 'exception');
     assert.equal(span.events[0].attributes?.['exception.message'], 'partner said 500');
     await assert.rejects(
-      inSpan(tracing.tracer, 'string-thrown', {}, async () => {
+      inSpan(tracer(), 'string-thrown', {}, async () => {
         throw 'plain text';
       }),
     );
@@ -93,7 +86,7 @@ describe('inSpan', () => {
   });
 
   test('formatTraceparent writes version 00, the ids and the sampled flag', async () => {
-    await inSpan(tracing.tracer, 'format', {}, async (span) => {
+    await inSpan(tracer(), 'format', {}, async (span) => {
       assert.ok(span);
       const { traceId, spanId } = span.spanContext();
       assert.equal(formatTraceparent(span), `00-${traceId}-${spanId}-01`);

@@ -5,43 +5,32 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { Registry } from 'prom-client';
-import {
-  createBackgroundErrors,
-  createLogger,
-  inSpan,
-  SpanKind,
-  startTracing,
-  type Tracing,
-} from '../observability/index.ts';
+import { createBackgroundErrors, createLogger, inSpan, SpanKind } from '../observability/index.ts';
 import { migrate } from '../postgres/index.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { createTracingHarness } from '../testing/tracing-harness.ts';
 import { createOutboxMetrics } from './metrics.ts';
 import { outboxMigrations } from './migrations.ts';
 import { createOutboxDispatcher, type OutboxEvent, writeOutboxEvent } from './outbox.ts';
 
-const exporter = new InMemorySpanExporter();
+const { exporter, tracer } = createTracingHarness('outbox-test');
 const log = createLogger({ level: 'silent' });
-let tracing: Tracing;
 let db: TestDatabase;
 before(async () => {
-  tracing = await startTracing({ serviceName: 'outbox-test', exporter, simple: true });
   db = await createTestDatabase({ template: 'template0' });
   await migrate(db.pool, [...outboxMigrations]);
 });
 after(async () => {
   await db?.close();
-  await tracing.shutdown();
 });
 afterEach(async () => {
-  exporter.reset();
   await db.pool.query('TRUNCATE outbox');
 });
 
 test('a delivery is a CONSUMER span, a child of the span that wrote the event, with its id, type and attempt', async () => {
   // written inside a span: the event keeps that span's traceparent by default
-  const writer = await inSpan(tracing.tracer, 'order create', {}, async (span) => {
+  const writer = await inSpan(tracer(), 'order create', {}, async (span) => {
     await writeOutboxEvent(db.pool, { id: 'ev_1', tenantId: 't1', type: 'order.created', payload: { n: 1 } });
     return span?.spanContext();
   });
@@ -57,7 +46,7 @@ test('a delivery is a CONSUMER span, a child of the span that wrote the event, w
     db: db.pool,
     log,
     errors: createBackgroundErrors({ log }),
-    tracer: tracing.tracer,
+    tracer: tracer(),
     deliver: async (event) => void delivered.push(event),
   });
   await dispatcher.runOnce();

@@ -6,36 +6,26 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { Registry } from 'prom-client';
-import {
-  createBackgroundErrors,
-  createLogger,
-  SpanKind,
-  startTracing,
-  type Tracing,
-} from '../observability/index.ts';
+import { createBackgroundErrors, createLogger, SpanKind } from '../observability/index.ts';
 import { migrate } from '../postgres/index.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { createTracingHarness } from '../testing/tracing-harness.ts';
 import { createInboxProcessor, type InboxRow, reapInbox, requeueInboxRow } from './inbox.ts';
 import { createWebhookInboxMetrics, createWebhookMetrics } from './metrics.ts';
 import { webhooksMigrations } from './migrations.ts';
 
-const exporter = new InMemorySpanExporter();
+const { exporter, tracer } = createTracingHarness('inbox-test');
 const log = createLogger({ level: 'silent' });
-let tracing: Tracing;
 let db: TestDatabase;
 before(async () => {
-  tracing = await startTracing({ serviceName: 'inbox-test', exporter, simple: true });
   db = await createTestDatabase({ template: 'template0' });
   await migrate(db.pool, [...webhooksMigrations]);
 });
 after(async () => {
   await db?.close();
-  await tracing.shutdown();
 });
 afterEach(async () => {
-  exporter.reset();
   await db.pool.query('TRUNCATE webhook_inbox');
 });
 
@@ -89,7 +79,7 @@ describe('the inbox processor', () => {
       log,
       errors: createBackgroundErrors({ log }),
       metrics,
-      tracer: tracing.tracer,
+      tracer: tracer(),
       handle: async (row) => {
         seen.push(row);
         return row.eventType ? { status: 'processed' } : { status: 'ignored', reason: 'no type' };
