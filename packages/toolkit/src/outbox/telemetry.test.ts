@@ -75,6 +75,31 @@ test('a delivery is a CONSUMER span, a child of the span that wrote the event, w
   assert.equal(rows[0].n, 2);
 });
 
+test('an explicit traceparent wins over the active span; null stores none', async () => {
+  const stored = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  await inSpan(tracer(), 'order update', {}, async () => {
+    await writeOutboxEvent(db.pool, {
+      id: 'ev_x',
+      tenantId: 't1',
+      type: 'x',
+      payload: {},
+      traceparent: stored,
+    });
+    await writeOutboxEvent(db.pool, {
+      id: 'ev_n',
+      tenantId: 't1',
+      type: 'x',
+      payload: {},
+      traceparent: null,
+    });
+  });
+  const { rows } = await db.pool.query('SELECT id, traceparent FROM outbox ORDER BY id');
+  assert.deepEqual(rows, [
+    { id: 'ev_n', traceparent: null },
+    { id: 'ev_x', traceparent: stored },
+  ]);
+});
+
 test('the backlog gauges: pending events and the oldest pending age, 0 when none waits', async () => {
   const registry = new Registry();
   createOutboxMetrics({ registry, db: db.pool, errors: createBackgroundErrors({ log }) });

@@ -133,6 +133,27 @@ describe('outbox', () => {
     assert.ok(logs.lines().some((l) => l.msg === 'outbox event dead' && l.eventId === 'evt_doomed'));
   });
 
+  test('without onDead a dead event is still marked dead, and nothing is reported', async () => {
+    const reported: string[] = [];
+    const log = createLogger({ level: 'silent' });
+    const dispatcher = createOutboxDispatcher({
+      db: db.pool,
+      log,
+      errors: { report: (component) => void reported.push(component) },
+      deliver: async () => {
+        throw new Error('partner gone');
+      },
+      maxAttempts: 1,
+    });
+    await writeOutboxEvent(db.pool, { id: 'evt_no_hook', tenantId: 'default', type: 'x', payload: {} });
+    assert.equal(await dispatcher.runOnce(), 1);
+    assert.deepEqual(await rowOf('evt_no_hook'), { status: 'dead', attempts: 1, last_error: 'partner gone' });
+    assert.deepEqual(reported, []);
+    await db.pool.query(
+      `UPDATE outbox SET status = 'delivered', delivered_at = now() WHERE id = 'evt_no_hook'`,
+    );
+  });
+
   test('back-pressure (the partner was never reached) waits without spending an attempt', async () => {
     class CircuitOpen extends Error {}
     const waiting = failingDispatcher(
@@ -153,8 +174,13 @@ describe('outbox', () => {
     await db.pool.query(
       `UPDATE outbox SET status = 'delivered', delivered_at = now() - interval '8 days' WHERE id = 'evt_old'`,
     );
+    await writeOutboxEvent(db.pool, { id: 'evt_recent', tenantId: 'default', type: 'x', payload: {} });
+    await db.pool.query(
+      `UPDATE outbox SET status = 'delivered', delivered_at = now() - interval '2 days' WHERE id = 'evt_recent'`,
+    );
     assert.equal(await reapOutbox(db.pool, 7 * 86_400), 1);
     assert.equal(await rowOf('evt_old'), undefined);
+    assert.equal((await rowOf('evt_recent')).status, 'delivered', 'within the retention: kept');
     assert.equal((await rowOf('evt_doomed')).status, 'dead');
   });
 
