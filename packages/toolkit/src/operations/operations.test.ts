@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { reapOutbox, writeOutboxEvent } from '../outbox/index.ts';
 import { ALL_TENANTS } from '../postgres/index.ts';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { createTestDatabase, eventually, type TestDatabase } from '../testing/index.ts';
 import { createOperation, findOperation, reapOperations, updateOperation } from './store.ts';
 import { createOperationWaiter } from './waiter.ts';
 
@@ -42,6 +42,43 @@ test('a waiter gives up after its time with the current state; another tenant se
   } finally {
     await waiter.close();
   }
+});
+
+test('the LISTEN connection dies mid-wait: the waiter listens again and still sees the end', async () => {
+  const waiter = createOperationWaiter(db.pool);
+  try {
+    const op = await newOp();
+    const waiting = waiter.wait(op.id, 'ten_a', 20_000);
+    const listening = async () =>
+      (
+        await db.pool.query(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN steadfast_operations'`,
+        )
+      ).rows.map((r) => r.pid as number);
+    await eventually(async () => (await listening()).length === 1, { message: 'the waiter never listened' });
+    const [first] = await listening();
+    await db.pool.query('SELECT pg_terminate_backend($1)', [first]);
+    // a new LISTEN connection, then the end is notified there
+    await eventually(async () => {
+      const now = await listening();
+      return now.length === 1 && now[0] !== first;
+    });
+    await updateOperation(db.pool, op.id, { status: 'succeeded' });
+    assert.equal((await waiting)?.status, 'succeeded');
+  } finally {
+    await waiter.close();
+  }
+});
+
+test('close() before any wait is a no-op; after a wait it releases the LISTEN connection', async () => {
+  const idle = createOperationWaiter(db.pool);
+  await idle.close();
+  const waiter = createOperationWaiter(db.pool);
+  const op = await newOp();
+  await updateOperation(db.pool, op.id, { status: 'canceled' });
+  assert.equal((await waiter.wait(op.id, 'ten_a', 1000))?.status, 'canceled', 'an ended operation at once');
+  await waiter.close();
+  await waiter.close();
 });
 
 test('terminal states are final', async () => {
