@@ -101,8 +101,15 @@ test('finished operations and delivered outbox rows are reaped after the retenti
   await db.pool.query(
     `UPDATE outbox SET status = 'delivered', delivered_at = now() - interval '31 days' WHERE id = 'evt_old'`,
   );
+  // finished 2 days ago: within the retention, kept
+  const recent = await newOp();
+  await updateOperation(db.pool, recent.id, { status: 'succeeded' });
+  await db.pool.query(`UPDATE operations SET finished_at = now() - interval '2 days' WHERE id = $1`, [
+    recent.id,
+  ]);
   const thirtyDays = 30 * 86400;
   assert.equal(await reapOperations(db.pool, thirtyDays), 1);
+  assert.ok(await findOperation(db.pool, recent.id, ALL_TENANTS), 'within the retention: kept');
   assert.equal(await reapOutbox(db.pool, thirtyDays), 1);
   assert.ok(await findOperation(db.pool, running.id, ALL_TENANTS));
   const { rows } = await db.pool.query('SELECT id FROM outbox');

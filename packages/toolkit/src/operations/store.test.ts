@@ -7,12 +7,14 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import { createBackgroundErrors, createLogger } from '../observability/index.ts';
+import { createBackgroundErrors, createLogger, formatTraceparent, inSpan } from '../observability/index.ts';
 import { ALL_TENANTS } from '../postgres/index.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { createTracingHarness } from '../testing/tracing-harness.ts';
 import { createOperationMetrics, STUCK_AFTER_DEFAULT_MS } from './metrics.ts';
 import { createOperation, findOperation, listOperations, updateOperation } from './store.ts';
 
+const { tracer } = createTracingHarness('operations-test');
 let db: TestDatabase;
 before(async () => {
   db = await createTestDatabase();
@@ -75,6 +77,22 @@ describe('operations store', () => {
       'terminal is final',
     );
     assert.equal(await updateOperation(db.pool, 'op_nope', { status: 'running' }), undefined);
+  });
+
+  test('the traceparent: the active span’s by default, the given one (or none) when given', async () => {
+    const stored = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await inSpan(tracer(), 'order pay', {}, async (span) => {
+      await createOperation(db.pool, { id: 'op_default', tenantId: 't', kind: 'k' });
+      await createOperation(db.pool, { id: 'op_given', tenantId: 't', kind: 'k', traceparent: stored });
+      await createOperation(db.pool, { id: 'op_none', tenantId: 't', kind: 'k', traceparent: null });
+      const { rows } = await db.pool.query('SELECT id, traceparent FROM operations ORDER BY id');
+      assert.ok(span);
+      assert.deepEqual(rows, [
+        { id: 'op_default', traceparent: formatTraceparent(span) },
+        { id: 'op_given', traceparent: stored },
+        { id: 'op_none', traceparent: null },
+      ]);
+    });
   });
 
   test('a tenant finds its own operation; another tenant does not; ALL_TENANTS finds any', async () => {
