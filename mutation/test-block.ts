@@ -15,6 +15,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { TARGETS } from './blocks.ts';
 import { ownTempDir, reclaimStrayClusters } from './clusters.ts';
+import { claimSlot, SERVERS_ENV, type Slot } from './slots.ts';
 
 const block = process.argv[2];
 const target = TARGETS[block];
@@ -41,12 +42,18 @@ link(path.join(sandbox, 'packages/toolkit/node_modules'), path.join(repo, 'packa
 const args = ['--test', '--test-isolation=none'];
 const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '--conditions=steadfast-source' };
 let tempDir: string | undefined;
+let slot: Slot | undefined;
 if (target.postgres) {
   args.push('--test-global-setup=apps/orders/src/test-setup.ts');
-  // the run's one cluster (mutation/run.ts): an earlier mutant killed at its timeout left its
-  // template and test databases there; at concurrency 1 nothing else uses them now
-  const serverUrl = process.env.STEADFAST_TEST_SERVER_URL;
-  if (serverUrl) await dropLeftDatabases(serverUrl);
+  // the run's clusters, one per worker (mutation/run.ts, mutation/slots.ts): an earlier mutant
+  // killed at its timeout left its template and test databases on the one this run claims,
+  // and nothing else uses that one now
+  const servers = process.env[SERVERS_ENV]?.split(' ').filter(Boolean) ?? [];
+  if (servers.length > 0) {
+    slot = await claimSlot(servers);
+    env.STEADFAST_TEST_SERVER_URL = slot.url;
+    await dropLeftDatabases(slot.url);
+  }
   // clusters of earlier mutants that timed out (SIGKILL): see mutation/clusters.ts
   await reclaimStrayClusters({ log: (line) => console.error(line) });
   tempDir = ownTempDir(process.pid);
@@ -57,6 +64,7 @@ const run = spawnSync(process.execPath, [...args, ...target.tests], {
   env,
 });
 if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+await slot?.release();
 process.exit(run.status ?? 1);
 
 /** Every database but the server's own; plain pg, not the toolkit's pool, which may be the mutant. */
