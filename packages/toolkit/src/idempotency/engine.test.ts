@@ -19,7 +19,7 @@ import {
 import { createBackgroundErrors, createHttpMetrics, createLogger } from '@steadfast/toolkit/observability';
 import { migrate } from '@steadfast/toolkit/postgres';
 import { coreProblems, createProblemRegistry, problems } from '@steadfast/toolkit/problems';
-import { createTestDatabase, eventually, type TestDatabase } from '@steadfast/toolkit/testing';
+import { createTestDatabase, eventually, metricByLabel, type TestDatabase } from '@steadfast/toolkit/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 let db: TestDatabase;
@@ -94,10 +94,7 @@ async function instance(
   );
   await app.ready();
   apps.push(app);
-  const outcomes = async () =>
-    Object.fromEntries(
-      (await counter.get()).values.map((v) => [String(v.labels.outcome), v.value] as [string, number]),
-    );
+  const outcomes = () => metricByLabel(counter, 'outcome');
   return { app, outcomes };
 }
 

@@ -12,7 +12,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createHttpMetrics } from '../observability/index.ts';
 import { migrate } from '../postgres/index.ts';
 import { coreProblems, createProblemRegistry, problems } from '../problems/index.ts';
-import { createTestDatabase, type HeldRowLock, holdRowLock, type TestDatabase } from '../testing/index.ts';
+import {
+  createTestDatabase,
+  type HeldRowLock,
+  holdRowLock,
+  metricByLabel,
+  metricValues,
+  type TestDatabase,
+} from '../testing/index.ts';
 import {
   createIdempotencyEngine,
   createIdempotencyMetrics,
@@ -171,16 +178,13 @@ export function createInsertOnceHarness() {
     apps.push(app);
     const batches = async () => {
       const total = async (counter: typeof idempotencyMetrics.batches.rows) =>
-        (await counter.get()).values.reduce((n, v) => n + v.value, 0);
+        (await metricValues(counter)).reduce((n, v) => n + v.value, 0);
       return {
         count: await total(idempotencyMetrics.batches.statements),
         sum: await total(idempotencyMetrics.batches.rows),
       };
     };
-    const outcomes = async () =>
-      Object.fromEntries(
-        (await idempotencyMetrics.requests.get()).values.map((v) => [String(v.labels.outcome), v.value]),
-      );
+    const outcomes = () => metricByLabel(idempotencyMetrics.requests, 'outcome');
     return {
       app,
       reported,

@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createHttpMetrics } from '../observability/index.ts';
 import { migrate, type Pool } from '../postgres/index.ts';
 import { coreProblems, createProblemRegistry, type ProblemType, problems } from '../problems/index.ts';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { createTestDatabase, metricByLabel, type TestDatabase } from '../testing/index.ts';
 import {
   createIdempotencyEngine,
   createIdempotencyMetrics,
@@ -128,10 +128,7 @@ export function createRunHarness() {
     }
     await app.ready();
     apps.push(app);
-    const outcomes = async () =>
-      Object.fromEntries(
-        (await counter.get()).values.map((v) => [String(v.labels.outcome), v.value] as [string, number]),
-      );
+    const outcomes = () => metricByLabel(counter, 'outcome');
     return { app, reports, outcomes };
   }
 

@@ -9,7 +9,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { createBackgroundErrors, createLogger } from '../observability/index.ts';
 import { ALL_TENANTS } from '../postgres/index.ts';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { createTestDatabase, metricByLabel, type TestDatabase } from '../testing/index.ts';
 import { closeDeadLetter, findDeadLetter, insertDeadLetter, listDeadLetters } from './dead-letters.ts';
 import { createDeadLetterMetrics } from './metrics.ts';
 
@@ -116,11 +116,7 @@ describe('dead-letter gauges', () => {
          ('w1', 'p1', now()), ('w2', 'p1', now()), ('w3', 'p2', now() - interval '20 minutes'),
          ('w4', 'p3', now() - interval '2 hours')`,
     );
-    const read = async (registry: Registry, name: string) => {
-      const metric = registry.getSingleMetric(name);
-      assert.ok(metric, name);
-      return (await metric.get()).values.map((v) => [v.labels.task ?? '', v.value]);
-    };
+    const read = (registry: Registry, name: string) => metricByLabel(registry, name, 'task');
     const gauges = (workerDeadAfterS?: number) => {
       const registry = new Registry();
       createDeadLetterMetrics({
@@ -132,16 +128,13 @@ describe('dead-letter gauges', () => {
       return registry;
     };
     const byDefault = gauges();
-    assert.deepEqual((await read(byDefault, 'steadfast_dead_letters_open')).sort(), [
-      ['charge', 2],
-      ['reap', 1],
-    ]);
-    assert.deepEqual(await read(byDefault, 'steadfast_workers_alive'), [['', 1]], 'within 30 s: p1 only');
+    assert.deepEqual(await read(byDefault, 'steadfast_dead_letters_open'), { charge: 2, reap: 1 });
+    assert.deepEqual(await read(byDefault, 'steadfast_workers_alive'), { '': 1 }, 'within 30 s: p1 only');
     assert.deepEqual(
       await read(gauges(3600), 'steadfast_workers_alive'),
-      [['', 2]],
+      { '': 2 },
       'within an hour: p1 and p2',
     );
-    assert.deepEqual(await read(gauges(86_400), 'steadfast_workers_alive'), [['', 3]]);
+    assert.deepEqual(await read(gauges(86_400), 'steadfast_workers_alive'), { '': 3 });
   });
 });

@@ -9,7 +9,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { createBackgroundErrors, createLogger, formatTraceparent, inSpan } from '../observability/index.ts';
 import { ALL_TENANTS } from '../postgres/index.ts';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { createTestDatabase, metricByLabel, type TestDatabase } from '../testing/index.ts';
 import { createTracingHarness } from '../testing/tracing-harness.ts';
 import { createOperationMetrics, STUCK_AFTER_DEFAULT_MS } from './metrics.ts';
 import { createOperation, findOperation, listOperations, updateOperation } from './store.ts';
@@ -141,21 +141,14 @@ describe('operation gauges', () => {
         errors: createBackgroundErrors({ log: createLogger({ level: 'silent' }) }),
         stuckAfterMs,
       });
-      const read = async (name: string) => {
-        const metric = registry.getSingleMetric(name);
-        assert.ok(metric, name);
-        return (await metric.get()).values.map((v) => [v.labels.status ?? '', v.value]);
-      };
+      const read = (name: string) => metricByLabel(registry, name, 'status');
       return {
         open: () => read('steadfast_operations_open'),
         stuck: () => read('steadfast_operations_stuck'),
       };
     };
     const byDefault = gauges();
-    assert.deepEqual(await byDefault.open(), [
-      ['pending', 0],
-      ['running', 0],
-    ]);
+    assert.deepEqual(await byDefault.open(), { pending: 0, running: 0 });
     for (const [id, status, ageS] of [
       ['op_p_old', 'pending', 400],
       ['op_r_old', 'running', 400],
@@ -167,11 +160,8 @@ describe('operation gauges', () => {
         `INSERT INTO operations (id, tenant_id, kind, status, created_at) VALUES ($1, 't', 'k', $2, now() - make_interval(secs => $3))`,
         [id, status, ageS],
       );
-    assert.deepEqual(await byDefault.open(), [
-      ['pending', 2],
-      ['running', 2],
-    ]);
-    assert.deepEqual(await byDefault.stuck(), [['', 2]], 'over 5 minutes: the two at 400 s');
-    assert.deepEqual(await gauges(60_000).stuck(), [['', 3]], 'over a minute: 400, 400 and 100 s');
+    assert.deepEqual(await byDefault.open(), { pending: 2, running: 2 });
+    assert.deepEqual(await byDefault.stuck(), { '': 2 }, 'over 5 minutes: the two at 400 s');
+    assert.deepEqual(await gauges(60_000).stuck(), { '': 3 }, 'over a minute: 400, 400 and 100 s');
   });
 });

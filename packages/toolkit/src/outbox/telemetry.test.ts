@@ -8,7 +8,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { createBackgroundErrors, createLogger, inSpan, SpanKind } from '../observability/index.ts';
 import { migrate } from '../postgres/index.ts';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { createTestDatabase, metricValues, type TestDatabase } from '../testing/index.ts';
 import { createTracingHarness } from '../testing/tracing-harness.ts';
 import { createOutboxMetrics } from './metrics.ts';
 import { outboxMigrations } from './migrations.ts';
@@ -103,11 +103,7 @@ test('an explicit traceparent wins over the active span; null stores none', asyn
 test('the backlog gauges: pending events and the oldest pending age, 0 when none waits', async () => {
   const registry = new Registry();
   createOutboxMetrics({ registry, db: db.pool, errors: createBackgroundErrors({ log }) });
-  const read = async (name: string) => {
-    const metric = registry.getSingleMetric(name);
-    assert.ok(metric, name);
-    return (await metric.get()).values.map((v) => v.value);
-  };
+  const read = async (name: string) => (await metricValues(registry, name)).map((s) => s.value);
   assert.deepEqual(await read('steadfast_outbox_pending'), [0]);
   assert.deepEqual(await read('steadfast_outbox_oldest_pending_age_seconds'), [0]);
   for (const [id, status, ageS] of [

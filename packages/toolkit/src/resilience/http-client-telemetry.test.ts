@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import type { fetch as undiciFetch } from 'undici';
 import type { Tracer } from '../observability/index.ts';
 import { createFakeClock } from '../testing/fake-clock.ts';
+import { metricValues } from '../testing/metric-values.ts';
 import { createDependencyClient } from './http-client.ts';
 import { createEgressMetrics } from './metrics.ts';
 
@@ -44,10 +45,6 @@ const reset = () =>
   Object.assign(new TypeError('fetch failed'), {
     cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
   });
-
-async function values(metric: { get(): Promise<{ values: { labels: object; value: number }[] }> }) {
-  return (await metric.get()).values.map(({ labels, value }) => ({ labels, value }));
-}
 
 type Recorded = { name: string; attributes: Record<string, unknown>; status?: unknown; ended: boolean };
 
@@ -218,7 +215,7 @@ test('an open breaker is not retried: one refusal, one record', async (t) => {
   });
   assert.deepEqual(records, ['breaker-open']);
   // one for the first call's third attempt, one for this call: neither was retried
-  assert.deepEqual(await values(metrics.rejections), [
+  assert.deepEqual(await metricValues(metrics.rejections), [
     { labels: { dependency: 'pricing', reason: 'breaker-open' }, value: 2 },
   ]);
 });
@@ -229,7 +226,9 @@ test('a spent retry budget is counted per dependency', async (t) => {
   });
   t.after(() => dep.close());
   await assert.rejects(dep.request({ method: 'GET', path: '/x', route: '/x' }), { name: 'HttpStatusError' });
-  assert.deepEqual(await values(metrics.budgetExhausted), [{ labels: { dependency: 'pricing' }, value: 1 }]);
+  assert.deepEqual(await metricValues(metrics.budgetExhausted), [
+    { labels: { dependency: 'pricing' }, value: 1 },
+  ]);
 });
 
 test('a queued call past its deadline: bulkhead-queue-timeout, counted and recorded', async (t) => {
@@ -250,7 +249,7 @@ test('a queued call past its deadline: bulkhead-queue-timeout, counted and recor
   });
   release(new Response('{}', { status: 200 }));
   await first;
-  assert.deepEqual(await values(metrics.rejections), [
+  assert.deepEqual(await metricValues(metrics.rejections), [
     { labels: { dependency: 'pricing', reason: 'bulkhead-queue-timeout' }, value: 1 },
   ]);
   assert.deepEqual(records[0], { kind: 'rejected', rejectedBy: 'bulkhead-queue-timeout', durationMs: 0 });

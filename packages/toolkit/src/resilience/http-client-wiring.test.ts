@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { fetch as undiciFetch } from 'undici';
 import { createFakeClock } from '../testing/fake-clock.ts';
+import { metricValues } from '../testing/metric-values.ts';
 import { HttpStatusError, UnknownOutcomeError } from './errors.ts';
 import { createDependencyClient } from './http-client.ts';
 import { createEgressMetrics } from './metrics.ts';
@@ -56,10 +57,6 @@ function harness(
 
 const json = (status: number, body: string, headers: Record<string, string> = {}) =>
   new Response(body, { status, headers: { 'content-type': 'application/json', ...headers } });
-
-async function values(metric: { get(): Promise<{ values: { labels: object; value: number }[] }> }) {
-  return (await metric.get()).values.map(({ labels, value }) => ({ labels, value }));
-}
 
 test('a GET: the URL with its query, accept, the request id and the caller’s traceparent; no body', async (t) => {
   const { dep, sent } = harness([json(200, '{"amount":5}')]);
@@ -201,7 +198,7 @@ test('one egress log line per attempt; the retry and the outcomes in metrics and
       },
     ],
   );
-  assert.deepEqual(await values(metrics.retries), [{ labels: { dependency: 'pricing' }, value: 1 }]);
+  assert.deepEqual(await metricValues(metrics.retries), [{ labels: { dependency: 'pricing' }, value: 1 }]);
   const counts = (await metrics.duration.get()).values
     .filter((v) => v.metricName === 'steadfast_egress_duration_seconds_count')
     .map(({ labels, value }) => ({ labels, value }));
@@ -220,7 +217,7 @@ test('one egress log line per attempt; the retry and the outcomes in metrics and
       recentOutcomes: { success: 1, transient: 1 },
     },
   );
-  assert.deepEqual(await values(metrics.breakerState), [
+  assert.deepEqual(await metricValues(metrics.breakerState), [
     { labels: { dependency: 'pricing', criticality: 'degradable' }, value: 0 },
   ]);
 });
@@ -239,11 +236,11 @@ test('the breaker opening and closing: logged, the refusal counted, the gauge at
   await assert.rejects(dep.request({ method: 'GET', path: '/x', route: '/x' }), {
     name: 'BrokenCircuitError',
   });
-  assert.deepEqual(await values(metrics.rejections), [
+  assert.deepEqual(await metricValues(metrics.rejections), [
     { labels: { dependency: 'pricing', reason: 'breaker-open' }, value: 1 },
   ]);
   assert.equal(dep.status().breaker, 'open');
-  assert.deepEqual(await values(metrics.breakerState), [
+  assert.deepEqual(await metricValues(metrics.breakerState), [
     { labels: { dependency: 'pricing', criticality: 'degradable' }, value: 2 },
   ]);
   clock.advance(1000);
@@ -279,7 +276,7 @@ test('a full bulkhead: counted as bulkhead-full and recorded as a refused call',
   });
   release(new Response('{}', { status: 200 }));
   await first;
-  assert.deepEqual(await values(metrics.rejections), [
+  assert.deepEqual(await metricValues(metrics.rejections), [
     { labels: { dependency: 'pricing', reason: 'bulkhead-full' }, value: 1 },
   ]);
   assert.deepEqual(records[0], {

@@ -21,6 +21,8 @@ export type { GlobalSetupOptions } from './global-setup.ts';
 export { createGlobalSetup } from './global-setup.ts';
 export type { LogCapture } from './log-capture.ts';
 export { createLogCapture } from './log-capture.ts';
+export type { MetricSample } from './metric-values.ts';
+export { metricByLabel, metricValues } from './metric-values.ts';
 export type { PgBouncer, PgBouncerOptions } from './pgbouncer.ts';
 export { findPgBouncer, pgBouncerConfig, startPgBouncer } from './pgbouncer.ts';
 export type { RawHttpAnswer } from './raw-http.ts';

@@ -9,7 +9,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { createBackgroundErrors, createLogger, SpanKind } from '../observability/index.ts';
 import { migrate } from '../postgres/index.ts';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { createTestDatabase, metricByLabel, metricValues, type TestDatabase } from '../testing/index.ts';
 import { createTracingHarness } from '../testing/tracing-harness.ts';
 import { createInboxProcessor, type InboxRow, reapInbox, requeueInboxRow } from './inbox.ts';
 import { createWebhookInboxMetrics, createWebhookMetrics } from './metrics.ts';
@@ -122,7 +122,7 @@ describe('the inbox processor', () => {
       unprocessed: false,
       due: false,
     });
-    const lag = (await metrics.lag.get()).values.filter((v) => v.metricName?.endsWith('_count'));
+    const lag = (await metricValues(metrics.lag)).filter((v) => v.metricName?.endsWith('_count'));
     assert.deepEqual(lag.map((v) => [v.labels.source, v.labels.outcome, v.value]).sort(), [
       ['billing', 'processed', 1],
       ['crm', 'ignored', 1],
@@ -172,11 +172,7 @@ describe('the backlog gauges', () => {
     await insert('b_p', { status: 'processed', ageS: 999 });
     const registry = new Registry();
     createWebhookInboxMetrics({ registry, db: db.pool, errors: createBackgroundErrors({ log }) });
-    const read = async (name: string) => {
-      const metric = registry.getSingleMetric(name);
-      assert.ok(metric, name);
-      return Object.fromEntries((await metric.get()).values.map((v) => [String(v.labels.source), v.value]));
-    };
+    const read = (name: string) => metricByLabel(registry, name, 'source');
     assert.deepEqual(await read('steadfast_webhook_inbox_pending'), { billing: 2, crm: 1 });
     assert.deepEqual(await read('steadfast_webhook_inbox_failed'), { billing: 1 });
     const lag = await read('steadfast_webhook_inbox_lag_seconds');
