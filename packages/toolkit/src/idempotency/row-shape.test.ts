@@ -24,7 +24,10 @@ before(async () => {
 });
 after(() => db?.close());
 
-test('the same row-effect name with another table or columns fails that request; the first shape keeps working', async () => {
+const cols = (...pairs: [string, string][]): [string, string][] => pairs;
+
+/** an app with one route per shape (`POST /:shape/:id`), and what its handlers threw */
+async function appWith(shapes: Record<string, (id: string) => RowEffect>) {
   const registry = createProblemRegistry(coreProblems, idempotencyProblems);
   const app = Fastify();
   await app.register(problems, { registry });
@@ -37,36 +40,6 @@ test('the same row-effect name with another table or columns fails that request;
     leaseS: 30,
     errors: { report: () => {} },
   });
-  const shapes: Record<string, (id: string) => RowEffect> = {
-    a: (id) => ({
-      name: 'shared.insert',
-      table: 'a',
-      columns: [
-        ['id', 'text'],
-        ['x', 'text'],
-      ],
-      values: [id, 'x'],
-    }),
-    // a fresh columns array each time, same shape: accepted
-    a2: (id) => ({
-      name: 'shared.insert',
-      table: 'a',
-      columns: [
-        ['id', 'text'],
-        ['x', 'text'],
-      ],
-      values: [id, 'again'],
-    }),
-    b: (id) => ({
-      name: 'shared.insert',
-      table: 'b',
-      columns: [
-        ['id', 'text'],
-        ['y', 'integer'],
-      ],
-      values: [id, 1],
-    }),
-  };
   app.post<{ Params: { shape: string; id: string } }>(
     '/:shape/:id',
     { config: { idempotency: true } },
@@ -85,19 +58,50 @@ test('the same row-effect name with another table or columns fails that request;
   await app.ready();
   const post = (path: string) =>
     app.inject({ method: 'POST', url: path, headers: { 'idempotency-key': path } });
+  return { app, post, thrown };
+}
+
+const refused = (name: string) => `insertOnce: row effect ${name} was used with another shape`;
+
+test('the same row-effect name with another table or columns fails that request; the first shape keeps working', async (t) => {
+  const { app, post, thrown } = await appWith({
+    a: (id) => ({
+      name: 'shared.insert',
+      table: 'a',
+      columns: cols(['id', 'text'], ['x', 'text']),
+      values: [id, 'x'],
+    }),
+    // a fresh columns array each time, same shape: accepted
+    a2: (id) => ({
+      name: 'shared.insert',
+      table: 'a',
+      columns: cols(['id', 'text'], ['x', 'text']),
+      values: [id, 'again'],
+    }),
+    b: (id) => ({
+      name: 'shared.insert',
+      table: 'b',
+      columns: cols(['id', 'text'], ['y', 'integer']),
+      values: [id, 1],
+    }),
+  });
+  t.after(() => app.close());
   assert.equal((await post('/a/1')).statusCode, 201);
   assert.equal((await post('/a2/2')).statusCode, 201);
   const other = await post('/b/3');
   assert.equal(other.statusCode, 500);
   assert.equal(other.headers['content-type'], 'application/problem+json; charset=utf-8');
-  assert.deepEqual(thrown, ['insertOnce: row effect shared.insert was used with another shape']);
+  assert.deepEqual(thrown, [refused('shared.insert')]);
   assert.equal((await post('/a/4')).statusCode, 201);
-  assert.deepEqual((await db.pool.query('SELECT id, x FROM a ORDER BY id')).rows, [
-    { id: '1', x: 'x' },
-    { id: '2', x: 'again' },
-    { id: '4', x: 'x' },
-  ]);
-  assert.equal((await db.pool.query('SELECT count(*)::int AS n FROM b')).rows[0].n, 0);
+  assert.deepEqual(
+    (await db.pool.query(`SELECT id, x FROM a WHERE id IN ('1', '2', '4') ORDER BY id`)).rows,
+    [
+      { id: '1', x: 'x' },
+      { id: '2', x: 'again' },
+      { id: '4', x: 'x' },
+    ],
+  );
+  assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM b WHERE id = '3'`)).rows[0].n, 0);
   const { rows } = await db.pool.query(`SELECT key FROM idempotency_keys WHERE key = '/b/3'`);
   assert.deepEqual(rows, [], 'the refused request left no key: a retry runs again');
   // this engine has no batch metrics: concurrent creates still leave in batches, uncounted, and no
@@ -114,5 +118,70 @@ test('the same row-effect name with another table or columns fails that request;
     Array(8).fill(201),
   );
   assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM a WHERE id LIKE 'm%'`)).rows[0].n, 8);
-  await app.close();
+});
+
+test('a shape is the table and every column name and type: the same array with another table, or the same table with other columns, is refused', async (t) => {
+  const constant = cols(['id', 'text'], ['x', 'text']);
+  const { app, post, thrown } = await appWith({
+    // one columns array, as a module constant would be
+    same: (id) => ({ name: 'kept.insert', table: 'a', columns: constant, values: [id, 'kept'] }),
+    otherTable: (id) => ({ name: 'kept.insert', table: 'b', columns: constant, values: [id, 'kept'] }),
+    // same table and column names, another type: the statement would cast to the wrong type
+    otherType: (id) => ({
+      name: 'kept.insert',
+      table: 'a',
+      columns: cols(['id', 'text'], ['x', 'integer']),
+      values: [id, 5],
+    }),
+    // a name and type that read the same run together ("x_big int" / "x_ bigint"): still two shapes
+    split1: (id) => ({
+      name: 'split.insert',
+      table: 'a',
+      columns: cols(['id', 'text'], ['x_big', 'int']),
+      values: [id, 1],
+    }),
+    split2: (id) => ({
+      name: 'split.insert',
+      table: 'a',
+      columns: cols(['id', 'text'], ['x_', 'bigint']),
+      values: [id, 1],
+    }),
+    // columns that read the same run together ("x int" + "eger_x text" / "x integer" + "_x text")
+    join1: (id) => ({
+      name: 'join.insert',
+      table: 'a',
+      columns: cols(['id', 'text'], ['x', 'int'], ['eger_x', 'text']),
+      values: [id, 1, 'v'],
+    }),
+    join2: (id) => ({
+      name: 'join.insert',
+      table: 'a',
+      columns: cols(['id', 'text'], ['x', 'integer'], ['_x', 'text']),
+      values: [id, 1, 'v'],
+    }),
+  });
+  t.after(() => app.close());
+  assert.equal((await post('/same/k1')).statusCode, 201);
+  assert.equal((await post('/otherTable/k2')).statusCode, 500);
+  assert.equal((await post('/otherType/k3')).statusCode, 500);
+  assert.equal((await post('/same/k4')).statusCode, 201);
+  assert.deepEqual(thrown, [refused('kept.insert'), refused('kept.insert')]);
+  // the first use of split.insert reaches Postgres (table a has no column x_big); the second is refused before
+  assert.equal((await post('/split1/k5')).statusCode, 500);
+  assert.equal((await post('/split2/k6')).statusCode, 500);
+  assert.deepEqual(thrown.slice(2), [
+    'column "x_big" of relation "a" does not exist',
+    refused('split.insert'),
+  ]);
+  assert.equal((await post('/join1/k7')).statusCode, 500);
+  assert.equal((await post('/join2/k8')).statusCode, 500);
+  assert.deepEqual(thrown.slice(4), [
+    'column "eger_x" of relation "a" does not exist',
+    refused('join.insert'),
+  ]);
+  assert.deepEqual((await db.pool.query(`SELECT id, x FROM a WHERE id LIKE 'k%' ORDER BY id`)).rows, [
+    { id: 'k1', x: 'kept' },
+    { id: 'k4', x: 'kept' },
+  ]);
+  assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM b`)).rows[0].n, 0);
 });
