@@ -174,6 +174,11 @@ export function createInsertOnceHarness() {
         },
       });
     });
+    // what handlers threw (the 500s): a programming error names itself
+    const thrown: string[] = [];
+    app.addHook('onError', async (_request, _reply, error) => {
+      thrown.push(error.message);
+    });
     await app.ready();
     apps.push(app);
     const batches = async () => {
@@ -185,12 +190,19 @@ export function createInsertOnceHarness() {
       };
     };
     const outcomes = () => metricByLabel(idempotencyMetrics.requests, 'outcome');
+    /** batch statements and their rows, by the row effect's name */
+    const batchesByStatement = async () => ({
+      statements: await metricByLabel(idempotencyMetrics.batches.statements, 'statement'),
+      rows: await metricByLabel(idempotencyMetrics.batches.rows, 'statement'),
+    });
     return {
       app,
       reported,
       details,
       batches,
+      batchesByStatement,
       outcomes,
+      thrown,
       entered: () => entered,
       prepared: () => prepared,
       flakyPrepares: () => flakyPrepares,

@@ -36,7 +36,7 @@ describe('insertOnce: counted outcomes, odd specs and plain routes', () => {
   });
 
   test('neither a statement nor a row is a programming error: 500, and no key is kept', async () => {
-    const { app } = await instance();
+    const { app, thrown } = await instance();
     const nothing = await app.inject({
       method: 'POST',
       url: '/nothing',
@@ -44,6 +44,7 @@ describe('insertOnce: counted outcomes, odd specs and plain routes', () => {
       payload: {},
     });
     assert.equal(nothing.statusCode, 500);
+    assert.deepEqual(thrown, ['insertOnce: give an effect (statement) or a row']);
     const { rows } = await pool().query(`SELECT key FROM idempotency_keys WHERE key = 'n-1'`);
     assert.deepEqual(rows, []);
   });

@@ -14,12 +14,14 @@ const { block, instance, post, pool } = createInsertOnceHarness();
 
 describe('insertOnce: group commit', () => {
   test('queued creates leave in one statement; each answer and stored response is its own row', async () => {
-    const { app, batches, entered } = await instance();
+    const { app, batches, batchesByStatement, entered } = await instance();
     const blocker = await block(app);
     const sent = Array.from({ length: 12 }, (_, i) =>
       post(app, `k-${i}`, { id: `row-${i}`, label: `label-${i}` }),
     );
     await eventually(() => entered() === 13);
+    // maxInFlight 1: the twelve wait for the only slot (with two, they would already be on their way)
+    assert.deepEqual(await batches(), { count: 1, sum: 1 }, 'only the blocker has left');
     await blocker.release();
     assert.equal((await blocker.blocked).statusCode, 201);
     const answers = await Promise.all(sent);
@@ -30,6 +32,10 @@ describe('insertOnce: group commit', () => {
       assert.equal(a.headers['idempotent-replayed'], undefined);
     });
     assert.deepEqual(await batches(), { count: 2, sum: 13 }, 'the blocker alone, then the twelve together');
+    assert.deepEqual(await batchesByStatement(), {
+      statements: { 'labels.insert': 2 },
+      rows: { 'labels.insert': 13 },
+    });
     const { rows: transactions } = await pool().query(
       `SELECT count(DISTINCT xmin::text)::int AS n FROM labels WHERE id LIKE 'row-%'`,
     );

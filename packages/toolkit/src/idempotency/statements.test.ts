@@ -34,6 +34,7 @@ describe('the statements insertOnce prepares', () => {
     await db?.close();
   });
 
+  const reported: string[] = [];
   async function app(coalesce: false | undefined) {
     const registry = createProblemRegistry(coreProblems, idempotencyProblems);
     const server = Fastify();
@@ -45,7 +46,7 @@ describe('the statements insertOnce prepares', () => {
       counter: createIdempotencyMetrics(createHttpMetrics().registry).requests,
       retentionS: 60,
       leaseS: 30,
-      errors: { report: () => {} },
+      errors: { report: (component) => reported.push(component) },
       coalesce,
     });
     const row = (id: string): RowEffect => ({
@@ -65,6 +66,13 @@ describe('the statements insertOnce prepares', () => {
           result: { status: 201, body: { id: request.params.id } },
           row: row(request.params.id),
         }),
+    );
+    // a table name that is not an identifier (spliced into statement text, so it must never get there)
+    server.post<{ Params: { id: string } }>('/bad/:id', { config: { idempotency: true } }, (request, reply) =>
+      engine.insertOnce(request, reply, {
+        result: { status: 201, body: {} },
+        row: { ...row(request.params.id), name: 'notes.bad', table: 'notes; DROP TABLE notes' },
+      }),
     );
     server.post<{ Params: { id: string } }>('/plain/:id', (request, reply) =>
       engine.insertOnce(request, reply, { result: { status: 201, body: {} }, row: row(request.params.id) }),
@@ -112,5 +120,26 @@ describe('the statements insertOnce prepares', () => {
       'notes.insert.idempotent',
       'notes.insert.plain',
     ]);
+  });
+
+  test('a row whose table name is not an identifier sends no statement, alone or in a batch', async (t) => {
+    const server = await app(undefined);
+    t.after(() => server.close());
+    reported.length = 0;
+    const before = await prepared();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        server.inject({ method: 'POST', url: `/bad/x${i}`, headers: { 'idempotency-key': `k-x${i}` } }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((r) => r.statusCode),
+      Array(6).fill(500),
+    );
+    assert.deepEqual(reported, [], 'no batch statement was sent and failed');
+    assert.deepEqual(await prepared(), before);
+    assert.equal((await one.query(`SELECT count(*)::int AS n FROM notes WHERE id LIKE 'x%'`)).rows[0].n, 0);
+    const { rows } = await one.query(`SELECT key FROM idempotency_keys WHERE key LIKE 'k-x%'`);
+    assert.deepEqual(rows, []);
   });
 });
