@@ -18,7 +18,7 @@ export function parseIdempotencyKey(header: string | string[] | undefined): Pars
       return { ok: false, reason: 'the quoted key has characters a structured-field string does not allow' };
     }
     const key = inner.replace(/\\(["\\])/g, '$1');
-    if (key.length < 1 || key.length >= 255) return { ok: false, reason: 'the key must be 1-255 characters' };
+    if (key.length < 1 || key.length > 255) return { ok: false, reason: 'the key must be 1-255 characters' };
     return { ok: true, key };
   }
   if (!BARE.test(raw)) {
