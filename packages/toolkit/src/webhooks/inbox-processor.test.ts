@@ -6,7 +6,7 @@
  * checks of intake and processor naming the migrations to apply.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { Registry } from 'prom-client';
 import { createBackgroundErrors, createLogger, type Tracer } from '../observability/index.ts';
@@ -20,7 +20,7 @@ import {
   type TestDatabase,
 } from '../testing/index.ts';
 import { createInboxProcessor, type HandlerOutcome, type InboxProcessorOptions } from './inbox.ts';
-import { createInboxDatabase, startIntake } from './intake-harness.ts';
+import { startIntake, useInboxDatabase } from './intake-harness.ts';
 import { createWebhookMetrics } from './metrics.ts';
 
 const RECEIVED_AT = '2026-01-01T00:00:00Z';
@@ -33,16 +33,7 @@ const recordingErrors = (reported: Reported[]) => ({
 });
 
 describe('the inbox processor', () => {
-  let db: TestDatabase;
-  before(async () => {
-    db = await createInboxDatabase();
-  });
-  afterEach(async () => {
-    await db.pool.query('TRUNCATE webhook_inbox');
-  });
-  after(async () => {
-    await db?.close();
-  });
+  const db = useInboxDatabase();
 
   const insert = (id: string, source = 'billing') =>
     db.pool.query(

@@ -6,6 +6,7 @@
  * statement — so batches form, and fail, when the test says so.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { after, afterEach, before } from 'node:test';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse, type RouteOptions } from 'fastify';
 import { Registry } from 'prom-client';
 import { createHttpMetrics, observability } from '../observability/index.ts';
@@ -28,6 +29,29 @@ export async function createInboxDatabase(): Promise<TestDatabase> {
   const db = await createTestDatabase({ template: 'template0' });
   await migrate(db.pool, [...webhooksMigrations]);
   return db;
+}
+
+/**
+ * Call inside a `describe`: a migrated database for its tests, the inbox emptied after each
+ * test, closed at the end. `pool` is the live one once the `before` hook has run.
+ */
+export function useInboxDatabase(): { readonly pool: TestDatabase['pool'] } {
+  let db: TestDatabase | undefined;
+  before(async () => {
+    db = await createInboxDatabase();
+  });
+  afterEach(async () => {
+    await db?.pool.query('TRUNCATE webhook_inbox');
+  });
+  after(async () => {
+    await db?.close();
+  });
+  return {
+    get pool() {
+      if (!db) throw new Error('useInboxDatabase: the pool is there once the before hook has run');
+      return db.pool;
+    },
+  };
 }
 
 /** Standard Webhooks headers for these bytes, signed now (NOW_MS) with SECRET */

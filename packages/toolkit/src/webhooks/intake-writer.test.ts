@@ -5,28 +5,19 @@
  * or, without `errors`, silently — before its deliveries are stored one by one.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, type TestContext, test } from 'node:test';
-import { eventually, type TestDatabase } from '../testing/index.ts';
+import { describe, type TestContext, test } from 'node:test';
+import { eventually } from '../testing/index.ts';
 import {
-  createInboxDatabase,
   type IntakeApp,
   type RecordingDb,
   recordingDb,
   signedHeaders,
   startIntake,
+  useInboxDatabase,
 } from './intake-harness.ts';
 
 describe('the intake writer', () => {
-  let db: TestDatabase;
-  before(async () => {
-    db = await createInboxDatabase();
-  });
-  afterEach(async () => {
-    await db.pool.query('TRUNCATE webhook_inbox');
-  });
-  after(async () => {
-    await db?.close();
-  });
+  const db = useInboxDatabase();
 
   const deliver = (intake: IntakeApp, id: string) => {
     const body = JSON.stringify({ type: 'charge.succeeded', data: { id } });
