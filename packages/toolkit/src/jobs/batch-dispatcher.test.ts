@@ -1,4 +1,4 @@
-/** The shared batch dispatcher reports what fails off the request path instead of dropping it. */
+/** The shared batch dispatcher reports what fails off the request path (with the row's id) instead of dropping it. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { BackgroundErrors } from '../observability/index.ts';
@@ -14,11 +14,18 @@ before(async () => {
 });
 after(() => db.close());
 
-function recording(): BackgroundErrors & { seen: { component: string; message: string }[] } {
-  const seen: { component: string; message: string }[] = [];
+type Seen = { component: string; message: string; context?: Record<string, unknown> };
+
+function recording(): BackgroundErrors & { seen: Seen[] } {
+  const seen: Seen[] = [];
   return {
     seen,
-    report: (component, error) => void seen.push({ component, message: (error as Error).message }),
+    report: (component, error, context) =>
+      void seen.push({
+        component,
+        message: (error as Error).message,
+        ...(context === undefined ? {} : { context }),
+      }),
   };
 }
 
@@ -77,7 +84,9 @@ test('a row that cannot be read is reported; the rest of its batch is still comp
     { id: 'evt_bad', status: 'pending' },
     { id: 'evt_good', status: 'delivered' },
   ]);
-  assert.deepEqual(errors.seen, [{ component: 'test-queue', message: 'unreadable row' }]);
+  assert.deepEqual(errors.seen, [
+    { component: 'test-queue', message: 'unreadable row', context: { id: 'evt_bad' } },
+  ]);
 });
 
 /** a dispatcher whose handler fails with `error`; what exhausted() received */
@@ -183,5 +192,7 @@ test('a failure that cannot be recorded is reported; the lease brings the row ba
     last_error: null,
     on_time: true, // the claim's 5 s lease, untouched
   });
-  assert.deepEqual(errors.seen, [{ component: 'test-queue', message: 'connection lost' }]);
+  assert.deepEqual(errors.seen, [
+    { component: 'test-queue', message: 'connection lost', context: { id: 'evt_lost' } },
+  ]);
 });

@@ -90,15 +90,17 @@ describe('dead letters', () => {
     );
   });
 
-  test('closing moves a dead letter once, to replayed (with its time) or discarded', async () => {
+  test('closing moves a dead letter once, to replayed (with its time) or discarded (with its reason)', async () => {
     await letter('dl_r', 'ten_a');
     await letter('dl_d', 'ten_a');
     const replayed = await closeDeadLetter(db.pool, 'dl_r', 'replayed');
     assert.equal(replayed?.status, 'replayed');
     assert.match(String(replayed?.replayedAt), /^\d{4}-/);
     assert.equal(await closeDeadLetter(db.pool, 'dl_r', 'discarded'), undefined, 'not dead any more');
-    const discarded = await closeDeadLetter(db.pool, 'dl_d', 'discarded');
+    assert.equal(replayed?.discardReason, null);
+    const discarded = await closeDeadLetter(db.pool, 'dl_d', 'discarded', 'duplicate of dl_r');
     assert.equal(discarded?.status, 'discarded');
+    assert.equal(discarded?.discardReason, 'duplicate of dl_r');
     assert.equal(discarded?.replayedAt, null);
     assert.equal(await closeDeadLetter(db.pool, 'dl_none', 'replayed'), undefined);
   });

@@ -5,30 +5,19 @@
  * graphile-worker sends through our logger (errors and warnings only).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import { createIdGenerator } from '../ids/index.ts';
-import { createBackgroundErrors, createLogger } from '../observability/index.ts';
-import {
-  createLogCapture,
-  createTestDatabase,
-  eventually,
-  metricValues,
-  type TestDatabase,
-} from '../testing/index.ts';
+import { createLogger } from '../observability/index.ts';
+import { createLogCapture, eventually, metricValues } from '../testing/index.ts';
 import { enqueueJob } from './enqueue.ts';
 import { createJobMetrics } from './metrics.ts';
-import { createJobRunner } from './runner.ts';
+import { createRunnerHarness } from './runner-harness.ts';
 import { PermanentJobError, type TaskDefinition } from './task.ts';
 
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
 describe('job runner outcomes', () => {
-  let db: TestDatabase;
-  before(async () => {
-    db = await createTestDatabase();
-  });
-  after(() => db.close());
+  const harness = createRunnerHarness();
 
   test('durations, the default retry delay, dead letters and the log lines', async (t) => {
     // the clock the runner measures durations with: each task moves it on
@@ -37,7 +26,6 @@ describe('job runner outcomes', () => {
     const capture = createLogCapture();
     const log = createLogger({ level: 'debug', destination: capture.stream });
     const registry = new Registry();
-    const ids = createIdGenerator();
     const runs: string[] = [];
     const tasks: TaskDefinition<never>[] = [
       {
@@ -73,13 +61,9 @@ describe('job runner outcomes', () => {
         },
       },
     ];
-    const runner = createJobRunner({
-      pool: db.pool,
-      tasks,
+    const runner = harness.runnerWith(tasks, {
       log,
-      errors: createBackgroundErrors({ log }),
-      metrics: createJobMetrics(registry, db.pool),
-      newId: (p) => ids.next(p),
+      metrics: createJobMetrics(registry, harness.db.pool),
       random: () => 0.5,
       concurrency: 100, // more than the pool's connections: graphile-worker warns
       heartbeatMs: 60_000,
@@ -87,14 +71,14 @@ describe('job runner outcomes', () => {
     await runner.start();
     t.after(() => runner.stop());
 
-    await enqueueJob(db.pool, 'quick', {});
+    await enqueueJob(harness.db.pool, 'quick', {});
     await eventually(() => runs.includes('quick'));
-    await enqueueJob(db.pool, 'refused', { tenantId: 42 });
-    await enqueueJob(db.pool, 'later', { n: 1 }, { traceparent: TRACEPARENT });
-    await enqueueJob(db.pool, 'hook-breaks', {});
+    await enqueueJob(harness.db.pool, 'refused', { tenantId: 42 });
+    await enqueueJob(harness.db.pool, 'later', { n: 1 }, { traceparent: TRACEPARENT });
+    await enqueueJob(harness.db.pool, 'hook-breaks', {});
 
     const [letter] = await eventually(async () => {
-      const { rows } = await db.pool.query(
+      const { rows } = await harness.db.pool.query(
         `SELECT task, attempts, error_category, tenant_id FROM dead_letters WHERE task = 'refused'`,
       );
       return rows.length > 0 && rows;
@@ -103,7 +87,7 @@ describe('job runner outcomes', () => {
 
     // the retry: attempt 2, min(60 s default cap, 1000 s) × 0.5 from now, the request's trace kept
     const [retry] = await eventually(async () => {
-      const { rows } = await db.pool.query(
+      const { rows } = await harness.db.pool.query(
         `SELECT j.payload, j.run_at > now() + interval '20 seconds' AS later,
                 j.run_at < now() + interval '31 seconds' AS soon
            FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id

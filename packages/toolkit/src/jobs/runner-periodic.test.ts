@@ -4,27 +4,19 @@
  * periodic tasks keep theirs.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Registry } from 'prom-client';
-import { createIdGenerator } from '../ids/index.ts';
-import { createBackgroundErrors, createLogger } from '../observability/index.ts';
-import { createTestDatabase, eventually, type TestDatabase } from '../testing/index.ts';
+import { describe, test } from 'node:test';
+import { eventually } from '../testing/index.ts';
 import { enqueueJob } from './enqueue.ts';
-import { createJobMetrics } from './metrics.ts';
-import { createJobRunner } from './runner.ts';
+import { createRunnerHarness } from './runner-harness.ts';
 
 const HOUR = 3_600_000;
 
 describe('periodic tasks', () => {
-  let db: TestDatabase;
-  before(async () => {
-    db = await createTestDatabase();
-  });
-  after(() => db.close());
+  const harness = createRunnerHarness();
 
   const scheduled = async (key: string) =>
     (
-      await db.pool.query<{ at: Date }>(
+      await harness.db.pool.query<{ at: Date }>(
         'SELECT run_at AS at FROM graphile_worker._private_jobs WHERE key = $1',
         [key],
       )
@@ -32,11 +24,8 @@ describe('periodic tasks', () => {
 
   test('a run schedules the next one at the next slot boundary, replacing the waiting one', async (t) => {
     let ticks = 0;
-    const ids = createIdGenerator();
-    const log = createLogger({ level: 'silent' });
-    const runner = createJobRunner({
-      pool: db.pool,
-      tasks: [
+    const runner = harness.runnerWith(
+      [
         { name: 'other', async run() {} },
         {
           name: 'tick',
@@ -45,26 +34,24 @@ describe('periodic tasks', () => {
           },
         },
       ],
-      log,
-      errors: createBackgroundErrors({ log }),
-      metrics: createJobMetrics(new Registry(), db.pool),
-      newId: (p) => ids.next(p),
-      heartbeatMs: 600_000,
-      periodic: [
-        { task: 'other', everyMs: HOUR },
-        { task: 'tick', everyMs: HOUR },
-      ],
-    });
+      {
+        heartbeatMs: 600_000,
+        periodic: [
+          { task: 'other', everyMs: HOUR },
+          { task: 'tick', everyMs: HOUR },
+        ],
+      },
+    );
     await runner.start();
     t.after(() => runner.stop());
     assert.equal((await scheduled('periodic:tick')).length, 1);
     assert.equal((await scheduled('periodic:other')).length, 1);
     // both waiting runs pushed a day away; then 'tick' runs once now
-    await db.pool.query(
+    await harness.db.pool.query(
       `UPDATE graphile_worker._private_jobs SET run_at = now() + interval '1 day' WHERE key LIKE 'periodic:%'`,
     );
     const before = Date.now();
-    await enqueueJob(db.pool, 'tick', {});
+    await enqueueJob(harness.db.pool, 'tick', {});
     await eventually(() => ticks === 1);
     const [next] = await eventually(async () => {
       const at = await scheduled('periodic:tick');

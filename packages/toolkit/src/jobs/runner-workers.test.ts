@@ -1,48 +1,21 @@
 /**
  * The runner's workers: four at a time by default, no signal handlers of
- * graphile-worker's own, a heartbeat per worker id, the jobs of a silent
- * worker released (and logged), graphile-worker's schema migrated on its own.
+ * graphile-worker's own, a heartbeat per worker id (and a failed one
+ * reported), the jobs of a silent worker released (and logged),
+ * graphile-worker's schema migrated on its own.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Registry } from 'prom-client';
-import { createIdGenerator } from '../ids/index.ts';
-import { createBackgroundErrors, createLogger } from '../observability/index.ts';
+import { describe, test } from 'node:test';
+import { createLogger } from '../observability/index.ts';
 import { withTransaction } from '../postgres/index.ts';
-import { createLogCapture, createTestDatabase, eventually, type TestDatabase } from '../testing/index.ts';
+import { createLogCapture, createTestDatabase, eventually } from '../testing/index.ts';
 import { enqueueJob } from './enqueue.ts';
-import { createJobMetrics } from './metrics.ts';
-import { createJobRunner, migrateJobs } from './runner.ts';
-import type { TaskDefinition } from './task.ts';
+import { migrateJobs } from './runner.ts';
+import { createRunnerHarness, recordingErrors } from './runner-harness.ts';
 
 describe('job runner workers', () => {
-  let db: TestDatabase;
-  before(async () => {
-    db = await createTestDatabase();
-  });
-  after(() => db.close());
-
-  function runnerWith(
-    tasks: TaskDefinition<never>[],
-    extra: Partial<Parameters<typeof createJobRunner>[0]> = {},
-  ) {
-    const ids = createIdGenerator();
-    const log = createLogger({ level: 'silent' });
-    return createJobRunner({
-      pool: db.pool,
-      tasks,
-      log,
-      errors: createBackgroundErrors({ log }),
-      metrics: createJobMetrics(new Registry(), db.pool),
-      newId: (p) => ids.next(p),
-      ...extra,
-    });
-  }
-
-  const heartbeats = async () =>
-    (
-      await db.pool.query<{ worker_id: string }>('SELECT worker_id FROM worker_heartbeats ORDER BY worker_id')
-    ).rows.map((r) => r.worker_id);
+  const harness = createRunnerHarness();
+  const { runnerWith, heartbeats } = harness;
 
   test('four jobs at a time by default; graphile-worker handles no signals', async (t) => {
     const signals = ['SIGTERM', 'SIGINT', 'SIGUSR2'].map((s) => process.listenerCount(s));
@@ -67,30 +40,58 @@ describe('job runner workers', () => {
       ['SIGTERM', 'SIGINT', 'SIGUSR2'].map((s) => process.listenerCount(s)),
       signals,
     );
-    for (let i = 0; i < 5; i++) await enqueueJob(db.pool, 'held', { i });
+    for (let i = 0; i < 5; i++) await enqueueJob(harness.db.pool, 'held', { i });
     await eventually(() => running === 4);
     release();
   });
 
   test('each worker id beats at once; stop() deletes the beats of the ids it still holds', async () => {
-    await db.pool.query('DELETE FROM worker_heartbeats');
+    await harness.db.pool.query('DELETE FROM worker_heartbeats');
     const runner = runnerWith([{ name: 'noop', async run() {} }], { heartbeatMs: 600_000, concurrency: 1 });
     await runner.start();
-    let ids: string[];
+    let pool = '';
+    let worker = '';
     try {
-      ids = runner.workerIds().sort();
-      assert.equal(ids.length, 2, 'the pool and its worker');
+      const ids = runner.workerIds().sort();
+      // graphile-worker's ids: `pool-` or `worker-` and 18 hex digits
+      assert.deepEqual(
+        ids.map((id) => id.replace(/-[0-9a-f]{18}$/, '')),
+        ['pool', 'worker'],
+      );
+      [pool, worker] = ids;
       // the first beat comes from the workers' creation, not from the (ten-minute) interval
       await eventually(async () => (await heartbeats()).length === 2);
-      assert.deepEqual(await heartbeats(), ids);
+      assert.deepEqual(await heartbeats(), [pool, worker]);
     } finally {
       await runner.stop();
     }
-    const held = runner.workerIds().sort();
-    assert.deepEqual(
-      await heartbeats(),
-      ids.filter((id) => !held.includes(id)),
-    );
+    // the worker's stop took its id out; stop() deleted the pool's beat, the worker's expires by itself
+    assert.deepEqual(runner.workerIds(), [pool]);
+    assert.deepEqual(await heartbeats(), [worker]);
+  });
+
+  test('a failed heartbeat is reported as worker-heartbeat, and so is a failed clean-up in stop()', async () => {
+    await harness.db.pool.query('ALTER TABLE worker_heartbeats RENAME TO worker_heartbeats_away');
+    try {
+      const errors = recordingErrors();
+      const runner = runnerWith([{ name: 'noop', async run() {} }], {
+        errors,
+        heartbeatMs: 600_000,
+        concurrency: 1,
+      });
+      await runner.start();
+      const gone = { component: 'worker-heartbeat', message: 'relation "worker_heartbeats" does not exist' };
+      try {
+        // one beat for the pool's creation, one for its worker's
+        await eventually(() => errors.seen.length === 2);
+        assert.deepEqual(errors.seen, [gone, gone]);
+      } finally {
+        await runner.stop();
+      }
+      assert.deepEqual(errors.seen, [gone, gone, gone]);
+    } finally {
+      await harness.db.pool.query('ALTER TABLE worker_heartbeats_away RENAME TO worker_heartbeats');
+    }
   });
 
   test('a silent worker’s jobs are released, and the release is logged with its id', async (t) => {
@@ -111,13 +112,13 @@ describe('job runner workers', () => {
     await runner.start();
     t.after(() => runner.stop());
     // enqueued already locked by a worker that is gone (one transaction: no worker takes it first)
-    await withTransaction(db.pool, async (tx) => {
+    await withTransaction(harness.db.pool, async (tx) => {
       await enqueueJob(tx, 'stuck-one', {}, { key: 'stuck-one' });
       await tx.query(
         `UPDATE graphile_worker._private_jobs SET locked_by = 'worker-gone', locked_at = now() WHERE key = 'stuck-one'`,
       );
     });
-    await db.pool.query(
+    await harness.db.pool.query(
       `INSERT INTO worker_heartbeats (worker_id, process_id, last_seen_at) VALUES ('worker-gone', 'gone', now() - interval '31 seconds')`,
     );
     await eventually(() => ran === 1, { timeoutMs: 5000 });

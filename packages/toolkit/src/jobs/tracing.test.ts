@@ -14,7 +14,7 @@ import { createTracingHarness } from '../testing/tracing-harness.ts';
 import { enqueueJob } from './enqueue.ts';
 import { createJobMetrics } from './metrics.ts';
 import { createJobRunner } from './runner.ts';
-import type { TaskContext } from './task.ts';
+import { PermanentJobError, type TaskContext } from './task.ts';
 
 const { exporter, tracer } = createTracingHarness('jobs-test');
 let db: TestDatabase;
@@ -27,6 +27,7 @@ after(async () => {
 
 test('every run of a job is a child of the span that enqueued it; the payload the task sees is its own', async () => {
   const seen: Record<string, unknown>[] = [];
+  const jobIds: string[] = [];
   const ids = createIdGenerator();
   const runner = createJobRunner({
     pool: db.pool,
@@ -36,6 +37,7 @@ test('every run of a job is a child of the span that enqueued it; the payload th
         baseDelayMs: 1,
         async run(payload: Record<string, unknown>, context: TaskContext) {
           seen.push(payload);
+          jobIds.push(context.jobId);
           if (context.attempt === 1) throw new Error('first run fails');
         },
       },
@@ -68,11 +70,60 @@ test('every run of a job is a child of the span that enqueued it; the payload th
       (a, b) => Number(a.attributes['steadfast.job.attempt']) - Number(b.attributes['steadfast.job.attempt']),
     );
     assert.equal(first.status.code, 2);
-    assert.equal(first.attributes['steadfast.job.outcome'], 'retry');
     assert.equal(second.status.code, 0);
+    // the job ids graphile-worker gave the two runs (a retry is a new job)
+    assert.deepEqual(
+      jobIds.map((id) => /^\d+$/.test(id)),
+      [true, true],
+    );
+    assert.deepEqual(first.attributes, {
+      'steadfast.job.task': 'flaky',
+      'steadfast.job.attempt': 1,
+      'steadfast.job.id': jobIds[0],
+      'steadfast.job.outcome': 'retry',
+    });
+    assert.deepEqual(second.attributes, {
+      'steadfast.job.task': 'flaky',
+      'steadfast.job.attempt': 2,
+      'steadfast.job.id': jobIds[1],
+    });
     assert.deepEqual(seen, [{ n: 1 }, { n: 1 }], 'the runner keeps __traceparent to itself');
     const stored = await db.pool.query(`SELECT count(*)::int AS n FROM graphile_worker._private_jobs`);
     assert.equal(stored.rows[0].n, 0);
+  } finally {
+    await runner.stop();
+  }
+});
+
+test('a dead-lettered run is marked failed with the outcome dead-letter', async () => {
+  const ids = createIdGenerator();
+  const runner = createJobRunner({
+    pool: db.pool,
+    tasks: [
+      {
+        name: 'refused',
+        async run() {
+          throw new PermanentJobError('not a CSV');
+        },
+      },
+    ],
+    log: createLogger({ level: 'silent' }),
+    errors: createBackgroundErrors({ log: createLogger({ level: 'silent' }) }),
+    metrics: createJobMetrics(new Registry(), db.pool),
+    newId: (p) => ids.next(p),
+    tracer: tracer(),
+  });
+  await runner.start();
+  try {
+    await enqueueJob(db.pool, 'refused', {}, { traceparent: null });
+    const [run] = await eventually(() => {
+      const found = exporter.getFinishedSpans().filter((s) => s.name === 'job refused');
+      return found.length === 1 && found;
+    });
+    assert.deepEqual(
+      [run.status.code, run.attributes['steadfast.job.attempt'], run.attributes['steadfast.job.outcome']],
+      [2, 1, 'dead-letter'],
+    );
   } finally {
     await runner.stop();
   }
