@@ -21,7 +21,8 @@ export async function holdRowLock(pool: Pool, sql: string, values: unknown[] = [
     await client.query('BEGIN');
     await client.query(sql, values);
   } catch (error) {
-    client.release();
+    // the client is inside a failed transaction: discard it rather than pool it
+    client.release(error as Error);
     throw error;
   }
   return {
