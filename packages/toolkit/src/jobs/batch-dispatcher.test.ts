@@ -6,6 +6,7 @@ import { outboxMigrations } from '../outbox/index.ts';
 import { createPool, migrate } from '../postgres/index.ts';
 import { createTestDatabase, eventually, type TestDatabase } from '../testing/index.ts';
 import { createBatchDispatcher } from './batch-dispatcher.ts';
+import { recordingErrors } from './runner-harness.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -13,21 +14,6 @@ before(async () => {
   await migrate(db.pool, outboxMigrations);
 });
 after(() => db.close());
-
-type Seen = { component: string; message: string; context?: Record<string, unknown> };
-
-function recording(): BackgroundErrors & { seen: Seen[] } {
-  const seen: Seen[] = [];
-  return {
-    seen,
-    report: (component, error, context) =>
-      void seen.push({
-        component,
-        message: (error as Error).message,
-        ...(context === undefined ? {} : { context }),
-      }),
-  };
-}
 
 function dispatcherOn(
   pool: Parameters<typeof createBatchDispatcher>[0]['db'],
@@ -56,7 +42,7 @@ function dispatcherOn(
 
 test('a database that fails under the poll loop is reported with the dispatcher name, and the loop goes on', async () => {
   const down = createPool({ connectionString: 'postgres://nobody:x@127.0.0.1:1/none', onError: () => {} });
-  const errors = recording();
+  const errors = recordingErrors();
   const dispatcher = dispatcherOn(down, errors);
   await dispatcher.start();
   try {
@@ -73,7 +59,7 @@ test('a row that cannot be read is reported; the rest of its batch is still comp
   await db.pool.query(
     `INSERT INTO outbox (id, tenant_id, type, payload) VALUES ('evt_good', 't', 'x', '{}'), ('evt_bad', 't', 'x', '{}')`,
   );
-  const errors = recording();
+  const errors = recordingErrors();
   const dispatcher = dispatcherOn(db.pool, errors, (row) => {
     if (row.id === 'evt_bad') throw new Error('unreadable row');
     return { id: row.id as string, attempts: row.attempts as number };
@@ -94,7 +80,7 @@ function failingOn(
   error: Error,
   options: { isBackPressure?: (e: unknown) => boolean; db?: typeof db.pool } = {},
 ) {
-  const errors = recording();
+  const errors = recordingErrors();
   const exhausted: [string, string][] = [];
   const dispatcher = createBatchDispatcher({
     db: options.db ?? db.pool,

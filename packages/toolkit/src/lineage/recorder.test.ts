@@ -8,6 +8,7 @@ import type { EgressAttempt } from '../resilience/index.ts';
 import { createLogCapture, createTestDatabase, type TestDatabase } from '../testing/index.ts';
 import { lineageMigrations } from './migrations.ts';
 import { createLineageRecorder } from './recorder.ts';
+import { attempt as harnessAttempt } from './recorder-harness.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -28,19 +29,7 @@ function countingDb(inner: Queryable) {
   return { db: wrapped, statements };
 }
 
-const attempt = (n: number): EgressAttempt => ({
-  dependency: 'pricing',
-  method: 'GET',
-  route: '/prices/{sku}',
-  status: 200,
-  durationMs: 3,
-  attempt: 1,
-  outcome: 'success',
-  kind: 'success',
-  requestId: `req_b${n}`,
-  idempotencyKey: `k:${n}`,
-  at: Date.now(),
-});
+const attempt = (n: number): EgressAttempt => harnessAttempt(`req_b${n}`, { idempotencyKey: `k:${n}` });
 const request = (n: number) => ({
   requestId: `req_b${n}`,
   method: 'POST',
