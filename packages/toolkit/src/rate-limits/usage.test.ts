@@ -127,7 +127,7 @@ describe('rate limits', () => {
     assert.equal(response.headers.ratelimit, undefined);
   });
 
-  test('a refunded request costs nothing, even when refunded twice', async () => {
+  test('a refunded request costs nothing: five refunded replays leave the quota whole', async () => {
     assert.equal((await send('POST', 'replays')).statusCode, 201);
     for (let i = 0; i < 5; i++)
       assert.equal((await send('POST', 'replays', { 'x-replay': '1' })).statusCode, 201);
