@@ -176,32 +176,24 @@ export function storeOn(
   return { fake, clock, errors, store, limiter };
 }
 
+const SYNC_PARAMS = [
+  'instance',
+  'partitions',
+  'classes',
+  'starts',
+  'prevStarts',
+  'limits',
+  'counts',
+  'prevCounts',
+  'weights',
+  'activeS',
+  'cutoff',
+] as const;
+
 /** the sync statement's parameters by name */
-export function params(values: unknown[]) {
-  const [
-    instance,
-    partitions,
-    classes,
-    starts,
-    prevStarts,
-    limits,
-    counts,
-    prevCounts,
-    weights,
-    activeS,
-    cutoff,
-  ] = values;
-  return {
-    instance,
-    partitions,
-    classes,
-    starts,
-    prevStarts,
-    limits,
-    counts,
-    prevCounts,
-    weights,
-    activeS,
-    cutoff,
-  };
+export function params(values: unknown[]): Record<(typeof SYNC_PARAMS)[number], unknown> {
+  return Object.fromEntries(SYNC_PARAMS.map((name, i) => [name, values[i]])) as Record<
+    (typeof SYNC_PARAMS)[number],
+    unknown
+  >;
 }
