@@ -8,31 +8,13 @@
 import { after, before } from 'node:test';
 import { Registry } from 'prom-client';
 import { createIdGenerator } from '../ids/index.ts';
-import { type BackgroundErrors, createBackgroundErrors, createLogger } from '../observability/index.ts';
+import { createBackgroundErrors, createLogger } from '../observability/index.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
 import { createJobMetrics } from './metrics.ts';
 import { createJobRunner, type JobRunnerOptions } from './runner.ts';
 import type { TaskDefinition } from './task.ts';
 
-export interface Reported {
-  component: string;
-  message: string;
-  context?: Record<string, unknown>;
-}
-
-/** A BackgroundErrors that keeps each report: its component, the error's message, the context given. */
-export function recordingErrors(): BackgroundErrors & { seen: Reported[] } {
-  const seen: Reported[] = [];
-  return {
-    seen,
-    report: (component, error, context) =>
-      void seen.push({
-        component,
-        message: (error as Error).message,
-        ...(context === undefined ? {} : { context }),
-      }),
-  };
-}
+export { type Reported, recordingErrors } from '../testing/index.ts';
 
 /** Call once at the top of a test file (or a describe): registers the file's database hooks. */
 export function createRunnerHarness() {

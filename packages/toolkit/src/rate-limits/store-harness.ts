@@ -1,11 +1,3 @@
-/**
- * The Postgres rate-limit store's test harness: a stand-in database that keeps
- * every statement (its kind, text and parameters) and answers like a migrated
- * database unless a test decides otherwise, a stand-in limiter (the store's
- * client) that hands out the snapshot a test gives it and keeps what the store
- * tells it, background errors that keep every report, and a cell snapshot maker.
- */
-import type { BackgroundErrors } from '../observability/index.ts';
 import type { Queryable } from '../postgres/index.ts';
 import { createFakeClock } from '../testing/index.ts';
 import { rateLimitMigrations } from './migrations.ts';
@@ -76,24 +68,9 @@ export function fakeDb(options: FakeDbOptions = {}) {
   return { db, statements, of };
 }
 
-export interface Reported {
-  component: string;
-  message: string;
-  context?: Record<string, unknown>;
-}
+import { recordingErrors } from '../testing/index.ts';
 
-export function recordingErrors(): BackgroundErrors & { seen: Reported[] } {
-  const seen: Reported[] = [];
-  return {
-    seen,
-    report: (component, error, context) =>
-      void seen.push({
-        component,
-        message: (error as Error).message,
-        ...(context === undefined ? {} : { context }),
-      }),
-  };
-}
+export { type Reported, recordingErrors } from '../testing/index.ts';
 
 export type ClientCall =
   | { call: 'snapshot' }

@@ -27,5 +27,7 @@ export type { PgBouncer, PgBouncerOptions } from './pgbouncer.ts';
 export { findPgBouncer, pgBouncerConfig, startPgBouncer } from './pgbouncer.ts';
 export type { RawHttpAnswer } from './raw-http.ts';
 export { sendRawHttp } from './raw-http.ts';
+export type { Reported } from './recording-errors.ts';
+export { recordingErrors } from './recording-errors.ts';
 export type { HeldRowLock } from './row-lock.ts';
 export { holdRowLock } from './row-lock.ts';
